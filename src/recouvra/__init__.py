@@ -1,0 +1,3 @@
+"""recouvra: debt collection for France."""
+
+__version__ = "0.1.0"

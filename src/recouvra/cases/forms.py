@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from recouvra.core.models import Membership, Role, User
+from recouvra.web.forms import MemberModelForm
+
+from .models import Case, Direction, Interaction, InteractionKind
+
+MANUAL_KINDS = [
+    (InteractionKind.NOTE, _("Note")),
+    (InteractionKind.CALL, _("Appel")),
+    (InteractionKind.EMAIL, _("E-mail")),
+    (InteractionKind.LETTER, _("Courrier")),
+    (InteractionKind.VISIT, _("Visite terrain")),
+]
+
+
+class CaseForm(MemberModelForm):
+    class Meta:
+        model = Case
+        fields = ["status", "assigned_to", "legal_partner"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = self.member.organization_id
+        self.fields["assigned_to"].queryset = User.objects.filter(
+            memberships__organization_id=org,
+            memberships__role__in=[Role.ADMIN, Role.AGENT, Role.FIELD_COLLECTOR],
+            memberships__is_active=True,
+        )
+        self.fields["legal_partner"].queryset = Membership.objects.filter(
+            organization_id=org, role=Role.LEGAL_PARTNER, is_active=True
+        ).select_related("user")
+
+
+class InteractionForm(MemberModelForm):
+    kind = forms.ChoiceField(label=_("Type"), choices=MANUAL_KINDS)
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "direction", "text", "attachment"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["direction"].initial = Direction.OUTBOUND
+        self.fields["text"].required = True

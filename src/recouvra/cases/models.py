@@ -1,0 +1,167 @@
+"""The case file (dossier): one debtor × one creditor, and its timeline of interactions."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from recouvra.core.models import TenantModel, TenantQuerySet
+
+
+class CaseStatus(models.TextChoices):
+    AMICABLE = "amicable", _("Relance amiable")
+    FORMAL_NOTICE = "formal_notice", _("Mise en demeure")
+    NEGOTIATION = "negotiation", _("Négociation")
+    PAYMENT_PLAN = "payment_plan", _("Échéancier en cours")
+    DISPUTED = "disputed", _("Litige")
+    LEGAL = "legal", _("Contentieux")
+    ENFORCEMENT = "enforcement", _("Exécution forcée")
+    CLOSED = "closed", _("Clos")
+
+
+class CaseQuerySet(TenantQuerySet):
+    def active(self) -> Self:
+        return self.exclude(status=CaseStatus.CLOSED)
+
+    def with_balance(self) -> Self:
+        from recouvra.ledger.models import Claim
+
+        claims = Claim.objects.filter(case=OuterRef("pk")).open().with_balance()
+        total = claims.values("case").annotate(s=Sum("balance")).values("s")
+        return self.annotate(
+            balance=Coalesce(Subquery(total), Value(0), output_field=models.BigIntegerField())
+        )
+
+
+class Case(TenantModel):
+    """All open claims of one debtor for one creditor, handled together."""
+
+    reference = models.CharField(_("référence"), max_length=20, editable=False)
+    debtor = models.ForeignKey("ledger.Debtor", on_delete=models.PROTECT, related_name="cases")
+    creditor = models.ForeignKey("ledger.Creditor", on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(
+        _("étape"), max_length=15, choices=CaseStatus.choices, default=CaseStatus.AMICABLE
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    legal_partner = models.ForeignKey(
+        "core.Membership",
+        verbose_name=_("partenaire juridique"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_cases",
+        help_text=_("Avocat ou commissaire de justice à qui le dossier est confié."),
+    )
+    opened_on = models.DateField(_("ouvert le"), default=timezone.localdate)
+    closed_on = models.DateField(_("clos le"), null=True, blank=True)
+
+    creditor_lookup = "creditor"
+    partner_lookup = "legal_partner"
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            # creating claims for a debtor joins its open case rather than opening another
+            models.UniqueConstraint(
+                fields=["organization", "debtor", "creditor"],
+                condition=~Q(status="closed"),
+                name="one_open_case_per_debtor_and_creditor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.debtor}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case", args=[self.pk])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if not self.reference:
+            self.reference = f"D-{self.pk:06d}"
+            type(self).objects.filter(pk=self.pk).update(reference=self.reference)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+
+class InteractionKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    CALL = "call", _("Appel")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Courrier")
+    VISIT = "visit", _("Visite terrain")
+    PAYMENT = "payment", _("Paiement")
+    PROMISE = "promise", _("Promesse de paiement")
+    DISPUTE = "dispute", _("Litige")
+    STATUS = "status", _("Changement d'étape")
+    CLAIM = "claim", _("Créance")
+    SYSTEM = "system", _("Système")
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "out", _("Sortant")
+    INBOUND = "in", _("Entrant")
+    INTERNAL = "internal", _("Interne")
+
+
+class Interaction(TenantModel):
+    """One entry of the case timeline. Append-only: a correction is a new entry."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="interactions")
+    kind = models.CharField(_("type"), max_length=10, choices=InteractionKind.choices)
+    channel = models.CharField(_("canal"), max_length=20, blank=True)
+    direction = models.CharField(
+        _("sens"), max_length=10, choices=Direction.choices, default=Direction.INTERNAL
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("date"), default=timezone.now)
+    text = models.TextField(_("texte"), blank=True)
+    attachment = models.FileField(_("pièce jointe"), upload_to="interactions/%Y/%m/", blank=True)
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        verbose_name = _("échange")
+        verbose_name_plural = _("échanges")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # the case timeline, newest first
+            models.Index(fields=["case", "-occurred_at"], name="interaction_timeline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.occurred_at:%d/%m/%Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("interactions are append-only; add a new one to correct")
+        super().save(*args, **kwargs)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("dossiers/", views.CaseListView.as_view(), name="case_list"),
+    path("dossiers/<int:pk>/", views.CaseView.as_view(), name="case"),
+    path("dossiers/<int:pk>/modifier/", views.CaseEditView.as_view(), name="case_edit"),
+    path("dossiers/<int:pk>/echanges/", views.add_interaction, name="add_interaction"),
+]

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recouvra.core import audit
+from recouvra.core.models import AuditAction
+from recouvra.web import generic
+
+from . import filtersets, forms, tables
+from .models import Case, CaseStatus, Interaction, InteractionKind
+from .services import add_event
+
+
+class CaseListView(generic.ObjectListView):
+    model = Case
+    filterset = filtersets.CaseFilterSet
+    table = tables.CaseTable
+
+    def base_queryset(self) -> QuerySet:
+        return Case.objects.with_balance().select_related("debtor", "creditor", "assigned_to")
+
+
+class CaseView(generic.ObjectDetailView):
+    model = Case
+    template_name = "cases/case.html"
+
+    def base_queryset(self) -> QuerySet:
+        return Case.objects.with_balance().select_related(
+            "debtor", "creditor", "assigned_to", "legal_partner__user"
+        )
+
+    def extra_context(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
+        member = generic.member_of(request)
+        claims = obj.claims.visible_to(member).with_balance().select_related("creditor")
+        return {
+            "claims": claims,
+            "ageing_total": sum(c.balance for c in claims if c.is_open),
+            "timeline": obj.interactions.select_related("author"),
+            "interaction_form": forms.InteractionForm(member=member),
+            "history": audit.history(obj)[:10],
+            "today": timezone.localdate(),
+        }
+
+
+class CaseEditView(generic.ObjectEditView):
+    """Change the stage, the agent or the legal partner; each change lands on the timeline."""
+
+    model = Case
+    form = forms.CaseForm
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        old_status = self.get_object(request, pk).get_status_display() if pk else None
+        response = super().post(request, pk)
+        if pk and response.status_code == 302:
+            case = self.get_object(request, pk)
+            if case.get_status_display() != old_status:
+                text = _("Étape : %(old)s → %(new)s.") % {
+                    "old": old_status,
+                    "new": case.get_status_display(),
+                }
+                add_event(case, InteractionKind.STATUS, text, author=request.user)
+                if case.status == CaseStatus.CLOSED and not case.closed_on:
+                    Case.objects.filter(pk=case.pk).update(closed_on=timezone.localdate())
+        return response
+
+
+@login_required
+@require_POST
+def add_interaction(request: HttpRequest, pk: int) -> HttpResponse:
+    member = generic.member_of(request)
+    case = generic.get_visible(request, Case.objects.all(), pk)
+    if not (member.can_write or member.role == "field_collector"):
+        generic.require_write(request)
+    form = forms.InteractionForm(request.POST, request.FILES, member=member)
+    if form.is_valid():
+        with transaction.atomic():
+            interaction: Interaction = form.save(commit=False)
+            interaction.organization_id = case.organization_id
+            interaction.case = case
+            interaction.author = request.user
+            interaction.channel = interaction.kind
+            interaction.save()
+            audit.record(interaction, AuditAction.CREATE, actor=request.user)
+        form = forms.InteractionForm(member=member)
+        if not request.htmx:
+            messages.success(request, _("Échange ajouté au dossier."))
+            return redirect(case)
+    elif not request.htmx:
+        messages.error(request, _("L'échange n'a pas été enregistré : complétez le texte."))
+        return redirect(case)
+    context = {"object": case, "interaction_form": form, "timeline": case.interactions.all()}
+    return render(request, "cases/_timeline.html", context)

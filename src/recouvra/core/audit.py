@@ -1,0 +1,70 @@
+"""Write AuditEvents from code (not signals: .update() and bulk_create skip signals)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditAction, AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The concrete field values of an object, as JSON-friendly data."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in ("updated_at",):
+            continue
+        data[field.attname] = _jsonable(getattr(obj, field.attname))
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def record(
+    obj: models.Model,
+    action: str,
+    *,
+    actor: Any = None,
+    before: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """Record a create/update/delete of obj. An update that changed nothing records nothing."""
+    after = snapshot(obj)
+    if action == AuditAction.UPDATE:
+        changes: dict[str, Any] = diff(before or {}, after)
+        if not changes:
+            return None
+    else:
+        changes = after
+    return AuditEvent.objects.create(
+        organization_id=getattr(obj, "organization_id", None),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        changes=changes,
+    )
+
+
+def history(obj: models.Model) -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("actor")

@@ -1,0 +1,28 @@
+"""Model fields shared by every app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AmountField(models.BigIntegerField):
+    """An amount of money in integer cents. Refuses floats so none slips in by accident."""
+
+    description = _("Montant en centimes")
+
+    def get_prep_value(self, value: object) -> int | None:
+        if isinstance(value, float):
+            raise TypeError("amounts are integer cents, never floats")
+        return super().get_prep_value(value)
+
+    def to_python(self, value: object) -> int | None:
+        if isinstance(value, float):
+            raise TypeError("amounts are integer cents, never floats")
+        return super().to_python(value)
+
+
+class CurrencyField(models.CharField):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("default", "EUR")
+        kwargs.setdefault("verbose_name", _("devise"))
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,227 @@
+"""Tenants (organisations), users, memberships with roles, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_siren
+
+
+class OrganizationKind(models.TextChoices):
+    COMPANY = "company", _("Entreprise (recouvrement de ses propres créances)")
+    AGENCY = "agency", _("Cabinet de recouvrement")
+
+
+class Organization(models.Model):
+    """A tenant: a company collecting its own debts, or a collection agency."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=OrganizationKind.choices)
+    siren = models.CharField(_("SIREN"), max_length=9, validators=[validate_siren])
+    address = models.TextField(_("adresse"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_agency(self) -> bool:
+        return self.kind == OrganizationKind.AGENCY
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    full_name = models.CharField(_("nom complet"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrateur")
+    AGENT = "agent", _("Agent de recouvrement")
+    FIELD_COLLECTOR = "field_collector", _("Encaisseur terrain")
+    LEGAL_PARTNER = "legal_partner", _("Partenaire juridique")
+    MANDANT = "mandant", _("Mandant")
+
+
+WRITE_ROLES = {Role.ADMIN, Role.AGENT}
+
+
+class Membership(models.Model):
+    """A user's place in an organisation: the role decides what they see and do."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    # For a mandant: the creditor (agency client) whose files they may read.
+    creditor = models.ForeignKey(
+        "ledger.Creditor",
+        verbose_name=_("mandant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization} ({self.get_role_display()})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITE_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class TenantQuerySet(models.QuerySet):
+    """Every business query starts with visible_to(member): the tenant, then the role."""
+
+    def visible_to(self, member: Membership | None) -> Self:
+        if member is None or not member.is_active:
+            return self.none()
+        qs = self.filter(organization_id=member.organization_id)
+        if member.role == Role.MANDANT:
+            return self._restricted(qs, self.model.creditor_lookup, member.creditor_id)
+        if member.role == Role.LEGAL_PARTNER:  # sees only the cases handed to them
+            return self._restricted(qs, self.model.partner_lookup, member.pk)
+        return qs
+
+    def _restricted(self, qs: Self, lookup: str | None, value: int | None) -> Self:
+        if lookup is None or value is None:
+            return qs.none()
+        if "__" not in lookup:
+            return qs.filter(**{lookup: value})
+        # a lookup through a to-many relation would repeat rows: filter by primary key
+        matching = self.model._default_manager.filter(**{lookup: value}).values("pk")
+        return qs.filter(pk__in=Subquery(matching))
+
+
+class TenantModel(models.Model):
+    """Base of every business row: it belongs to one organisation."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    # lookups from this model to its creditor and to the legal partner's membership
+    creditor_lookup: str | None = None
+    partner_lookup: str | None = None
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Création")
+    UPDATE = "update", _("Modification")
+    DELETE = "delete", _("Suppression")
+
+
+class AuditEvent(models.Model):
+    """Append-only change log: who changed which object, when, and which fields."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=40)
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    # {"field": [before, after]} for updates; the full snapshot for create/delete
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the history panel of one object
+            models.Index(fields=["content_type", "object_id"], name="audit_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("audit events are append-only")

@@ -1,0 +1,47 @@
+"""Django validators over recouvra.law.identifiers, with translated messages."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from recouvra.law import identifiers
+
+MESSAGES = {
+    "siren": _("Numéro SIREN invalide : 9 chiffres avec une clé de contrôle correcte."),
+    "siret": _("Numéro SIRET invalide : 14 chiffres avec une clé de contrôle correcte."),
+    "vat": _("Numéro de TVA intracommunautaire invalide."),
+    "iban": _("IBAN invalide : vérifiez le code pays, la longueur et la clé."),
+}
+
+
+def _validate(kind: str, value: str) -> None:
+    cleaner = getattr(identifiers, f"clean_{kind}")
+    try:
+        cleaner(value)
+    except identifiers.InvalidIdentifier as exc:
+        raise ValidationError(MESSAGES[kind], code=f"invalid_{kind}") from exc
+
+
+def validate_siren(value: str) -> None:
+    _validate("siren", value)
+
+
+def validate_siret(value: str) -> None:
+    _validate("siret", value)
+
+
+def validate_vat(value: str) -> None:
+    _validate("vat", value)
+
+
+def validate_iban(value: str) -> None:
+    _validate("iban", value)
+
+
+def compact(kind: str, value: str) -> str:
+    """The compact form of a valid identifier (spaces removed), or the value unchanged."""
+    if not value:
+        return value
+    try:
+        return getattr(identifiers, f"clean_{kind}")(value)
+    except identifiers.InvalidIdentifier:
+        return value

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse_lazy
+from django.utils import timezone
+
+from recouvra.cases.models import Interaction
+from recouvra.core import audit
+from recouvra.web import generic
+from recouvra.web.ageing import ageing_rows
+
+from . import filtersets, forms, services, tables
+from .models import Claim, Creditor, Debtor
+
+
+class CreditorListView(generic.ObjectListView):
+    model = Creditor
+    filterset = filtersets.CreditorFilterSet
+    table = tables.CreditorTable
+    add_url = reverse_lazy("ledger:creditor_add")
+
+
+class CreditorView(generic.ObjectDetailView):
+    model = Creditor
+    template_name = "ledger/creditor.html"
+
+    def extra_context(self, request: HttpRequest, obj: Creditor) -> dict[str, Any]:
+        member = generic.member_of(request)
+        claims = Claim.objects.visible_to(member).filter(creditor=obj)
+        return {"ageing": ageing_rows(claims.ageing(timezone.localdate()))}
+
+
+class CreditorEditView(generic.ObjectEditView):
+    model = Creditor
+    form = forms.CreditorForm
+
+
+class CreditorDeleteView(generic.ObjectDeleteView):
+    model = Creditor
+    success_url = "ledger:creditor_list"
+
+
+class DebtorListView(generic.ObjectListView):
+    model = Debtor
+    filterset = filtersets.DebtorFilterSet
+    table = tables.DebtorTable
+    add_url = reverse_lazy("ledger:debtor_add")
+
+    def base_queryset(self) -> QuerySet:
+        return Debtor.objects.with_balance(timezone.localdate())
+
+
+class DebtorView(generic.ObjectDetailView):
+    model = Debtor
+    template_name = "ledger/debtor.html"
+
+    def base_queryset(self) -> QuerySet:
+        return Debtor.objects.with_balance(timezone.localdate())
+
+    def extra_context(self, request: HttpRequest, obj: Debtor) -> dict[str, Any]:
+        member = generic.member_of(request)
+        today = timezone.localdate()
+        claims = Claim.objects.visible_to(member).filter(debtor=obj)
+        timeline = Interaction.objects.visible_to(member).filter(case__debtor=obj)
+        return {
+            "claims": claims.with_balance().select_related("creditor", "case"),
+            "cases": obj.cases.visible_to(member).with_balance().select_related("creditor"),
+            "payments": obj.payments.visible_to(member).select_related("creditor")[:20],
+            "ageing": ageing_rows(claims.ageing(today)),
+            "timeline": timeline.select_related("author", "case")[:30],
+            "history": audit.history(obj)[:10],
+            "today": today,
+        }
+
+
+class DebtorEditView(generic.ObjectEditView):
+    model = Debtor
+    form = forms.DebtorForm
+
+
+class DebtorDeleteView(generic.ObjectDeleteView):
+    model = Debtor
+    success_url = "ledger:debtor_list"
+
+
+class ClaimListView(generic.ObjectListView):
+    model = Claim
+    filterset = filtersets.ClaimFilterSet
+    table = tables.ClaimTable
+    add_url = reverse_lazy("ledger:claim_add")
+
+    def base_queryset(self) -> QuerySet:
+        return Claim.objects.with_balance().select_related("debtor", "creditor")
+
+
+class ClaimView(generic.ObjectDetailView):
+    model = Claim
+    template_name = "ledger/claim.html"
+
+    def base_queryset(self) -> QuerySet:
+        return Claim.objects.with_balance().select_related("debtor", "creditor", "case")
+
+    def extra_context(self, request: HttpRequest, obj: Claim) -> dict[str, Any]:
+        member = generic.member_of(request)
+        timeline = Interaction.objects.visible_to(member).filter(case=obj.case_id)
+        return {
+            "allocations": obj.allocations.select_related("payment").order_by(
+                "payment__received_on"
+            ),
+            "days_overdue": obj.days_overdue(timezone.localdate()),
+            "timeline": timeline.select_related("author")[:20],
+            "history": audit.history(obj)[:10],
+        }
+
+
+class ClaimEditView(generic.ObjectEditView):
+    model = Claim
+    form = forms.ClaimForm
+
+    def make_form(self, request: HttpRequest, instance: Claim, data: Any = None) -> Any:
+        form = super().make_form(request, instance, data)
+        if not instance.pk and "debtor" in request.GET:
+            form.initial["debtor"] = request.GET["debtor"]
+        return form
+
+    def after_create(self, request: HttpRequest, obj: Claim) -> None:
+        services.attach_claim_to_case(obj, actor=request.user)
+
+
+class ClaimDeleteView(generic.ObjectDeleteView):
+    model = Claim
+    success_url = "ledger:claim_list"
+
+

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+NAVIGATION = [
+    ("dashboard", _("Tableau de bord"), "web:dashboard", ""),
+    ("debtors", _("Débiteurs"), "ledger:debtor_list", "/debiteurs/"),
+    ("claims", _("Créances"), "ledger:claim_list", "/creances/"),
+    ("cases", _("Dossiers"), "cases:case_list", "/dossiers/"),
+    ("imports", _("Imports"), "web:imports", "/imports/"),
+    ("dunning", _("Relances"), "web:dunning", "/relances/"),
+    ("legal", _("Contentieux"), "web:legal", "/contentieux/"),
+    ("reports", _("Rapports"), "web:reports", "/rapports/"),
+    ("settings", _("Paramètres"), "web:settings", "/parametres/"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    path = request.path
+    items = []
+    for key, label, url_name, prefix in NAVIGATION:
+        active = path.startswith(prefix) if prefix else path == "/"
+        items.append({"key": key, "label": label, "url_name": url_name, "active": active})
+    if path.startswith("/creanciers/"):
+        items[-1]["active"] = True
+    return {"nav_items": items, "membership": getattr(request, "membership", None)}

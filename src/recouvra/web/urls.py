@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("imports/", views.imports, name="imports"),
+    path("relances/", views.dunning, name="dunning"),
+    path("contentieux/", views.legal, name="legal"),
+    path("rapports/", views.reports, name="reports"),
+    path("parametres/", views.settings_page, name="settings"),
+    path("organisation/", views.switch_organization, name="switch_organization"),
+]

@@ -1,0 +1,122 @@
+"""Dashboard and section pages: small function views over model methods."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from recouvra.cases.models import Case, CaseStatus, Interaction
+from recouvra.core.middleware import SESSION_KEY
+from recouvra.core.models import Membership
+from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
+
+from .ageing import ageing_rows
+from .generic import member_of
+
+AMICABLE = [CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION]
+LEGAL = [CaseStatus.LEGAL, CaseStatus.ENFORCEMENT]
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    today = timezone.localdate()
+    claims = Claim.objects.visible_to(member)
+    cases = Case.objects.visible_to(member)
+    ageing = ageing_rows(claims.ageing(today))
+    by_status = dict(cases.values_list("status").annotate(n=Count("id")))
+    month_start = today.replace(day=1)
+    collected = Payment.objects.visible_to(member).filter(received_on__gte=month_start)
+    top_debtors = (
+        Debtor.objects.visible_to(member).with_balance(today).filter(overdue__gt=0)
+    ).order_by("-overdue")[:8]
+    context = {
+        "ageing": ageing,
+        "overdue_total": ageing["total"] - ageing["rows"][0]["cents"],
+        "open_claims": claims.open().count(),
+        "active_cases": cases.active().count(),
+        "collected_month": collected.aggregate(s=Sum("amount_cents"))["s"] or 0,
+        "stages": [(s, by_status.get(s.value, 0)) for s in CaseStatus],
+        "top_debtors": top_debtors,
+        "recent": Interaction.objects.visible_to(member).select_related("case__debtor", "author")[
+            :10
+        ],
+        "today": today,
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def _cases_page(request: HttpRequest, statuses: list[str], template: str) -> HttpResponse:
+    member = member_of(request)
+    cases = (
+        Case.objects.visible_to(member)
+        .filter(status__in=statuses)
+        .with_balance()
+        .select_related("debtor", "creditor", "assigned_to")
+        .order_by("status", "-balance")
+    )
+    return render(request, template, {"cases": cases[:100], "count": cases.count()})
+
+
+@login_required
+def dunning(request: HttpRequest) -> HttpResponse:
+    return _cases_page(request, AMICABLE, "web/dunning.html")
+
+
+@login_required
+def legal(request: HttpRequest) -> HttpResponse:
+    return _cases_page(request, LEGAL, "web/legal.html")
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    member_of(request)
+    return render(request, "web/imports.html")
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    today = timezone.localdate()
+    rows = []
+    for creditor in Creditor.objects.visible_to(member):
+        claims = Claim.objects.visible_to(member).filter(creditor=creditor)
+        rows.append({"creditor": creditor, "ageing": ageing_rows(claims.ageing(today))})
+    total = ageing_rows(Claim.objects.visible_to(member).ageing(today))
+    return render(request, "web/reports.html", {"rows": rows, "total": total, "today": today})
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    members = Membership.objects.filter(organization_id=member.organization_id).select_related(
+        "user", "creditor"
+    )
+    context = {
+        "organization": member.organization,
+        "members": members if member.is_admin else members.none(),
+        "creditors": Creditor.objects.visible_to(member),
+        "my_memberships": Membership.objects.filter(
+            user=request.user, is_active=True
+        ).select_related("organization"),
+    }
+    return render(request, "web/settings.html", context)
+
+
+@login_required
+@require_POST
+def switch_organization(request: HttpRequest) -> HttpResponse:
+    membership = Membership.objects.filter(
+        user=request.user, is_active=True, pk=request.POST.get("membership")
+    ).first()
+    if membership is not None:
+        request.session[SESSION_KEY] = membership.pk
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
