@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from argparse import ArgumentParser
+from importlib.metadata import version
 
 DEFAULT_BIND = "127.0.0.1:8000"
 STOP_TIMEOUT = 15  # seconds to wait for children to stop before killing them
@@ -23,6 +24,12 @@ STOP_TIMEOUT = 15  # seconds to wait for children to stop before killing them
 
 def default_bind() -> str:
     return os.environ.get("BIND") or DEFAULT_BIND
+
+
+def no_control_socket() -> list[str]:
+    """Gunicorn 25.1+ opens a control socket at one path under $HOME; servers would share it."""
+    major, minor = (int(part) for part in version("gunicorn").split(".")[:2])
+    return ["--no-control-socket"] if (major, minor) >= (25, 1) else []
 
 
 def serve(argv: list[str]) -> int:
@@ -39,6 +46,7 @@ def serve(argv: list[str]) -> int:
         f"--bind={args.bind}",
         f"--workers={args.workers}",
         "--access-logfile=-",
+        *no_control_socket(),
         *extra,
     ]
     os.execv(sys.executable, command)

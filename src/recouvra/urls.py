@@ -6,7 +6,9 @@ urlpatterns = [
     path("", include("recouvra.web.urls")),
     path("", include("recouvra.ledger.urls")),
     path("", include("recouvra.cases.urls")),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -44,8 +44,15 @@ class Case(TenantModel):
     """All open claims of one debtor for one creditor, handled together."""
 
     reference = models.CharField(_("référence"), max_length=20, editable=False)
-    debtor = models.ForeignKey("ledger.Debtor", on_delete=models.PROTECT, related_name="cases")
-    creditor = models.ForeignKey("ledger.Creditor", on_delete=models.PROTECT, related_name="cases")
+    debtor = models.ForeignKey(
+        "ledger.Debtor", verbose_name=_("débiteur"), on_delete=models.PROTECT, related_name="cases"
+    )
+    creditor = models.ForeignKey(
+        "ledger.Creditor",
+        verbose_name=_("créancier"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     status = models.CharField(
         _("étape"), max_length=15, choices=CaseStatus.choices, default=CaseStatus.AMICABLE
     )
@@ -128,7 +135,9 @@ class Direction(models.TextChoices):
 class Interaction(TenantModel):
     """One entry of the case timeline. Append-only: a correction is a new entry."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="interactions")
+    case = models.ForeignKey(
+        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="interactions"
+    )
     kind = models.CharField(_("type"), max_length=10, choices=InteractionKind.choices)
     channel = models.CharField(_("canal"), max_length=20, blank=True)
     direction = models.CharField(

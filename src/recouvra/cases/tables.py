@@ -16,5 +16,13 @@ class CaseTable(tables.Table):
 
     class Meta:
         model = Case
-        fields = ("reference", "debtor", "creditor", "status", "assigned_to", "opened_on", "balance")
+        fields = (
+            "reference",
+            "debtor",
+            "creditor",
+            "status",
+            "assigned_to",
+            "opened_on",
+            "balance",
+        )
         attrs = {"class": "table"}

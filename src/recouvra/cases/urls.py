@@ -9,4 +9,9 @@ urlpatterns = [
     path("dossiers/<int:pk>/", views.CaseView.as_view(), name="case"),
     path("dossiers/<int:pk>/modifier/", views.CaseEditView.as_view(), name="case_edit"),
     path("dossiers/<int:pk>/echanges/", views.add_interaction, name="add_interaction"),
+    path(
+        "echanges/<int:pk>/piece-jointe/",
+        views.interaction_attachment,
+        name="interaction_attachment",
+    ),
 ]

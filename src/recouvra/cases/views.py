@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,3 +100,12 @@ def add_interaction(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(case)
     context = {"object": case, "interaction_form": form, "timeline": case.interactions.all()}
     return render(request, "cases/_timeline.html", context)
+
+
+@login_required
+def interaction_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """Attachments are private: served only to members who can see the interaction."""
+    interaction = generic.get_visible(request, Interaction.objects.all(), pk)
+    if not interaction.attachment:
+        raise Http404
+    return FileResponse(interaction.attachment.open("rb"), as_attachment=True)

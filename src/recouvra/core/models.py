@@ -168,7 +168,7 @@ class TenantModel(models.Model):
     """Base of every business row: it belongs to one organisation."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", editable=False
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)

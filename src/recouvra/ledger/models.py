@@ -170,7 +170,9 @@ class ContactKind(models.TextChoices):
 class Contact(TenantModel):
     """An extra email, phone number or address for a debtor (accounting, director…)."""
 
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contacts")
+    debtor = models.ForeignKey(
+        Debtor, verbose_name=_("débiteur"), on_delete=models.CASCADE, related_name="contacts"
+    )
     kind = models.CharField(_("type"), max_length=10, choices=ContactKind.choices)
     label = models.CharField(_("libellé"), max_length=100, blank=True)
     value = models.TextField(_("valeur"))
@@ -258,10 +260,19 @@ class ClaimQuerySet(TenantQuerySet):
 class Claim(TenantModel):
     """One invoice or contract debt: principal, dates, terms. Its balance is computed."""
 
-    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="claims")
-    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="claims")
+    creditor = models.ForeignKey(
+        Creditor, verbose_name=_("créancier"), on_delete=models.PROTECT, related_name="claims"
+    )
+    debtor = models.ForeignKey(
+        Debtor, verbose_name=_("débiteur"), on_delete=models.PROTECT, related_name="claims"
+    )
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, related_name="claims", null=True, editable=False
+        "cases.Case",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="claims",
+        null=True,
+        editable=False,
     )
     reference = models.CharField(_("référence"), max_length=60)
     issue_date = models.DateField(_("date d'émission"))
@@ -308,7 +319,9 @@ class Claim(TenantModel):
         ]
         indexes = [
             # the claim list and the ageing report: open claims of a tenant by due date
-            models.Index(fields=["organization", "status", "due_date"], name="claim_org_status_due"),
+            models.Index(
+                fields=["organization", "status", "due_date"], name="claim_org_status_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -322,9 +335,7 @@ class Claim(TenantModel):
         if self.principal_cents is not None and self.principal_cents < 0:
             errors["principal_cents"] = _("Le montant principal ne peut pas être négatif.")
         if self.issue_date and self.due_date and self.due_date < self.issue_date:
-            errors["due_date"] = _(
-                "La date d'échéance ne peut pas précéder la date d'émission."
-            )
+            errors["due_date"] = _("La date d'échéance ne peut pas précéder la date d'émission.")
         if errors:
             raise ValidationError(errors)
 
@@ -371,8 +382,12 @@ class PaymentMethod(models.TextChoices):
 class Payment(TenantModel):
     """Money received from a debtor, from a bank line, a collector or the portal."""
 
-    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="payments")
-    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="payments")
+    creditor = models.ForeignKey(
+        Creditor, verbose_name=_("créancier"), on_delete=models.PROTECT, related_name="payments"
+    )
+    debtor = models.ForeignKey(
+        Debtor, verbose_name=_("débiteur"), on_delete=models.PROTECT, related_name="payments"
+    )
     amount_cents = AmountField(_("montant"))
     currency = CurrencyField()
     received_on = models.DateField(_("reçu le"))
@@ -404,8 +419,12 @@ class Payment(TenantModel):
 class Allocation(TenantModel):
     """The part of a payment applied to one claim, split into interest, fees and principal."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("paiement"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    claim = models.ForeignKey(
+        Claim, verbose_name=_("créance"), on_delete=models.PROTECT, related_name="allocations"
+    )
     to_interest = AmountField(_("imputé aux intérêts"), default=0)
     to_fees = AmountField(_("imputé aux frais"), default=0)
     to_principal = AmountField(_("imputé au principal"), default=0)

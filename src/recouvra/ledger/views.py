@@ -133,5 +133,3 @@ class ClaimEditView(generic.ObjectEditView):
 class ClaimDeleteView(generic.ObjectDeleteView):
     model = Claim
     success_url = "ledger:claim_list"
-
-

@@ -18,9 +18,9 @@ class SearchFilterSet(django_filters.FilterSet):
         super().__init__(*args, request=request, **kwargs)
         member = getattr(request, "membership", None)
         for flt in self.filters.values():
-            queryset = flt.extra.get("queryset")
+            queryset = getattr(flt, "queryset", None)
             if queryset is not None and hasattr(queryset, "visible_to"):
-                flt.extra["queryset"] = queryset.visible_to(member)
+                flt.queryset = queryset.visible_to(member)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in normalize(value).split():

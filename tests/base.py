@@ -1,0 +1,103 @@
+"""Personas and small factories shared by the tests.
+
+alice is the admin of Alpha Recouvrement (organisation A); bob is the admin of
+Beta Distribution (organisation B), a stranger to alice; charlie is an agent in Alpha.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from typing import Any
+
+from django.test import TestCase
+
+from recouvra.core.models import Membership, Organization, OrganizationKind, Role, User
+from recouvra.ledger.models import (
+    Allocation,
+    Claim,
+    ClaimKind,
+    Creditor,
+    Debtor,
+    DebtorKind,
+    Payment,
+    PaymentMethod,
+)
+from recouvra.ledger.services import create_claim
+
+# valid SIRENs (Luhn) for the fixtures
+SIREN_ALPHA = "732829320"
+SIREN_BETA = "552100554"
+SIREN_DEBTOR = "542051180"
+
+_refs = count(1)
+
+
+def make_org(name: str, kind: str = OrganizationKind.AGENCY, siren: str = SIREN_ALPHA) -> Organization:
+    return Organization.objects.create(name=name, kind=kind, siren=siren)
+
+
+def make_user(email: str, org: Organization, role: str = Role.ADMIN, **extra: Any) -> User:
+    user = User.objects.create_user(email, password="password", full_name=email.split("@")[0])
+    Membership.objects.create(user=user, organization=org, role=role, **extra)
+    return user
+
+
+def make_creditor(org: Organization, name: str = "Créancier SA", **extra: Any) -> Creditor:
+    return Creditor.objects.create(organization=org, name=name, **extra)
+
+
+def make_debtor(org: Organization, name: str = "Menuiserie Dubois", **extra: Any) -> Debtor:
+    extra.setdefault("kind", DebtorKind.COMPANY)
+    return Debtor.objects.create(organization=org, name=name, **extra)
+
+
+def make_claim(
+    creditor: Creditor,
+    debtor: Debtor,
+    principal_cents: int = 125_000,
+    *,
+    reference: str | None = None,
+    issue_date: date = date(2026, 1, 5),
+    due_date: date = date(2026, 2, 4),
+    **extra: Any,
+) -> Claim:
+    return create_claim(
+        creditor.organization_id,
+        creditor=creditor,
+        debtor=debtor,
+        reference=reference or f"FA-{next(_refs):05d}",
+        issue_date=issue_date,
+        due_date=due_date,
+        principal_cents=principal_cents,
+        kind=extra.pop("kind", ClaimKind.B2B),
+        **extra,
+    )
+
+
+def make_payment(claim: Claim, cents: int, received_on: date = date(2026, 3, 1)) -> Payment:
+    payment = Payment.objects.create(
+        organization_id=claim.organization_id,
+        creditor=claim.creditor,
+        debtor=claim.debtor,
+        amount_cents=cents,
+        received_on=received_on,
+        method=PaymentMethod.TRANSFER,
+        reference=f"VIR {claim.reference}",
+    )
+    Allocation.objects.create(
+        organization_id=claim.organization_id, payment=payment, claim=claim, to_principal=cents
+    )
+    return payment
+
+
+class RecouvraTestCase(TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.alpha = make_org("Alpha Recouvrement")
+        self.beta = make_org("Beta Distribution", OrganizationKind.COMPANY, SIREN_BETA)
+        self.alice = make_user("alice@example.org", self.alpha, Role.ADMIN)
+        self.bob = make_user("bob@example.org", self.beta, Role.ADMIN)
+        self.charlie = make_user("charlie@example.org", self.alpha, Role.AGENT)
+        self.creditor = make_creditor(self.alpha, "Télécom Ouest", is_mandant=True)
+        self.debtor = make_debtor(self.alpha, "Menuiserie Dubois", siren=SIREN_DEBTOR)

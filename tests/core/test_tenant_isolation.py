@@ -1,0 +1,118 @@
+"""Walk every list and detail URL as alice and prove that bob's rows never show up.
+
+The walk is generic: it reads the URL patterns of the business apps, so a new page
+is covered the day it is added (and the test fails if it cannot tell which model a
+detail URL shows).
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from recouvra.cases.models import Case, Interaction
+from recouvra.cases.services import add_event
+from recouvra.ledger.models import Claim, Creditor, Debtor
+
+from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
+
+APP_NAMESPACES = ("web", "ledger", "cases")
+MARKER = "Zyxwbob"  # appears in every name of bob's rows
+
+# function views that take a pk: which model the pk belongs to
+FUNCTION_VIEW_MODELS = {
+    "cases:add_interaction": Case,
+    "cases:interaction_attachment": Interaction,
+}
+
+
+def business_patterns() -> list[tuple[str, URLPattern]]:
+    found = []
+    for item in get_resolver().url_patterns:
+        if isinstance(item, URLResolver) and item.namespace in APP_NAMESPACES:
+            for pattern in item.url_patterns:
+                found.append((f"{item.namespace}:{pattern.name}", pattern))
+    return found
+
+
+def model_of(name: str, pattern: URLPattern) -> type:
+    view_class = getattr(pattern.callback, "view_class", None)
+    if view_class is not None and hasattr(view_class, "model"):
+        return view_class.model
+    return FUNCTION_VIEW_MODELS[name]
+
+
+class TenantIsolationTestCase(RecouvraTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        # alice's own data, so pages are not trivially empty
+        make_claim(self.creditor, self.debtor, 50_000)
+        # bob's data in organisation B
+        bob_creditor = make_creditor(self.beta, f"{MARKER} Créancier")
+        bob_debtor = make_debtor(self.beta, f"{MARKER} Débiteur", city=f"{MARKER}ville")
+        bob_claim = make_claim(bob_creditor, bob_debtor, 77_700, reference=f"{MARKER}-001")
+        make_payment(bob_claim, 10_000)
+        add_event(bob_claim.case, "note", f"{MARKER} note")
+        self.bob_objects = {
+            Creditor: bob_creditor,
+            Debtor: bob_debtor,
+            Claim: bob_claim,
+            Case: bob_claim.case,
+            Interaction: bob_claim.case.interactions.first(),
+        }
+        self.client.force_login(self.alice)
+
+    def test_it_walks_a_meaningful_set_of_urls(self) -> None:
+        names = {name for name, _ in business_patterns()}
+        for expected in ("ledger:debtor_list", "ledger:claim", "cases:case", "web:dashboard"):
+            self.assertIn(expected, names)
+
+    def test_it_shows_none_of_bobs_rows_in_any_list(self) -> None:
+        for name, pattern in business_patterns():
+            if pattern.pattern.converters or name == "web:switch_organization":
+                continue
+            # the search is lower-cased: the echo of the query cannot match MARKER
+            for query in ("", f"?q={MARKER.lower()}", "?page=1&sort=-name"):
+                response = self.client.get(reverse(name) + query)
+                self.assertEqual(response.status_code, 200, f"{name}{query}")
+                self.assertNotContains(response, MARKER, msg_prefix=f"{name}{query}")
+
+    def test_it_refuses_every_detail_url_of_bob_with_404(self) -> None:
+        checked = 0
+        for name, pattern in business_patterns():
+            if "pk" not in pattern.pattern.converters:
+                continue
+            obj = self.bob_objects[model_of(name, pattern)]
+            url = reverse(name, args=[obj.pk])
+            # a view answers 404 to the methods it handles, 405 to the others
+            statuses = {self.client.get(url).status_code, self.client.post(url, {}).status_code}
+            self.assertLessEqual(statuses, {404, 405}, url)
+            self.assertIn(404, statuses, url)
+            checked += 1
+        self.assertGreaterEqual(checked, 12)
+
+    def test_it_leaves_bobs_rows_unchanged_after_the_walk(self) -> None:
+        self.test_it_refuses_every_detail_url_of_bob_with_404()
+        for model, obj in self.bob_objects.items():
+            self.assertTrue(model.objects.filter(pk=obj.pk).exists(), model.__name__)
+        self.assertEqual(Claim.objects.get(pk=self.bob_objects[Claim].pk).principal_cents, 77_700)
+
+    def test_it_does_not_offer_bobs_creditor_in_forms(self) -> None:
+        response = self.client.get(reverse("ledger:claim_add"))
+        self.assertContains(response, "Télécom Ouest")
+        self.assertNotContains(response, MARKER)
+
+    def test_it_refuses_a_claim_posted_for_bobs_debtor(self) -> None:
+        data = {
+            "creditor": self.creditor.pk,
+            "debtor": self.bob_objects[Debtor].pk,
+            "reference": "FA-X",
+            "kind": "b2b",
+            "issue_date": "2026-01-01",
+            "due_date": "2026-02-01",
+            "principal_cents": "100,00",
+            "currency": "EUR",
+            "status": "open",
+        }
+        response = self.client.post(reverse("ledger:claim_add"), data)
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(Claim.objects.filter(reference="FA-X").exists())
