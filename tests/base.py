@@ -33,7 +33,9 @@ SIREN_DEBTOR = "542051180"
 _refs = count(1)
 
 
-def make_org(name: str, kind: str = OrganizationKind.AGENCY, siren: str = SIREN_ALPHA) -> Organization:
+def make_org(
+    name: str, kind: str = OrganizationKind.AGENCY, siren: str = SIREN_ALPHA
+) -> Organization:
     return Organization.objects.create(name=name, kind=kind, siren=siren)
 
 

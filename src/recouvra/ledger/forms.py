@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recouvra.web.forms import MemberModelForm, MoneyField
+from recouvra.web.forms import IdentifierField, MemberModelForm, MoneyField
 
 from .models import Claim, Creditor, Debtor
 
@@ -24,6 +24,7 @@ class CreditorForm(MemberModelForm):
             "city",
             "country",
         ]
+        field_classes = {"siren": IdentifierField, "iban": IdentifierField}
 
 
 class DebtorForm(MemberModelForm):
@@ -47,6 +48,12 @@ class DebtorForm(MemberModelForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {
+            "siren": IdentifierField,
+            "siret": IdentifierField,
+            "vat_number": IdentifierField,
+            "iban": IdentifierField,
+        }
 
 
 class ClaimForm(MemberModelForm):

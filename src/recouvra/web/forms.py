@@ -61,3 +61,17 @@ class MemberModelForm(forms.ModelForm):
             if isinstance(field.widget, forms.DateInput):
                 field.widget.input_type = "date"
                 field.widget.format = "%Y-%m-%d"
+
+
+class IdentifierField(forms.CharField):
+    """SIREN, SIRET, VAT or IBAN typed with spaces, dots or dashes: compacted before checks."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return "".join(c for c in text if c.isalnum()).upper()
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # people type "732 829 320"
+        attrs["autocomplete"] = "off"
+        return attrs
