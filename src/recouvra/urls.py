@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from recouvra.core.forms import QueuedPasswordResetForm
+
 urlpatterns = [
     path("", include("recouvra.web.urls")),
     path("", include("recouvra.ledger.urls")),
@@ -10,7 +12,11 @@ urlpatterns = [
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe/oublie/",
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "mot-de-passe/oublie/envoye/",
         auth_views.PasswordResetDoneView.as_view(),
