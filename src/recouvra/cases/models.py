@@ -92,6 +92,11 @@ class Case(TenantModel):
                 condition=~Q(status="closed"),
                 name="one_open_case_per_debtor_and_creditor",
             ),
+            models.UniqueConstraint(
+                fields=["organization", "reference"],
+                condition=~Q(reference=""),
+                name="case_reference_unique_per_org",
+            ),
         ]
 
     def __str__(self) -> str:

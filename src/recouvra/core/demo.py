@@ -517,15 +517,6 @@ class _Event:
 
 
 @dataclass
-class _PaymentPlan:
-    day: date
-    method: str
-    reference: str
-    label: str
-    parts: list[tuple[Claim, int]]
-
-
-@dataclass
 class _CasePlan:
     case: Case
     segment: Segment
@@ -556,6 +547,7 @@ class DemoBuilder:
         self.allocations: list[Allocation] = []
         self.contacts: list[Contact] = []
         self.remaining: dict[int, int] = {}  # id(claim) → principal still due
+        self._pending: list[_Event] = []  # the timeline of the case being planned
 
     # entry point
 
@@ -1140,7 +1132,7 @@ class DemoBuilder:
 
     def _plan_activity(self, plan: _CasePlan) -> None:
         rng = self.rng
-        self._pending: list[_Event] = []
+        self._pending = []
         claims = plan.claims
         opened = min(c.issue_date for c in claims)
         plan.case.opened_on = opened
@@ -1633,14 +1625,6 @@ def delete_demo() -> None:
         Creditor.objects.filter(**in_orgs).delete()
         Organization.objects.filter(pk__in=org_ids).delete()
         User.objects.filter(email__in=[u["email"] for u in DEMO_USERS]).delete()
-
-
-def demo_is_loaded() -> bool:
-    return Organization.objects.filter(name__in=DEMO_ORG_NAMES).exists()
-
-
-def any_organization() -> bool:
-    return Organization.objects.exists()
 
 
 __all__ = [

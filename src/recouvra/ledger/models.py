@@ -396,7 +396,8 @@ class Payment(TenantModel):
     label = models.CharField(_("libellé"), max_length=200, blank=True)
 
     creditor_lookup = "creditor"
-    partner_lookup = "debtor__cases__legal_partner"
+    # a partner sees the payments applied to the claims of the cases handed to them
+    partner_lookup = "allocations__claim__case__legal_partner"
 
     class Meta:
         verbose_name = _("paiement")

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         exists = Organization.objects.exists()
         if options["if_empty"] and exists:
             self.stdout.write(
-                "Des organisations existent déjà : données de démonstration non rechargées."
+                "La démonstration est déjà chargée (la base contient des organisations) : "
+                "rien n'est modifié."
             )
         else:
             if exists and not options["reset"]:
