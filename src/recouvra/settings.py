@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "recouvra.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -190,6 +190,7 @@ TASKS = {
     }
 }
 
+FILTERS_EMPTY_CHOICE_LABEL = _("Tous")
 DJANGO_TABLES2_TEMPLATE = "web/_table.html"
 DJANGO_TABLES2_PAGE_RANGE = 8
 

@@ -75,3 +75,8 @@ class PagesTestCase(RecouvraTestCase):
         self.client.force_login(lonely)
         response = self.client.get(reverse("ledger:debtor_list"))
         self.assertContains(response, "aucune organisation", status_code=403)
+
+    def test_it_stays_in_french_for_an_english_browser(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("web:dashboard"), headers={"Accept-Language": "en"})
+        self.assertContains(response, '<html lang="fr">')

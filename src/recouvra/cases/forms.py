@@ -43,7 +43,15 @@ class InteractionForm(MemberModelForm):
     class Meta:
         model = Interaction
         fields = ["kind", "direction", "text", "attachment"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "text": forms.Textarea(
+                attrs={
+                    "rows": 3,
+                    "placeholder": _("Compte rendu de l'échange…"),
+                    "aria-label": _("Texte"),
+                }
+            )
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,10 +43,16 @@ class ClaimFilterSet(SearchFilterSet):
         choices=OVERDUE_CHOICES, method="filter_overdue", label=_("Échéance")
     )
     due_after = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", label=_("Échéance après le")
+        field_name="due_date",
+        lookup_expr="gte",
+        label=_("Échéance après le"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     due_before = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", label=_("Échéance avant le")
+        field_name="due_date",
+        lookup_expr="lte",
+        label=_("Échéance avant le"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:

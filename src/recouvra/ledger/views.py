@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from recouvra.cases.models import Interaction
 from recouvra.core import audit
@@ -36,6 +37,7 @@ class CreditorView(generic.ObjectDetailView):
 class CreditorEditView(generic.ObjectEditView):
     model = Creditor
     form = forms.CreditorForm
+    add_title = _("Nouveau créancier")
 
 
 class CreditorDeleteView(generic.ObjectDeleteView):
@@ -79,6 +81,7 @@ class DebtorView(generic.ObjectDetailView):
 class DebtorEditView(generic.ObjectEditView):
     model = Debtor
     form = forms.DebtorForm
+    add_title = _("Nouveau débiteur")
 
 
 class DebtorDeleteView(generic.ObjectDeleteView):
@@ -119,6 +122,7 @@ class ClaimView(generic.ObjectDetailView):
 class ClaimEditView(generic.ObjectEditView):
     model = Claim
     form = forms.ClaimForm
+    add_title = _("Nouvelle créance")
 
     def make_form(self, request: HttpRequest, instance: Claim, data: Any = None) -> Any:
         form = super().make_form(request, instance, data)

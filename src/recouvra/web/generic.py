@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django_filters import FilterSet
@@ -105,6 +106,7 @@ class ObjectEditView(MemberView):
 
     form: ClassVar[type[ModelForm]]
     template_name = "web/object_edit.html"
+    add_title: ClassVar[str] = ""  # "Nouvelle créance": French grammar needs the whole phrase
 
     def make_form(self, request: HttpRequest, instance: Any, data: Any = None) -> ModelForm:
         return self.form(data, request.FILES or None, instance=instance, member=member_of(request))
@@ -116,7 +118,12 @@ class ObjectEditView(MemberView):
         """Hook for work that a new object triggers (a claim joins its case)."""
 
     def render_form(self, request: HttpRequest, form: ModelForm, obj: Any) -> HttpResponse:
-        context = {"form": form, "object": obj, "model": self.model._meta}
+        context = {
+            "form": form,
+            "object": obj,
+            "model": self.model._meta,
+            "add_title": self.add_title or self.model._meta.verbose_name.capitalize(),
+        }
         return render(request, self.template_name, context, status=400 if form.errors else 200)
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -166,6 +173,4 @@ class ObjectDeleteView(MemberView):
             )
             return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(request, _("Supprimé : %(obj)s") % {"obj": obj})
-        from django.urls import reverse
-
         return HttpResponseRedirect(reverse(self.success_url))
