@@ -22,6 +22,7 @@ MARKER = "Zyxwbob"  # appears in every name of bob's rows
 FUNCTION_VIEW_MODELS = {
     "cases:add_interaction": Case,
     "cases:interaction_attachment": Interaction,
+    "ledger:add_contact": Debtor,
 }
 
 

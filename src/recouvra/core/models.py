@@ -7,6 +7,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Subquery
 from django.utils import timezone
@@ -131,6 +132,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organization} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.role == Role.MANDANT and self.creditor_id is None:
+            raise ValidationError({"creditor": _("Un mandant doit être rattaché à son créancier.")})
+        if self.creditor_id and self.creditor.organization_id != self.organization_id:
+            raise ValidationError(
+                {"creditor": _("Ce créancier appartient à une autre organisation.")}
+            )
 
     @property
     def can_write(self) -> bool:

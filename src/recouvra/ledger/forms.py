@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recouvra.web.forms import IdentifierField, MemberModelForm, MoneyField
 
-from .models import Claim, Creditor, Debtor
+from .models import Claim, Contact, Creditor, Debtor
 
 
 class CreditorForm(MemberModelForm):
@@ -82,3 +82,10 @@ class ClaimForm(MemberModelForm):
 
     def clean_reference(self) -> str:
         return self.cleaned_data["reference"].strip()
+
+
+class ContactForm(MemberModelForm):
+    class Meta:
+        model = Contact
+        fields = ["kind", "label", "value"]
+        widgets = {"value": forms.TextInput()}

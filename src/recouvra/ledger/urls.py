@@ -16,6 +16,7 @@ urlpatterns = [
     path("debiteurs/nouveau/", views.DebtorEditView.as_view(), name="debtor_add"),
     path("debiteurs/<int:pk>/", views.DebtorView.as_view(), name="debtor"),
     path("debiteurs/<int:pk>/modifier/", views.DebtorEditView.as_view(), name="debtor_edit"),
+    path("debiteurs/<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("debiteurs/<int:pk>/supprimer/", views.DebtorDeleteView.as_view(), name="debtor_delete"),
     path("creances/", views.ClaimListView.as_view(), name="claim_list"),
     path("creances/nouvelle/", views.ClaimEditView.as_view(), name="claim_add"),

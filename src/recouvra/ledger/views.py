@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Interaction
 from recouvra.core import audit
+from recouvra.core.models import AuditAction
 from recouvra.web import generic
 from recouvra.web.ageing import ageing_rows
 
@@ -75,6 +81,7 @@ class DebtorView(generic.ObjectDetailView):
             "timeline": timeline.select_related("author", "case")[:30],
             "history": audit.history(obj)[:10],
             "today": today,
+            "contact_form": forms.ContactForm(member=member),
         }
 
 
@@ -137,3 +144,23 @@ class ClaimEditView(generic.ObjectEditView):
 class ClaimDeleteView(generic.ObjectDeleteView):
     model = Claim
     success_url = "ledger:claim_list"
+
+
+@login_required
+@require_POST
+def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add an email, phone number or address to a debtor (from its page)."""
+    member = generic.require_write(request)
+    debtor = generic.get_visible(request, Debtor.objects.all(), pk)
+    form = forms.ContactForm(request.POST, member=member)
+    if form.is_valid():
+        with transaction.atomic():
+            contact = form.save(commit=False)
+            contact.organization_id = debtor.organization_id
+            contact.debtor = debtor
+            contact.save()
+            audit.record(contact, AuditAction.CREATE, actor=request.user)
+        messages.success(request, _("Contact ajouté."))
+    else:
+        messages.error(request, _("Contact non enregistré : indiquez le type et la valeur."))
+    return redirect(debtor)
