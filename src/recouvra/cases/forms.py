@@ -22,7 +22,19 @@ MANUAL_KINDS = [
 class CaseForm(MemberModelForm):
     class Meta:
         model = Case
-        fields = ["status", "assigned_to", "legal_partner"]
+        fields = [
+            "status",
+            "assigned_to",
+            "legal_partner",
+            "formal_notice_on",
+            "judgment_enforceable_on",
+            "insolvency_opened_on",
+        ]
+        widgets = {
+            "formal_notice_on": forms.DateInput(),
+            "judgment_enforceable_on": forms.DateInput(),
+            "insolvency_opened_on": forms.DateInput(),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

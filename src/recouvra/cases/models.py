@@ -74,6 +74,25 @@ class Case(TenantModel):
         help_text=_("Avocat ou commissaire de justice à qui le dossier est confié."),
     )
     opened_on = models.DateField(_("ouvert le"), default=timezone.localdate)
+    # dates the law engine needs for the statement (recouvra.law.statement)
+    formal_notice_on = models.DateField(
+        _("mise en demeure reçue le"),
+        null=True,
+        blank=True,
+        help_text=_("Fait courir l'intérêt légal pour un débiteur consommateur (C. civ. 1231-6)."),
+    )
+    judgment_enforceable_on = models.DateField(
+        _("jugement exécutoire le"),
+        null=True,
+        blank=True,
+        help_text=_("Taux légal majoré de 5 points deux mois plus tard (CMF L313-3)."),
+    )
+    insolvency_opened_on = models.DateField(
+        _("procédure collective ouverte le"),
+        null=True,
+        blank=True,
+        help_text=_("Arrête le cours des intérêts (C. com. L622-28)."),
+    )
     closed_on = models.DateField(_("clos le"), null=True, blank=True)
 
     creditor_lookup = "creditor"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from recouvra.web.ageing import ageing_rows
 
 from . import filtersets, forms, services, tables
 from .models import Claim, Creditor, Debtor
+from .statements import statement_for
 
 
 class CreditorListView(generic.ObjectListView):
@@ -121,9 +123,21 @@ class ClaimView(generic.ObjectDetailView):
                 "payment__received_on"
             ),
             "days_overdue": obj.days_overdue(timezone.localdate()),
+            **statement_context(request, [obj]),
             "timeline": timeline.select_related("author")[:20],
             "history": audit.history(obj)[:10],
         }
+
+
+def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
+    """The statement as of the date picked in the page (?au=YYYY-MM-DD), today by default."""
+    as_of, error = timezone.localdate(), ""
+    if raw := request.GET.get("au"):
+        try:
+            as_of = date.fromisoformat(raw)
+        except ValueError:
+            error = _("Date invalide : le décompte est arrêté à aujourd'hui.")
+    return {"statement": statement_for(claims, as_of), "statement_error": error}
 
 
 class ClaimEditView(generic.ObjectEditView):

@@ -11,5 +11,6 @@ urlpatterns = [
     path("contentieux/", views.legal, name="legal"),
     path("rapports/", views.reports, name="reports"),
     path("parametres/", views.settings_page, name="settings"),
+    path("parametres/taux/", views.rates, name="rates"),
     path("organisation/", views.switch_organization, name="switch_organization"),
 ]

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Case, CaseStatus, Interaction
+from recouvra.core.forms import LawRateForm, save_rate
+from recouvra.core.law import rate_tables
 from recouvra.core.middleware import SESSION_KEY
-from recouvra.core.models import Membership
+from recouvra.core.models import LawRate, Membership
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 
 from .ageing import ageing_rows
 from .generic import member_of
+from .rates import rate_rows
 
 AMICABLE = [CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION]
 LEGAL = [CaseStatus.LEGAL, CaseStatus.ENFORCEMENT]
@@ -120,3 +126,21 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     return redirect(target)
+
+
+@login_required
+def rates(request: HttpRequest) -> HttpResponse:
+    """Paramètres → Taux: the rates in force per semester, and a form for staff to add one."""
+    member_of(request)
+    form = LawRateForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_staff:
+            raise PermissionDenied(
+                _("Seul un administrateur de la plateforme peut saisir un taux.")
+            )
+        if form.is_valid():
+            rate = save_rate(form, request.user)
+            messages.success(request, _("Taux enregistré : %(rate)s") % {"rate": rate})
+            return redirect("web:rates")
+    context = {"rows": rate_rows(rate_tables()), "form": form, "entered": LawRate.objects.all()}
+    return render(request, "web/rates.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,210 @@
+"""Late-payment interest between professionals and legal interest.
+
+Rules (FACTS.md §1, §2):
+- Interest runs from the day after the start event (due date, mise en demeure) up to
+  and including `until`: days = (until - start).days.
+- Simple interest, period by period: the span is split at every 1 January and 1 July
+  (rates are semestrial) and at any other rate change (the L313-3 increase).
+- Each period is exact (Fraction); the total is rounded half-up once. Period amounts are
+  rounded so that they add up to the total (cumulative rounding): each is within one
+  cent of its exact value.
+- Day count: actual/365 by default, even in a leap year (the Banque de France's
+  answer, FACTS §1.5); "actual/366" divides the days of a leap year by 366.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from .rates import Rate, RateTables, packaged_tables
+from .tables import threshold_count
+
+ACTUAL_365 = "actual/365"
+ACTUAL_366 = "actual/366"
+DAY_COUNTS = (ACTUAL_365, ACTUAL_366)
+
+
+class ContractualRateTooLow(ValueError):
+    """C. com. L441-10 II: the contractual rate is below 3 × the legal interest rate."""
+
+    def __init__(self, rate: Decimal, floor: Rate) -> None:
+        self.rate = rate
+        self.floor = floor
+        super().__init__(
+            f"contractual rate {rate} % is below the legal floor of {floor.percent} % "
+            f"(3 × the legal interest rate) for {floor.semester}"
+        )
+
+
+@dataclass(frozen=True)
+class InterestPeriod:
+    start: date  # first day of interest in this period
+    end: date  # last day, inclusive
+    days: int
+    rate: Decimal  # percent per year
+    basis: int  # 365 or 366
+    cents: int
+    label: str  # what the rate is, in French, for statements
+    verified: bool  # False when the rate is marked unverified ("taux à confirmer")
+
+
+@dataclass(frozen=True)
+class InterestResult:
+    principal_cents: int
+    start: date  # the start event; interest runs from the next day
+    until: date
+    day_count: str
+    cents: int
+    periods: tuple[InterestPeriod, ...]
+
+    @property
+    def verified(self) -> bool:
+        return all(p.verified for p in self.periods)
+
+    @property
+    def days(self) -> int:
+        return sum(p.days for p in self.periods)
+
+
+RatePicker = Callable[[date], tuple[Decimal, str, bool]]
+
+
+def late_payment_interest(
+    principal_cents: int,
+    due_date: date,
+    until: date,
+    *,
+    contractual_rate: Decimal | None = None,
+    day_count: str = ACTUAL_365,
+    tables: RateTables | None = None,
+) -> InterestResult:
+    """B2B penalties (C. com. L441-10 II), due without reminder from the day after the due date.
+
+    Without a contractual rate: the ECB rate in force on the first day of each semester
+    + 10 points. A contractual rate is checked against 3 × the legal rate of each
+    semester and refused (ContractualRateTooLow) when below it.
+    """
+    tables = tables or packaged_tables()
+
+    def statutory(day: date) -> tuple[Decimal, str, bool]:
+        rate = tables.statutory_penalty_rate(day)
+        return rate.percent, "taux BCE + 10 points (C. com. L441-10)", rate.verified
+
+    def contractual(day: date) -> tuple[Decimal, str, bool]:
+        floor = tables.contractual_floor(day)
+        if contractual_rate < floor.percent:
+            raise ContractualRateTooLow(contractual_rate, floor)
+        return contractual_rate, "taux contractuel", floor.verified
+
+    picker = statutory if contractual_rate is None else contractual
+    return _accrue(principal_cents, due_date, until, picker, day_count, cuts=())
+
+
+def legal_interest(
+    principal_cents: int,
+    start: date,
+    until: date,
+    *,
+    creditor_is_consumer: bool,
+    judgment_enforceable_on: date | None = None,
+    day_count: str = ACTUAL_365,
+    tables: RateTables | None = None,
+) -> InterestResult:
+    """Legal interest (C. civ. 1231-6, from the mise en demeure; CMF L313-2 rates).
+
+    With `judgment_enforceable_on`, the rate is increased by 5 points from the day after
+    two months have passed since the decision became enforceable (CMF L313-3).
+    """
+    tables = tables or packaged_tables()
+    majoration_from = None
+    if judgment_enforceable_on is not None:
+        # CMF L313-3: two months counted by the same day-number rule (CPC 641), then
+        # the increase applies from the next day; not a procedural limit, so no
+        # weekend or holiday extension.
+        majoration_from = _add_months(judgment_enforceable_on, 2) + timedelta(days=1)
+    points = threshold_count("legal_rate_judgment_majoration_points")
+
+    def legal(day: date) -> tuple[Decimal, str, bool]:
+        rate = tables.legal_rate(day, creditor_is_consumer=creditor_is_consumer)
+        label = (
+            "intérêt légal ("
+            + ("créancier particulier" if creditor_is_consumer else "autres cas")
+            + ")"
+        )
+        if majoration_from is not None and day >= majoration_from:
+            return rate.percent + points, label + " majoré de 5 points (CMF L313-3)", rate.verified
+        return rate.percent, label + " (C. civ. 1231-6)", rate.verified
+
+    cuts = (majoration_from,) if majoration_from else ()
+    return _accrue(principal_cents, start, until, legal, day_count, cuts=cuts)
+
+
+def _accrue(
+    principal_cents: int,
+    start: date,
+    until: date,
+    pick: RatePicker,
+    day_count: str,
+    *,
+    cuts: tuple[date, ...],
+) -> InterestResult:
+    if day_count not in DAY_COUNTS:
+        raise ValueError(f"day_count must be one of {DAY_COUNTS}, not {day_count!r}")
+    if not isinstance(principal_cents, int) or principal_cents < 0:
+        raise ValueError("principal_cents must be a non-negative int")
+    exact_total = Fraction(0)
+    rounded_so_far = 0
+    periods = []
+    for first, last in split_periods(start + timedelta(days=1), until, cuts):
+        percent, label, verified = pick(first)
+        days = (last - first).days + 1
+        basis = 366 if day_count == ACTUAL_366 and _is_leap(first.year) else 365
+        exact_total += Fraction(principal_cents) * Fraction(percent) / 100 * days / basis
+        rounded_total = round_fraction_half_up(exact_total)
+        cents, rounded_so_far = rounded_total - rounded_so_far, rounded_total
+        periods.append(InterestPeriod(first, last, days, percent, basis, cents, label, verified))
+    return InterestResult(principal_cents, start, until, day_count, rounded_so_far, tuple(periods))
+
+
+def split_periods(first: date, last: date, cuts: tuple[date, ...] = ()) -> list[tuple[date, date]]:
+    """[first, last] cut at every 1 January, 1 July and extra cut date (each starts a period)."""
+    if last < first:
+        return []
+    starts = {first}
+    for year in range(first.year, last.year + 1):
+        starts.update({date(year, 1, 1), date(year, 7, 1)})
+    starts.update(cuts)
+    ordered = sorted(day for day in starts if first <= day <= last)
+    ends = [day - timedelta(days=1) for day in ordered[1:]] + [last]
+    return list(zip(ordered, ends, strict=True))
+
+
+def round_fraction_half_up(value: Fraction) -> int:
+    """Round to the nearest integer, halves away from zero."""
+    sign = -1 if value < 0 else 1
+    magnitude = abs(value)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return sign * whole
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _add_months(day: date, months: int) -> date:
+    """Same day number, months later; the last day of the month when there is none."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    return date(year, month, min(day.day, 28))
