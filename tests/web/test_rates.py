@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import reverse
 
 from recouvra.core.models import AuditEvent, LawRate
@@ -47,7 +49,9 @@ class RatesPageTestCase(RecouvraTestCase):
         rate = LawRate.objects.get()
         self.assertEqual(str(rate.percent), "2.710")
         update = AuditEvent.objects.get(object_id=str(rate.pk), action="update")
-        self.assertEqual(update.changes["percent"], ["2.700", "2.710"])
+        self.assertEqual(
+            [Decimal(v) for v in update.changes["percent"]], [Decimal("2.7"), Decimal("2.71")]
+        )
 
     def test_a_member_who_is_not_staff_cannot_enter_a_rate(self) -> None:
         self.client.force_login(self.alice)
