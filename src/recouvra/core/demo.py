@@ -1333,6 +1333,9 @@ class DemoBuilder:
                 direction=Direction.INBOUND,
                 channel=InteractionKind.LETTER,
             )
+            # first presentation of the registered letter: legal interest runs from it
+            # for consumer debtors (C. civ. 1231-6, 1344-1)
+            plan.case.formal_notice_on = at(frac) + timedelta(days=2)
             if plan.stage == CaseStatus.FORMAL_NOTICE and rng.randint(1, 100) <= 25:
                 parts = self._partial(plan, at(75), 20, 60)
                 self._pay(plan, at(75), parts)
@@ -1424,11 +1427,13 @@ class DemoBuilder:
 
         if plan.stage == CaseStatus.ENFORCEMENT:
             status(60, previous, CaseStatus.ENFORCEMENT)
+            plan.case.judgment_enforceable_on = at(62)
             self._event(
                 plan,
                 at(62),
                 InteractionKind.LETTER,
-                "Ordonnance revêtue de la formule exécutoire : commandement de payer signifié.",
+                "Délai d'opposition expiré sans opposition : l'ordonnance est exécutoire ; "
+                "commandement de payer signifié.",
                 direction=Direction.OUTBOUND,
                 channel=InteractionKind.LETTER,
                 author=self._author(plan, "partner"),
