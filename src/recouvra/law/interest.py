@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from .deadlines import add_months
 from .rates import Rate, RateTables, packaged_tables
 from .tables import threshold_count
 
@@ -37,6 +38,14 @@ class ContractualRateTooLow(ValueError):
         super().__init__(
             f"contractual rate {rate} % is below the legal floor of {floor.percent} % "
             f"(3 × the legal interest rate) for {floor.semester}"
+        )
+
+    @property
+    def message_fr(self) -> str:
+        return (
+            f"Taux contractuel de {self.rate} % inférieur au plancher légal de "
+            f"{self.floor.percent} % (3 fois l'intérêt légal) pour {self.floor.semester} "
+            "(C. com. L441-10 II)."
         )
 
 
@@ -125,7 +134,7 @@ def legal_interest(
         # CMF L313-3: two months counted by the same day-number rule (CPC 641), then
         # the increase applies from the next day; not a procedural limit, so no
         # weekend or holiday extension.
-        majoration_from = _add_months(judgment_enforceable_on, 2) + timedelta(days=1)
+        majoration_from = add_months(judgment_enforceable_on, 2) + timedelta(days=1)
     points = threshold_count("legal_rate_judgment_majoration_points")
 
     def legal(day: date) -> tuple[Decimal, str, bool]:
@@ -195,16 +204,3 @@ def round_fraction_half_up(value: Fraction) -> int:
 
 def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-def _add_months(day: date, months: int) -> date:
-    """Same day number, months later; the last day of the month when there is none."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate in range(day.day, 27, -1):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    return date(year, month, min(day.day, 28))

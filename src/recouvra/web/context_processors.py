@@ -14,6 +14,7 @@ NAVIGATION = [
     ("dunning", _("Relances"), "web:dunning", "/relances/"),
     ("legal", _("Contentieux"), "web:legal", "/contentieux/"),
     ("reports", _("Rapports"), "web:reports", "/rapports/"),
+    ("calculator", _("Calculateur"), "web:calculator", "/calculateur/"),
     ("settings", _("Paramètres"), "web:settings", "/parametres/"),
 ]
 

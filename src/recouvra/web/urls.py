@@ -10,6 +10,7 @@ urlpatterns = [
     path("relances/", views.dunning, name="dunning"),
     path("contentieux/", views.legal, name="legal"),
     path("rapports/", views.reports, name="reports"),
+    path("calculateur/", views.calculator, name="calculator"),
     path("parametres/", views.settings_page, name="settings"),
     path("parametres/taux/", views.rates, name="rates"),
     path("organisation/", views.switch_organization, name="switch_organization"),

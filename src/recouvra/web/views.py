@@ -20,6 +20,7 @@ from recouvra.core.middleware import SESSION_KEY
 from recouvra.core.models import LawRate, Membership
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 
+from . import calculator as calc
 from .ageing import ageing_rows
 from .generic import member_of
 from .rates import rate_rows
@@ -144,3 +145,25 @@ def rates(request: HttpRequest) -> HttpResponse:
             return redirect("web:rates")
     context = {"rows": rate_rows(rate_tables()), "form": form, "entered": LawRate.objects.all()}
     return render(request, "web/rates.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def calculator(request: HttpRequest) -> HttpResponse:
+    """Compute with the law engine without creating any record."""
+    member_of(request)
+    initial = calc.initial_values()
+    forms = {key: form(initial=initial.get(key)) for key, (_label, form, _fn) in calc.TOOLS.items()}
+    tool = request.POST.get("tool") if request.method == "POST" else None
+    context: dict = {"tools": calc.TOOLS, "forms": forms, "tool": tool}
+    if tool in calc.TOOLS:
+        label, form_class, compute = calc.TOOLS[tool]
+        form = forms[tool] = form_class(request.POST)
+        if form.is_valid():
+            try:
+                context["result"] = compute(form.cleaned_data)
+            except calc.ENGINE_ERRORS as exc:
+                context["error"] = getattr(exc, "message_fr", None) or str(exc)
+        if request.htmx:
+            context.update(key=tool, label=label, form=form)
+            return render(request, "web/_calculator_tool.html", context)
+    return render(request, "web/calculator.html", context)
