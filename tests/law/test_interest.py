@@ -168,3 +168,61 @@ def test_periods_always_add_up_to_the_total(principal: int, due: date, length: i
 def test_periods_never_straddle_a_semester(first: date, length: int) -> None:
     for start, end in split_periods(first, first + timedelta(days=length)):
         assert (start.month <= 6) == (end.month <= 6) and start.year == end.year
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.dates(date(2015, 1, 1), date(2026, 6, 1)),
+    st.integers(min_value=0, max_value=1500),
+    st.integers(min_value=0, max_value=1500),
+)
+def test_interest_is_additive_before_rounding(
+    principal: int, a: date, left: int, right: int
+) -> None:
+    # interest over [a, c] = interest over [a, b] + [b+1, c], exactly, before rounding
+    b = min(a + timedelta(days=left), date(2026, 6, 30))
+    c = min(b + timedelta(days=right), date(2026, 6, 30))
+
+    def exact(result) -> Fraction:  # noqa: ANN001
+        return sum(
+            (
+                Fraction(principal) * Fraction(p.rate) / 100 * p.days / p.basis
+                for p in result.periods
+            ),
+            Fraction(0),
+        )
+
+    whole = exact(late_payment_interest(principal, a, c))
+    parts = exact(late_payment_interest(principal, a, b)) + exact(
+        late_payment_interest(principal, b, c)
+    )
+    assert whole == parts
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.dates(date(2015, 1, 1), date(2026, 6, 1)),
+    st.integers(min_value=0, max_value=2000),
+    st.integers(min_value=0, max_value=400),
+)
+def test_a_later_until_never_lowers_interest(
+    principal: int, due: date, length: int, more: int
+) -> None:
+    until = min(due + timedelta(days=length), date(2026, 6, 30))
+    later = min(until + timedelta(days=more), date(2026, 6, 30))
+    assert (
+        late_payment_interest(principal, due, later).cents
+        >= late_payment_interest(principal, due, until).cents
+    )
+
+
+def test_until_before_the_start_is_an_error() -> None:
+    with pytest.raises(ValueError, match="before the start"):
+        late_payment_interest(100_000, date(2025, 3, 10), date(2025, 3, 1))
+
+
+def test_a_negative_rate_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        late_payment_interest(
+            100_000, date(2026, 1, 10), date(2026, 3, 1), contractual_rate=Decimal("-1")
+        )

@@ -102,7 +102,13 @@ def allocate_payment(
         result.append(_within_debt(designated, share, order))
         remaining -= share
 
-    for group in _ranked_groups(others, paid_on):
+    owing = [d for d in others if d.outstanding_cents]
+    if len(owing) == 1:  # nothing to rank: the common case of a single open claim
+        share = min(remaining, owing[0].outstanding_cents)
+        result.append(_within_debt(owing[0], share, order))
+        remaining -= share
+        owing = []
+    for group in _ranked_groups(owing, paid_on):
         if remaining == 0:
             break
         shares = _shares(remaining, group)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
+from typing import NamedTuple
 
 from .deadlines import add_months
 from .rates import Rate, RateTables, packaged_tables
@@ -49,8 +51,9 @@ class ContractualRateTooLow(ValueError):
         )
 
 
-@dataclass(frozen=True)
-class InterestPeriod:
+class InterestPeriod(NamedTuple):
+    """One rate period of an interest computation (a NamedTuple: cheap to build by the million)."""
+
     start: date  # first day of interest in this period
     end: date  # last day, inclusive
     days: int
@@ -152,6 +155,12 @@ def legal_interest(
     return _accrue(principal_cents, start, until, legal, day_count, cuts=cuts)
 
 
+# Exact arithmetic in integers: rates in millionths of a percent, and every period's
+# interest as a numerator over one common denominator valid for both 365 and 366.
+RATE_SCALE = 1_000_000
+COMMON_DENOMINATOR = 100 * RATE_SCALE * 365 * 366
+
+
 def _accrue(
     principal_cents: int,
     start: date,
@@ -165,31 +174,57 @@ def _accrue(
         raise ValueError(f"day_count must be one of {DAY_COUNTS}, not {day_count!r}")
     if not isinstance(principal_cents, int) or principal_cents < 0:
         raise ValueError("principal_cents must be a non-negative int")
-    exact_total = Fraction(0)
+    if until < start:
+        raise ValueError(f"until ({until}) is before the start ({start})")
+    numerator = 0  # the exact interest so far, over COMMON_DENOMINATOR
     rounded_so_far = 0
     periods = []
+    memo: dict[tuple[int, bool], tuple[Decimal, str, bool]] = {}
     for first, last in split_periods(start + timedelta(days=1), until, cuts):
-        percent, label, verified = pick(first)
+        key = (first.toordinal() if cuts else first.year, first.month <= 6)
+        if key not in memo:
+            memo[key] = pick(first)
+        percent, label, verified = memo[key]
         days = (last - first).days + 1
         basis = 366 if day_count == ACTUAL_366 and _is_leap(first.year) else 365
-        exact_total += Fraction(principal_cents) * Fraction(percent) / 100 * days / basis
-        rounded_total = round_fraction_half_up(exact_total)
+        numerator += principal_cents * _scaled(percent) * days * (366 if basis == 365 else 365)
+        rounded_total = (2 * numerator + COMMON_DENOMINATOR) // (2 * COMMON_DENOMINATOR)
         cents, rounded_so_far = rounded_total - rounded_so_far, rounded_total
         periods.append(InterestPeriod(first, last, days, percent, basis, cents, label, verified))
     return InterestResult(principal_cents, start, until, day_count, rounded_so_far, tuple(periods))
+
+
+@lru_cache(maxsize=1024)
+def _scaled(percent: Decimal) -> int:
+    """The rate in millionths of a percent, exactly."""
+    scaled = percent * RATE_SCALE
+    if scaled < 0:
+        raise ValueError(f"a rate cannot be negative: {percent}")
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"a rate has at most six decimals, not {percent}")
+    return int(scaled)
 
 
 def split_periods(first: date, last: date, cuts: tuple[date, ...] = ()) -> list[tuple[date, date]]:
     """[first, last] cut at every 1 January, 1 July and extra cut date (each starts a period)."""
     if last < first:
         return []
-    starts = {first}
-    for year in range(first.year, last.year + 1):
-        starts.update({date(year, 1, 1), date(year, 7, 1)})
-    starts.update(cuts)
-    ordered = sorted(day for day in starts if first <= day <= last)
-    ends = [day - timedelta(days=1) for day in ordered[1:]] + [last]
-    return list(zip(ordered, ends, strict=True))
+    starts = [first]
+    year = first.year
+    boundary = date(year, 7, 1) if first.month <= 6 else date(year + 1, 1, 1)
+    while boundary <= last:
+        starts.append(boundary)
+        boundary = (
+            date(boundary.year, 7, 1) if boundary.month == 1 else date(boundary.year + 1, 1, 1)
+        )
+    if cuts:
+        starts = sorted(set(starts).union(c for c in cuts if first < c <= last))
+    ends = [day - ONE_DAY for day in starts[1:]]
+    ends.append(last)
+    return list(zip(starts, ends, strict=True))
+
+
+ONE_DAY = timedelta(days=1)
 
 
 def round_fraction_half_up(value: Fraction) -> int:

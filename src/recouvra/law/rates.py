@@ -96,6 +96,7 @@ class RateTables:
     ) -> None:
         self._rates = rates
         self.allow_unverified = allow_unverified
+        self._derived: dict[tuple[str, str], Rate] = {}  # statutory and floor per semester
 
     @classmethod
     def packaged(cls, *, allow_unverified: bool = False) -> RateTables:
@@ -130,9 +131,14 @@ class RateTables:
 
     def statutory_penalty_rate(self, day: date) -> Rate:
         """C. com. L441-10 II: the ECB rate in force on 1 Jan (S1) or 1 Jul (S2) + 10 points."""
-        ecb = self.rate(ECB_REFERENCE, day)
-        margin = threshold_count("b2b_statutory_penalty_margin_points")
-        return replace(ecb, kind="statutory_penalty", percent=ecb.percent + margin)
+        key = ("statutory_penalty", semester_key(day))
+        if key not in self._derived:
+            ecb = self.rate(ECB_REFERENCE, day)
+            margin = threshold_count("b2b_statutory_penalty_margin_points")
+            self._derived[key] = replace(
+                ecb, kind="statutory_penalty", percent=ecb.percent + margin
+            )
+        return self._derived[key]
 
     def legal_rate(self, day: date, *, creditor_is_consumer: bool) -> Rate:
         """CMF L313-2: the creditor's category decides (natural person or other cases)."""
@@ -140,9 +146,14 @@ class RateTables:
 
     def contractual_floor(self, day: date) -> Rate:
         """C. com. L441-10 II: a contractual rate may not be below 3 × the legal rate."""
-        legal = self.rate(LEGAL_OTHER, day)
-        multiplier = threshold_count("b2b_contractual_rate_floor_multiplier")
-        return replace(legal, kind="contractual_floor", percent=legal.percent * multiplier)
+        key = ("contractual_floor", semester_key(day))
+        if key not in self._derived:
+            legal = self.rate(LEGAL_OTHER, day)
+            multiplier = threshold_count("b2b_contractual_rate_floor_multiplier")
+            self._derived[key] = replace(
+                legal, kind="contractual_floor", percent=legal.percent * multiplier
+            )
+        return self._derived[key]
 
     def known_semesters(self, kind: str) -> list[str]:
         return sorted(s for (k, s), rate in self._rates.items() if k == kind and rate)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from .allocation import Allocation, Debt, allocate_payment
 from .fees import recovery_fees
@@ -72,8 +73,7 @@ class StatementEvent:
     claim_ref: str | None = None  # None: every claim of the statement
 
 
-@dataclass(frozen=True)
-class AppliedPayment:
+class AppliedPayment(NamedTuple):
     payment_ref: str
     received_on: date
     to_fees: int
@@ -85,7 +85,7 @@ class AppliedPayment:
         return self.to_fees + self.to_interest + self.to_principal
 
 
-@dataclass
+@dataclass(slots=True)
 class StatementLine:
     """One claim in the statement."""
 
@@ -97,18 +97,16 @@ class StatementLine:
     payments: list[AppliedPayment] = field(default_factory=list)
     missing_rate: RateUnavailable | None = None
     interest_until: date | None = None  # last day of interest computed
+    # running totals of self.payments, kept by add_payment()
+    paid_principal: int = 0
+    paid_interest: int = 0
+    paid_fees: int = 0
 
-    @property
-    def paid_principal(self) -> int:
-        return sum(p.to_principal for p in self.payments)
-
-    @property
-    def paid_interest(self) -> int:
-        return sum(p.to_interest for p in self.payments)
-
-    @property
-    def paid_fees(self) -> int:
-        return sum(p.to_fees for p in self.payments)
+    def add_payment(self, applied: AppliedPayment) -> None:
+        self.payments.append(applied)
+        self.paid_principal += applied.to_principal
+        self.paid_interest += applied.to_interest
+        self.paid_fees += applied.to_fees
 
     @property
     def principal_due(self) -> int:
@@ -337,7 +335,7 @@ def _record(
     if allocation.debt_ref is None:
         result.credit_cents += allocation.to_credit
         return
-    states[allocation.debt_ref].line.payments.append(
+    states[allocation.debt_ref].line.add_payment(
         AppliedPayment(
             payment.ref,
             payment.received_on,
