@@ -2,10 +2,12 @@
 
 Rules (FACTS.md §1, §2):
 - Interest runs from the day after the start event (due date, mise en demeure) up to
-  and including `until`: days = (until - start).days.
+  and including `until`: days = (until - start).days. `until` on the start day gives
+  no period; `until` before it raises ValueError.
 - Simple interest, period by period: the span is split at every 1 January and 1 July
   (rates are semestrial) and at any other rate change (the L313-3 increase).
-- Each period is exact (Fraction); the total is rounded half-up once. Period amounts are
+- Each period is exact (integers over one common denominator, rates up to six
+  decimals, never a float); the total is rounded half-up once. Period amounts are
   rounded so that they add up to the total (cumulative rounding): each is within one
   cent of its exact value.
 - Day count: actual/365 by default, even in a leap year (the Banque de France's

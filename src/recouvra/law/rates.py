@@ -1,12 +1,16 @@
 """Semestrial rates: the B2B late-payment rate (ECB + 10 points) and the legal interest rate.
 
-Sources: late_payment_reference_rate.csv (ECB main refinancing rate in force on the
-first day of each semester) and legal_interest_rate.csv (taux de l'intérêt légal, two
-categories). A rate missing from the tables raises RateUnavailable, never a silent 0.
+Sources: late_payment_reference_rate.csv (only its column ecb_reference_rate_percent,
+the ECB main refinancing rate in force on the first day of each semester; the statutory
+rate and the 3× floor are derived here, not read) and legal_interest_rate.csv (taux de
+l'intérêt légal, two categories). Rates entered in the app are laid over them with
+`RateTables.with_overrides`. A rate missing from the tables raises RateUnavailable,
+never a silent 0.
 
-Unverified rows (FACTS.md marks them so) are treated as missing unless the caller
-opts in with `allow_unverified=True`; the figures that then depend on them carry
-`verified=False` so that screens and letters can say "taux à confirmer".
+Unverified rows (FACTS.md marks them so) are refused, RateUnavailable with reason
+"unverified", unless the caller opts in with `allow_unverified=True` or
+`RateTables.lenient()`; the figures that then depend on them carry `verified=False` so
+that screens and letters can say "taux à confirmer".
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Imports: one parser per file format → uniform records; then import batches and lettrage."""

@@ -1,0 +1,1 @@
+"""File parsers. Pure Python (no Django): each returns records from recouvra.imports.records."""

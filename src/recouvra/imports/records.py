@@ -1,0 +1,184 @@
+"""The plain records every parser returns, whatever the format.
+
+Bank statements: a BankStatement holds accounts, each with its balances and lines
+(amount signed, credit positive, integer cents). Ledgers and invoices: a Ledger holds
+claims. Parsers raise ParseError for a file they cannot read at all, and collect
+RowError for a line they skip, so that one bad row never loses the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+
+class ParseError(ValueError):
+    """The file cannot be read: says which file, line and field, and why."""
+
+    def __init__(self, reason: str, *, file: str = "", line: int | None = None, field: str = ""):
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = ", ".join(
+            part
+            for part in (
+                file,
+                f"line {line}" if line is not None else "",
+                field and f"field {field}",
+            )
+            if part
+        )
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A line that was skipped, and why; the other lines are still imported."""
+
+    line: int
+    field: str
+    reason: str
+    file: str = ""
+
+
+@dataclass
+class StatementLine:
+    booking_date: date
+    amount_cents: int  # signed: credit (money in) positive, debit negative
+    value_date: date | None = None
+    label: str = ""
+    reference: str = ""  # bank reference, or the remittance information when structured
+    end_to_end_id: str = ""
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
+    mandate_reference: str = ""  # SEPA direct-debit mandate (RUM), when given
+    currency: str = ""  # when it differs from the account's
+    line_no: int | None = None  # where the line starts in the source file
+
+
+@dataclass
+class StatementAccount:
+    iban: str = ""
+    account: str = ""  # the account id when there is no IBAN (e.g. CFONB bank/branch/account)
+    currency: str = ""
+    opening_balance_cents: int | None = None
+    closing_balance_cents: int | None = None
+    opening_date: date | None = None
+    closing_date: date | None = None
+    lines: list[StatementLine] = field(default_factory=list)
+
+    @property
+    def credits_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines if line.amount_cents > 0)
+
+    @property
+    def debits_cents(self) -> int:
+        return -sum(line.amount_cents for line in self.lines if line.amount_cents < 0)
+
+    @property
+    def balance_gap_cents(self) -> int | None:
+        """opening + credits − debits − closing; 0 when the statement adds up, None if unknown."""
+        if self.opening_balance_cents is None or self.closing_balance_cents is None:
+            return None
+        total = self.opening_balance_cents + sum(line.amount_cents for line in self.lines)
+        return total - self.closing_balance_cents
+
+    @property
+    def balanced(self) -> bool | None:
+        gap = self.balance_gap_cents
+        return None if gap is None else gap == 0
+
+
+@dataclass
+class BankStatement:
+    format: str
+    accounts: list[StatementAccount] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "accounts": [_account_json(a) for a in self.accounts],
+            "errors": [asdict(e) for e in self.errors],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class LedgerClaim:
+    reference: str
+    issue_date: date | None
+    due_date: date | None
+    amount_cents: int  # what is still due (open item); an invoice's amount due for Factur-X
+    currency: str = "EUR"
+    debtor_name: str = ""
+    debtor_siren: str = ""
+    debtor_vat: str = ""
+    debtor_account: str = ""  # customer account in the ledger (e.g. 411DUBOIS)
+    seller_name: str = ""
+    seller_siren: str = ""
+    payment_terms: str = ""
+    line_no: int | None = None
+
+
+@dataclass
+class Ledger:
+    format: str
+    claims: list[LedgerClaim] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "claims": [_claim_json(c) for c in self.claims],
+            "errors": [asdict(e) for e in self.errors],
+            "warnings": self.warnings,
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _account_json(account: StatementAccount) -> dict[str, Any]:
+    data: dict[str, Any] = {"iban": account.iban} if account.iban else {"account": account.account}
+    data.update(
+        currency=account.currency,
+        opening_balance_cents=account.opening_balance_cents,
+        closing_balance_cents=account.closing_balance_cents,
+        balanced=account.balanced,
+        lines=[
+            {
+                "booking_date": _iso(line.booking_date),
+                "value_date": _iso(line.value_date),
+                "amount_cents": line.amount_cents,
+                "label": line.label,
+                "reference": line.reference,
+                "end_to_end_id": line.end_to_end_id,
+                "counterparty_name": line.counterparty_name,
+                "counterparty_iban": line.counterparty_iban,
+            }
+            for line in account.lines
+        ],
+    )
+    return data
+
+
+def _claim_json(claim: LedgerClaim) -> dict[str, Any]:
+    return {
+        "reference": claim.reference,
+        "issue_date": _iso(claim.issue_date),
+        "due_date": _iso(claim.due_date),
+        "amount_cents": claim.amount_cents,
+        "currency": claim.currency,
+        "debtor_name": claim.debtor_name,
+        "debtor_siren": claim.debtor_siren,
+        "debtor_vat": claim.debtor_vat,
+    }
