@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "recouvra.core",
     "recouvra.ledger",
     "recouvra.cases",
+    "recouvra.imports",
     "recouvra.web",
 ]
 

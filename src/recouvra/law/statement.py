@@ -9,10 +9,13 @@ How it is computed, in date order:
   consumer debtor at the legal rate from the day after the mise en demeure
   (C. civ. 1231-6, 1344-1), +5 points two months after a judgment became enforceable
   (CMF L313-3), and it stops at the opening of insolvency proceedings (C. com. L622-28);
-- the €40 indemnity is added to each late invoice of a professional (D441-5);
+- the €40 indemnity is added once to each late invoice of a professional (D441-5), when
+  a payment date or `as_of` finds its principal unpaid after the due date, unless
+  insolvency proceedings were opened by that day;
 - each payment, on its date, is allocated by recouvra.law.allocation (C. civ. 1342-10,
   1343-1): the interest up to that day is accrued first, then the payment reduces fees,
-  interest and principal in the configured order;
+  interest and principal in the configured order; interest is therefore computed, and
+  rounded to the cent, span by span (to each payment date, then to `as_of`);
 - a rate missing from the tables stops that claim's interest at the end of the last
   known period and says which rate to enter (never a silent 0).
 """

@@ -113,6 +113,12 @@ class Debtor(TenantModel, Address):
     mobile = models.CharField(_("mobile"), max_length=30, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     notes = models.TextField(_("notes"), blank=True)
+    customer_code = models.CharField(
+        _("code client"),
+        max_length=40,
+        blank=True,
+        help_text=_("Compte du client dans la comptabilité du créancier (ex. 411DUBOIS)."),
+    )
     search_text = models.TextField(editable=False, default="")
 
     creditor_lookup = "claims__creditor"
