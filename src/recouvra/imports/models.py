@@ -179,3 +179,50 @@ class BankLine(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.booking_date:%d/%m/%Y} {self.amount_cents}"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("À valider")
+    APPLIED = "applied", _("Appliqué")
+    REJECTED = "rejected", _("Rejeté")
+    REVERSED = "reversed", _("Annulé")
+
+
+class MatchProposal(TenantModel):
+    """A proposed match between a credit bank line and one or more claims, with its reasons.
+
+    Above the threshold it is applied at once (Payment + Allocations); below, it waits in
+    the reconciliation queue. Undoing an applied match reverses its payment (never deletes).
+    """
+
+    bank_line = models.ForeignKey(BankLine, on_delete=models.PROTECT, related_name="proposals")
+    debtor = models.ForeignKey(
+        "ledger.Debtor", verbose_name=_("débiteur"), on_delete=models.PROTECT, null=True
+    )
+    claims = models.ManyToManyField("ledger.Claim", verbose_name=_("créances"), blank=True)
+    score = models.PositiveSmallIntegerField(_("score"))  # 0–100
+    reasons = models.JSONField(_("raisons"), default=list)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    payment = models.OneToOneField(
+        "ledger.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    creditor_lookup = "claims__creditor"
+
+    class Meta:
+        verbose_name = _("proposition de lettrage")
+        verbose_name_plural = _("propositions de lettrage")
+        ordering = ["-score", "-id"]
+        indexes = [
+            # the reconciliation queue
+            models.Index(fields=["organization", "status", "-score"], name="proposal_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_line} → {self.score}"

@@ -227,7 +227,7 @@ class ClaimQuerySet(TenantQuerySet):
     def with_balance(self) -> Self:
         """Annotate `paid` (principal allocated so far) and `balance` (principal still due)."""
         paid = (
-            Allocation.objects.filter(claim=OuterRef("pk"))
+            Allocation.objects.filter(claim=OuterRef("pk"), payment__reversed_at__isnull=True)
             .values("claim")
             .annotate(s=Sum("to_principal"))
             .values("s")
@@ -363,7 +363,8 @@ class Claim(TenantModel):
         super().save(*args, **kwargs)
 
     def paid_cents(self) -> int:
-        total = self.allocations.aggregate(s=Sum("to_principal"))["s"]
+        live = self.allocations.filter(payment__reversed_at__isnull=True)
+        total = live.aggregate(s=Sum("to_principal"))["s"]
         return int(total or 0)
 
     def balance_cents(self) -> int:
@@ -400,6 +401,8 @@ class Payment(TenantModel):
     method = models.CharField(_("moyen de paiement"), max_length=15, choices=PaymentMethod.choices)
     reference = models.CharField(_("référence"), max_length=100, blank=True)
     label = models.CharField(_("libellé"), max_length=200, blank=True)
+    # undoing a match reverses the payment: it stays, marked, and no longer counts
+    reversed_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
 
     creditor_lookup = "creditor"
     # a partner sees the payments applied to the claims of the cases handed to them

@@ -46,7 +46,9 @@ def _payments(claims: Sequence) -> list[law.StatementPayment]:
     """Each payment with the part of it recorded against these claims."""
     refs = {c.pk: c.reference for c in claims}
     grouped: dict[int, dict] = {}
-    allocations = Allocation.objects.filter(claim_id__in=refs).select_related("payment")
+    allocations = Allocation.objects.filter(
+        claim_id__in=refs, payment__reversed_at__isnull=True
+    ).select_related("payment")
     for a in allocations.order_by("payment__received_on", "payment_id"):
         entry = grouped.setdefault(a.payment_id, {"payment": a.payment, "cents": 0, "refs": set()})
         entry["cents"] += a.total_cents
