@@ -145,3 +145,13 @@ def test_every_payment_cent_is_accounted_for(principals: list[int], payments: li
         assert line.principal_due >= 0 and line.interest_due >= 0 and line.fees_due >= 0
     owed = result.principal_cents + result.interest_cents + result.fees_cents
     assert result.balance_cents == owed - result.paid_cents - result.credit_cents
+
+
+def test_the_fee_depends_on_the_due_date_not_on_later_payments() -> None:
+    claim = StatementClaim("FA-9", 100_000, date(2025, 3, 31), debtor_is_professional=True)
+    opened = StatementEvent(INSOLVENCY_OPENED, date(2025, 6, 1))
+    alone = statement([claim], [], [opened], as_of=date(2025, 9, 30)).lines[0]
+    paid = StatementPayment("P", date(2025, 5, 1), 1_000)
+    with_payment = statement([claim], [paid], [opened], as_of=date(2025, 9, 30)).lines[0]
+    assert alone.fees_cents == with_payment.fees_cents == 4_000
+    assert alone.interest_until == date(2025, 5, 31)  # the opening day bears no interest

@@ -29,7 +29,7 @@ class ImportStatus(models.TextChoices):
 class ImportBatch(TenantModel):
     """One uploaded file, kept with its checksum, and what importing it changed."""
 
-    kind = models.CharField(_("type"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("type"), max_length=10, choices=ImportKind.choices, blank=True)
     format = models.CharField(_("format"), max_length=20, blank=True)
     filename = models.CharField(_("fichier"), max_length=255)
     file = models.FileField(_("fichier"), upload_to="imports/%Y/%m/")
@@ -48,6 +48,8 @@ class ImportBatch(TenantModel):
     )
     progress = models.PositiveSmallIntegerField(_("progression (%)"), default=0)
     mapping = models.JSONField(_("correspondance des colonnes"), default=dict, blank=True)
+    # what the file holds, shown before the import is confirmed (first rows, totals)
+    preview = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -71,6 +73,10 @@ class ImportBatch(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("imports:batch", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.PARSING, ImportStatus.IMPORTING)
 
 
 class ImportRowError(TenantModel):

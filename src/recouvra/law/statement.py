@@ -194,7 +194,9 @@ class _ClaimState:
 
     def accrue(self, until: date, day_count: str) -> None:
         if self.insolvency is not None:
-            until = min(until, self.insolvency)  # C. com. L622-28: interest stops
+            # C. com. L622-28: the opening judgment stops interest from its own date (it
+            # takes effect at 0:00), so the last day of interest is the day before
+            until = min(until, self.insolvency - timedelta(days=1))
         if self.accrued_to is None or until <= self.accrued_to or self.line.missing_rate:
             return
         try:
@@ -250,7 +252,8 @@ class _ClaimState:
         # on its due date); never for a consumer (CPCE L111-8), nor in insolvency.
         if self.fee_added or on <= self.claim.due_date or self.line.principal_due <= 0:
             return
-        in_insolvency = self.insolvency is not None and self.insolvency <= on
+        # L441-10 II in fine: no indemnity when the proceedings forbade paying on the due date
+        in_insolvency = self.insolvency is not None and self.insolvency <= self.claim.due_date
         self.line.fees_cents += recovery_fees(
             1,
             debtor_is_professional=self.claim.debtor_is_professional,

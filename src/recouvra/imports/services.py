@@ -1,0 +1,189 @@
+"""Import batches: upload, parse for a preview, then import; run by the worker (tasks.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from recouvra.core import audit
+from recouvra.core.models import AuditAction, Membership
+from recouvra.ledger.models import Creditor
+
+from .models import ImportBatch, ImportKind, ImportStatus
+from .records import BankStatement, Ledger, ParseError
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+PREVIEW_ROWS = 50
+TABULAR_FORMATS = ("csv", "xlsx")
+
+
+class UploadRefused(ValueError):
+    pass
+
+
+def create_batch(
+    member: Membership, upload: UploadedFile, *, creditor: Creditor | None, actor: Any
+) -> ImportBatch:
+    """Keep the uploaded file with its checksum; the worker parses it next."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise UploadRefused(
+            f"{upload.name} : fichier trop volumineux ({upload.size} octets, "
+            f"maximum {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo)."
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    batch = ImportBatch.objects.create(
+        organization_id=member.organization_id,
+        filename=upload.name[:255],
+        file=upload,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        creditor=creditor,
+        uploaded_by=actor,
+    )
+    audit.record(batch, AuditAction.CREATE, actor=actor)
+    return batch
+
+
+def claim(batch_id: int, before: str, after: str) -> ImportBatch | None:
+    """Move a batch from one status to the next; None if another worker got there first."""
+    won = ImportBatch.objects.filter(pk=batch_id, status=before).update(status=after, progress=5)
+    return ImportBatch.objects.get(pk=batch_id) if won == 1 else None
+
+
+def read(batch: ImportBatch) -> BankStatement | Ledger:
+    from .parsers.detect import detect_format, parse_file
+    from .parsers.ledger_csv import parse_ledger_csv, parse_ledger_xlsx
+
+    with batch.file.open("rb") as handle:
+        data = handle.read()
+    fmt = batch.format or detect_format(data, batch.filename)
+    if fmt == "csv":
+        return parse_ledger_csv(data, filename=batch.filename, mapping=batch.mapping or None)
+    if fmt == "xlsx":
+        return parse_ledger_xlsx(data, filename=batch.filename, mapping=batch.mapping or None)
+    return parse_file(data, filename=batch.filename, format=fmt)
+
+
+def parse_batch(batch_id: int) -> None:
+    """Read the file and store what it holds, for the user to check before importing."""
+    batch = claim(batch_id, ImportStatus.QUEUED, ImportStatus.PARSING)
+    if batch is None:
+        return
+    try:
+        result = read(batch)
+    except ParseError as error:
+        _fail(batch, str(error))
+        return
+    batch.format = result.format
+    batch.kind = ImportKind.BANK if isinstance(result, BankStatement) else ImportKind.LEDGER
+    batch.preview = preview_of(batch, result)
+    if batch.kind == ImportKind.LEDGER and batch.creditor_id is None:
+        batch.message = "Choisissez le créancier de ces factures avant d'importer."
+    batch.status, batch.progress = ImportStatus.PREVIEW, 100
+    batch.save(update_fields=["format", "kind", "preview", "message", "status", "progress"])
+
+
+def import_batch(batch_id: int) -> None:
+    """Import a checked batch into the ledger or the bank lines, then propose matches."""
+    from .bank_import import import_statement
+    from .ledger_import import import_claims
+
+    batch = claim(batch_id, ImportStatus.PREVIEW, ImportStatus.IMPORTING)
+    if batch is None:
+        return
+    try:
+        result = read(batch)
+        if isinstance(result, Ledger):
+            import_claims(batch, result.claims, result.errors)
+        else:
+            import_statement(batch, result)
+            _propose(batch)
+    except ParseError as error:
+        _fail(batch, str(error))
+        return
+    batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
+    batch.save(update_fields=["status", "progress", "finished_at"])
+
+
+def _propose(batch: ImportBatch) -> None:
+    from .reconcile import propose_matches
+
+    propose_matches(batch.organization_id, batch.bank_lines.all(), actor=batch.uploaded_by)
+
+
+def confirm(
+    batch: ImportBatch, *, mapping: dict[str, str] | None, creditor: Creditor | None
+) -> None:
+    """The user checked the preview: save the column mapping and queue the import."""
+    from .tasks import import_batch_task
+
+    fields = []
+    if mapping is not None:
+        batch.mapping = mapping
+        fields.append("mapping")
+    if creditor is not None:
+        batch.creditor = creditor
+        fields.append("creditor")
+    if fields:
+        batch.save(update_fields=fields)
+    transaction.on_commit(lambda: import_batch_task.enqueue(batch.pk))
+
+
+def remap(batch: ImportBatch, mapping: dict[str, str]) -> None:
+    """New column mapping: parse again for a new preview."""
+    from .tasks import parse_batch_task
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        mapping=mapping, status=ImportStatus.QUEUED, progress=0
+    )
+    transaction.on_commit(lambda: parse_batch_task.enqueue(batch.pk))
+
+
+def _fail(batch: ImportBatch, message: str) -> None:
+    batch.status, batch.message, batch.progress = ImportStatus.FAILED, message, 100
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "message", "progress", "finished_at"])
+
+
+def preview_of(batch: ImportBatch, result: BankStatement | Ledger) -> dict[str, Any]:
+    data = result.as_json()
+    if isinstance(result, Ledger):
+        preview = {
+            "claims": len(result.claims),
+            "total_cents": sum(c.amount_cents for c in result.claims),
+            "rows": data["claims"][:PREVIEW_ROWS],
+        }
+        if result.format in TABULAR_FORMATS:
+            preview["columns"] = _columns(batch)
+    else:
+        preview = {
+            "accounts": [
+                {
+                    **{k: v for k, v in account.items() if k != "lines"},
+                    "count": len(account["lines"]),
+                }
+                for account in data["accounts"]
+            ],
+            "rows": [line for account in data["accounts"] for line in account["lines"]][
+                :PREVIEW_ROWS
+            ],
+        }
+    preview["errors"] = data["errors"][:PREVIEW_ROWS]
+    preview["errors_count"] = len(data["errors"])
+    preview["warnings"] = data["warnings"]
+    return preview
+
+
+def _columns(batch: ImportBatch) -> dict[str, Any]:
+    from .parsers.ledger_csv import guess_mapping, read_table
+
+    with batch.file.open("rb") as handle:
+        headers, _rows = read_table(handle.read(), batch.filename)
+    return {"headers": headers, "mapping": batch.mapping or guess_mapping(headers)}
