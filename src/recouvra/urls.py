@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("recouvra.web.urls")),
     path("", include("recouvra.ledger.urls")),
     path("", include("recouvra.cases.urls")),
+    path("", include("recouvra.imports.urls")),
     path(
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),

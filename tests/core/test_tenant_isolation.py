@@ -7,15 +7,17 @@ detail URL shows).
 
 from __future__ import annotations
 
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from recouvra.cases.models import Case, Interaction
 from recouvra.cases.services import add_event
+from recouvra.imports.models import ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
 
-APP_NAMESPACES = ("web", "ledger", "cases")
+APP_NAMESPACES = ("web", "ledger", "cases", "imports")
 MARKER = "Zyxwbob"  # appears in every name of bob's rows
 
 # function views that take a pk: which model the pk belongs to
@@ -23,6 +25,10 @@ FUNCTION_VIEW_MODELS = {
     "cases:add_interaction": Case,
     "cases:interaction_attachment": Interaction,
     "ledger:add_contact": Debtor,
+    "imports:batch": ImportBatch,
+    "imports:confirm": ImportBatch,
+    "imports:remap": ImportBatch,
+    "imports:errors_csv": ImportBatch,
 }
 
 
@@ -53,12 +59,20 @@ class TenantIsolationTestCase(RecouvraTestCase):
         bob_claim = make_claim(bob_creditor, bob_debtor, 77_700, reference=f"{MARKER}-001")
         make_payment(bob_claim, 10_000)
         add_event(bob_claim.case, "note", f"{MARKER} note")
+        bob_batch = ImportBatch.objects.create(
+            organization=self.beta,
+            filename=f"{MARKER}.csv",
+            file=ContentFile(b"x", name="x.csv"),
+            sha256="0" * 64,
+            creditor=bob_creditor,
+        )
         self.bob_objects = {
             Creditor: bob_creditor,
             Debtor: bob_debtor,
             Claim: bob_claim,
             Case: bob_claim.case,
             Interaction: bob_claim.case.interactions.first(),
+            ImportBatch: bob_batch,
         }
         self.client.force_login(self.alice)
 

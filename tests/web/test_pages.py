@@ -11,7 +11,7 @@ SECTIONS = [
     "ledger:debtor_list",
     "ledger:claim_list",
     "cases:case_list",
-    "web:imports",
+    "imports:home",
     "web:dunning",
     "web:legal",
     "web:reports",

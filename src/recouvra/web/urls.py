@@ -6,7 +6,6 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("imports/", views.imports, name="imports"),
     path("relances/", views.dunning, name="dunning"),
     path("contentieux/", views.legal, name="legal"),
     path("rapports/", views.reports, name="reports"),

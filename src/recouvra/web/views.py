@@ -81,12 +81,6 @@ def legal(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def imports(request: HttpRequest) -> HttpResponse:
-    member_of(request)
-    return render(request, "web/imports.html")
-
-
-@login_required
 def reports(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
     today = timezone.localdate()

@@ -1,0 +1,114 @@
+"""Imports pages: upload, batch page with progress and preview, rejected rows as CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recouvra.ledger.models import Creditor
+from recouvra.web import generic
+
+from . import services
+from .forms import MappingForm, UploadForm
+from .models import ImportBatch, ImportStatus
+from .tasks import parse_batch_task
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    member = generic.member_of(request)
+    form = UploadForm(request.POST or None, request.FILES or None, member=member)
+    if request.method == "POST":
+        generic.require_write(request)
+        if form.is_valid():
+            with transaction.atomic():
+                batch = services.create_batch(
+                    member,
+                    form.cleaned_data["file"],
+                    creditor=form.cleaned_data["creditor"],
+                    actor=request.user,
+                )
+                transaction.on_commit(lambda: parse_batch_task.enqueue(batch.pk))
+            return redirect(batch)
+    batches = ImportBatch.objects.visible_to(member).select_related("creditor", "uploaded_by")
+    context = {"form": form, "batches": batches[:30]}
+    return render(request, "imports/home.html", context, status=400 if form.errors else 200)
+
+
+def _batch(request: HttpRequest, pk: int) -> ImportBatch:
+    return generic.get_visible(request, ImportBatch.objects.select_related("creditor"), pk)
+
+
+@login_required
+def batch_page(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    context = {"batch": batch, **_preview_context(request, batch)}
+    if request.htmx and request.htmx.target == "batch-status":
+        return render(request, "imports/_status.html", context)
+    return render(request, "imports/batch.html", context)
+
+
+def _preview_context(request: HttpRequest, batch: ImportBatch) -> dict:
+    columns = batch.preview.get("columns")
+    mapping_form = None
+    if columns and batch.status == ImportStatus.PREVIEW:
+        mapping_form = MappingForm(headers=columns["headers"], mapping=columns["mapping"])
+    member = generic.member_of(request)
+    return {
+        "mapping_form": mapping_form,
+        "creditors": Creditor.objects.visible_to(member),
+        "errors": batch.row_errors.all()[:200],
+    }
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    generic.require_write(request)
+    batch = _batch(request, pk)
+    if batch.status != ImportStatus.PREVIEW:
+        messages.error(request, _("Cet import n'attend pas de validation."))
+        return redirect(batch)
+    creditor = None
+    if request.POST.get("creditor"):
+        creditor = generic.get_visible(request, Creditor.objects.all(), request.POST["creditor"])
+    if batch.kind == "ledger" and not (creditor or batch.creditor_id):
+        messages.error(request, _("Choisissez le créancier de ces factures."))
+        return redirect(batch)
+    services.confirm(batch, mapping=None, creditor=creditor)
+    messages.success(request, _("Import lancé : la page se met à jour toute seule."))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def remap(request: HttpRequest, pk: int) -> HttpResponse:
+    generic.require_write(request)
+    batch = _batch(request, pk)
+    columns = batch.preview.get("columns") or {}
+    form = MappingForm(request.POST, headers=columns.get("headers", []), mapping={})
+    if batch.status != ImportStatus.PREVIEW or not form.is_valid():
+        context = {"batch": batch, **_preview_context(request, batch), "mapping_form": form}
+        return render(request, "imports/batch.html", context, status=400)
+    services.remap(batch, form.mapping())
+    return redirect(batch)
+
+
+@login_required
+def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejets-import-{batch.pk}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Fichier"), _("Ligne"), _("Champ"), _("Motif")])
+    for error in batch.row_errors.all():
+        writer.writerow([batch.filename, error.line, error.field, error.reason])
+    return response
