@@ -12,10 +12,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
-from recouvra.cases.models import Case, CaseStatus, Interaction, InteractionKind
+from recouvra.cases.models import Case, CaseStatus, Direction, Interaction, InteractionKind
+from recouvra.core.bulk import insert_rows
 from recouvra.law.identifiers import InvalidIdentifier, clean_siren
 from recouvra.law.money import format_amount
 from recouvra.law.tables import threshold_count
@@ -135,25 +138,71 @@ def _resolve_debtors(org_id: int, claims: Sequence[LedgerClaim]) -> dict[tuple[s
         for debtor_id, name in debtors.values_list("id", "name"):
             if normalize(name) in names:
                 found.setdefault(("name", normalize(name)), debtor_id)
-    missing = [(key, claim) for key, claim in keys.items() if key not in found]
-    created = Debtor.objects.bulk_create([_new_debtor(org_id, claim) for _, claim in missing])
-    for (key, _claim), debtor in zip(missing, created, strict=True):
-        found[key] = debtor.pk
+    missing = [claim for key, claim in keys.items() if key not in found]
+    if missing:
+        now = timezone.now()
+        insert_rows(
+            Debtor,
+            DEBTOR_FIELDS,
+            (_new_debtor_row(org_id, claim, now) for claim in missing),
+        )
+        return _resolve_debtors(org_id, claims)  # the new rows are found like the others
     return found
 
 
-def _new_debtor(org_id: int, claim: LedgerClaim) -> Debtor:
+DEBTOR_FIELDS = (
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "kind",
+    "name",
+    "siren",
+    "siret",
+    "vat_number",
+    "email",
+    "phone",
+    "mobile",
+    "iban",
+    "notes",
+    "customer_code",
+    "search_text",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+)
+
+
+def _new_debtor_row(org_id: int, claim: LedgerClaim, now: Any) -> tuple:
     key, value = _debtor_key(claim)
-    debtor = Debtor(
-        organization_id=org_id,
-        kind=DebtorKind.COMPANY,
-        name=claim.debtor_name or claim.debtor_account or value,
-        siren=value if key == "siren" else "",
-        vat_number=claim.debtor_vat.replace(" ", "").upper(),
-        customer_code=claim.debtor_account[:40],
+    name = (claim.debtor_name or claim.debtor_account or value)[:200]
+    siren = value if key == "siren" else ""
+    vat = claim.debtor_vat.replace(" ", "").upper()[:20]
+    code = claim.debtor_account.strip()[:40]
+    text = search_text(name, siren, code)
+    return (
+        org_id,
+        now,
+        now,
+        DebtorKind.COMPANY,
+        name,
+        siren,
+        "",
+        vat,
+        "",
+        "",
+        "",
+        "",
+        "",
+        code,
+        text,
+        "",
+        "",
+        "",
+        "",
+        "FR",
     )
-    debtor.refresh_search_text()
-    return debtor
 
 
 def _existing_claims(creditor: Creditor, references: list[str]) -> dict[str, Claim]:
@@ -203,50 +252,77 @@ def _differences(claim: Claim, row: LedgerClaim) -> list[str]:
     return changes
 
 
+CLAIM_FIELDS = (
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "creditor_id",
+    "debtor_id",
+    "case_id",
+    "reference",
+    "issue_date",
+    "due_date",
+    "principal_cents",
+    "currency",
+    "kind",
+    "terms",
+    "status",
+    "search_text",
+)
+
+
 def _create_claims(
     batch: ImportBatch, creditor: Creditor, rows: Sequence[LedgerClaim], debtors: dict
 ) -> None:
     debtor_ids = {row.reference: debtors[_debtor_key(row)] for row in rows}
-    cases = _open_cases(batch.organization_id, creditor, set(debtor_ids.values()))
-    names = dict(Debtor.objects.filter(pk__in=set(debtor_ids.values())).values_list("id", "name"))
-    kind = ClaimKind.B2B
-    claims = []
+    cases = _open_cases(batch, creditor, set(debtor_ids.values()))
+    names = _names(set(debtor_ids.values()))
+    now = timezone.now()
+    org = batch.organization_id
+    per_case: dict[int, list[LedgerClaim]] = {}
+    values = []
     for row in rows:
         debtor_id = debtor_ids[row.reference]
-        claims.append(
-            Claim(
-                organization_id=batch.organization_id,
-                creditor=creditor,
-                debtor_id=debtor_id,
-                case_id=cases[debtor_id],
-                reference=row.reference,
-                issue_date=row.issue_date,
-                due_date=row.due_date,
-                principal_cents=row.amount_cents,
-                currency=row.currency or "EUR",
-                kind=kind,
-                terms=row.payment_terms,
-                status=ClaimStatus.OPEN,
-                search_text=search_text(row.reference, names[debtor_id]),
+        per_case.setdefault(cases[debtor_id], []).append(row)
+        values.append(
+            (
+                org,
+                now,
+                now,
+                creditor.pk,
+                debtor_id,
+                cases[debtor_id],
+                row.reference[:60],
+                row.issue_date,
+                row.due_date,
+                row.amount_cents,
+                row.currency or "EUR",
+                ClaimKind.B2B,
+                row.payment_terms,
+                ClaimStatus.OPEN,
+                search_text(row.reference, names[debtor_id]),
             )
         )
-    Claim.objects.bulk_create(claims, batch_size=CHUNK)
-    per_case: dict[int, list[Claim]] = {}
-    for claim in claims:
-        per_case.setdefault(claim.case_id, []).append(claim)
-    Interaction.objects.bulk_create(
-        _event(batch, case_id, _added_text(batch, added)) for case_id, added in per_case.items()
-    )
+    insert_rows(Claim, CLAIM_FIELDS, values)
+    _timeline(batch, ((case_id, _added_text(batch, added)) for case_id, added in per_case.items()))
 
 
-def _added_text(batch: ImportBatch, claims: list[Claim]) -> str:
-    total = format_amount(sum(c.principal_cents for c in claims))
+def _names(debtor_ids: set[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for chunk in _chunks(sorted(debtor_ids)):
+        names.update(Debtor.objects.filter(pk__in=chunk).values_list("id", "name"))
+    return names
+
+
+def _added_text(batch: ImportBatch, claims: list[LedgerClaim]) -> str:
+    total = format_amount(sum(c.amount_cents for c in claims))
     refs = ", ".join(c.reference for c in claims[:5]) + ("…" if len(claims) > 5 else "")
     return f"{len(claims)} créance(s) ajoutée(s) par l'import {batch.filename} ({total}) : {refs}."
 
 
-def _open_cases(org_id: int, creditor: Creditor, debtor_ids: set[int]) -> dict[int, int]:
+def _open_cases(batch: ImportBatch, creditor: Creditor, debtor_ids: set[int]) -> dict[int, int]:
     """The open case of each debtor for this creditor, opening those that are missing."""
+    org_id = batch.organization_id
     cases: dict[int, int] = {}
     open_cases = Case.objects.filter(organization_id=org_id, creditor=creditor).exclude(
         status=CaseStatus.CLOSED
@@ -254,16 +330,71 @@ def _open_cases(org_id: int, creditor: Creditor, debtor_ids: set[int]) -> dict[i
     for chunk in _chunks(sorted(debtor_ids)):
         cases.update(open_cases.filter(debtor_id__in=chunk).values_list("debtor_id", "id"))
     missing = sorted(debtor_ids - cases.keys())
+    if not missing:
+        return cases
+    now = timezone.now()
     today = timezone.localdate()
-    created = Case.objects.bulk_create(
-        Case(organization_id=org_id, creditor=creditor, debtor_id=d, opened_on=today)
-        for d in missing
+    insert_rows(
+        Case,
+        (
+            "organization_id",
+            "created_at",
+            "updated_at",
+            "creditor_id",
+            "debtor_id",
+            "status",
+            "reference",
+            "opened_on",
+        ),
+        ((org_id, now, now, creditor.pk, d, CaseStatus.AMICABLE, "", today) for d in missing),
     )
-    for case in created:
-        case.reference = f"D-{case.pk:06d}"
-    Case.objects.bulk_update(created, ["reference"], CHUNK)
-    cases.update({case.debtor_id: case.pk for case in created})
+    # the new cases get their reference D-000123 from their id, in one UPDATE
+    number = LPad(Cast("id", models.CharField()), 6, Value("0"))
+    open_cases.filter(reference="").update(reference=Concat(Value("D-"), number))
+    for chunk in _chunks(missing):
+        cases.update(open_cases.filter(debtor_id__in=chunk).values_list("debtor_id", "id"))
+    opened = ((cases[d], "Dossier ouvert.") for d in missing)
+    _timeline(batch, opened, InteractionKind.SYSTEM)
     return cases
+
+
+def _timeline(
+    batch: ImportBatch, entries: Iterable[tuple[int, str]], kind: str = InteractionKind.CLAIM
+) -> None:
+    """Append entries (case id, text) to case timelines, in one executemany."""
+    now = timezone.now()
+    insert_rows(
+        Interaction,
+        (
+            "organization_id",
+            "created_at",
+            "updated_at",
+            "case_id",
+            "kind",
+            "channel",
+            "direction",
+            "author_id",
+            "occurred_at",
+            "text",
+            "attachment",
+        ),
+        (
+            (
+                batch.organization_id,
+                now,
+                now,
+                case_id,
+                kind,
+                "",
+                Direction.INTERNAL,
+                batch.uploaded_by_id,
+                now,
+                text,
+                "",
+            )
+            for case_id, text in entries
+        ),
+    )
 
 
 def _event(batch: ImportBatch, case_id: int, text: str) -> Interaction:
