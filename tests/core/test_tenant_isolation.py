@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from recouvra.cases.models import Case, Interaction
 from recouvra.cases.services import add_event
-from recouvra.imports.models import ImportBatch
+from recouvra.imports.models import BankAccount, BankLine, ImportBatch, MatchProposal
 from recouvra.ledger.models import Claim, Creditor, Debtor
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
@@ -29,7 +29,11 @@ FUNCTION_VIEW_MODELS = {
     "imports:confirm": ImportBatch,
     "imports:remap": ImportBatch,
     "imports:errors_csv": ImportBatch,
+    "imports:accept": MatchProposal,
+    "imports:reject": MatchProposal,
+    "imports:reverse": MatchProposal,
 }
+POST_ONLY = {"web:switch_organization", "imports:run_matching"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -73,8 +77,26 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Case: bob_claim.case,
             Interaction: bob_claim.case.interactions.first(),
             ImportBatch: bob_batch,
+            MatchProposal: self.bob_proposal(bob_batch, bob_claim),
         }
         self.client.force_login(self.alice)
+
+    def bob_proposal(self, batch: ImportBatch, claim: Claim) -> MatchProposal:
+        account = BankAccount.objects.create(organization=self.beta, identifier="FR76BOB")
+        line = BankLine.objects.create(
+            organization=self.beta,
+            account=account,
+            batch=batch,
+            booking_date=claim.due_date,
+            amount_cents=77_700,
+            label=f"{MARKER} virement",
+            fingerprint="bob",
+        )
+        proposal = MatchProposal.objects.create(
+            organization=self.beta, bank_line=line, debtor=claim.debtor, score=55
+        )
+        proposal.claims.add(claim)
+        return proposal
 
     def test_it_walks_a_meaningful_set_of_urls(self) -> None:
         names = {name for name, _ in business_patterns()}
@@ -83,7 +105,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
 
     def test_it_shows_none_of_bobs_rows_in_any_list(self) -> None:
         for name, pattern in business_patterns():
-            if pattern.pattern.converters or name == "web:switch_organization":
+            if pattern.pattern.converters or name in POST_ONLY:
                 continue
             # the search is lower-cased: the echo of the query cannot match MARKER
             for query in ("", f"?q={MARKER.lower()}", "?page=1&sort=-name"):
