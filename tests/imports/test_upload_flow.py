@@ -101,3 +101,26 @@ class UploadFlowTestCase(TransactionTestCase):
             forms.MAX_UPLOAD_BYTES = services.MAX_UPLOAD_BYTES = original
         self.assertContains(response, "Fichier trop volumineux", status_code=400)
         self.assertFalse(ImportBatch.objects.exists())
+
+    def test_unknown_columns_are_mapped_by_hand(self) -> None:
+        odd = "Pièce;Tiers;Quand;Somme\nX-1;Menuiserie Dubois;01/09/2026;120,00\n".encode()
+        self.upload(odd, "export.csv")
+        run_worker()
+        batch = ImportBatch.objects.get()
+        self.assertEqual(batch.status, ImportStatus.PREVIEW)
+        self.assertContains(self.client.get(batch.get_absolute_url()), "colonnes non reconnues")
+        mapping = {
+            "col_0": "reference",
+            "col_1": "debtor_name",
+            "col_2": "issue_date",
+            "col_3": "amount_cents",
+        }
+        self.client.post(reverse("imports:remap", args=[batch.pk]), mapping)
+        run_worker()
+        batch.refresh_from_db()
+        self.assertEqual(batch.preview["claims"], 1)
+        self.client.post(
+            reverse("imports:confirm", args=[batch.pk]), {"creditor": self.creditor.pk}
+        )
+        run_worker()
+        self.assertEqual(Claim.objects.get().reference, "X-1")

@@ -79,7 +79,8 @@ def parse_batch(batch_id: int) -> None:
     try:
         result = read(batch)
     except ParseError as error:
-        _fail(batch, str(error))
+        if not _offer_mapping(batch, error):
+            _fail(batch, str(error))
         return
     batch.format = result.format
     batch.kind = ImportKind.BANK if isinstance(result, BankStatement) else ImportKind.LEDGER
@@ -88,6 +89,42 @@ def parse_batch(batch_id: int) -> None:
         batch.message = "Choisissez le créancier de ces factures avant d'importer."
     batch.status, batch.progress = ImportStatus.PREVIEW, 100
     batch.save(update_fields=["format", "kind", "preview", "message", "status", "progress"])
+
+
+def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
+    """A table whose columns were not recognised: let the user say what each one holds."""
+    from .parsers.ledger_csv import read_table
+
+    if batch.format or batch.mapping:
+        return False
+    try:
+        with batch.file.open("rb") as handle:
+            headers, rows = read_table(handle.read(), batch.filename)
+    except (ParseError, ValueError):
+        return False
+    if len(headers) < 2 or not rows:
+        return False
+    batch.kind, batch.format, batch.status, batch.progress = (
+        ImportKind.LEDGER,
+        "csv",
+        ImportStatus.PREVIEW,
+        100,
+    )
+    batch.preview = {
+        "claims": 0,
+        "total_cents": 0,
+        "rows": [],
+        "errors": [],
+        "errors_count": 0,
+        "warnings": [],
+        "columns": {"headers": headers, "mapping": {}},
+    }
+    batch.message = (
+        f"{batch.filename} : colonnes non reconnues ({error.reason}). Indiquez ci-dessous ce "
+        "que contient chaque colonne, puis relisez le fichier."
+    )
+    batch.save(update_fields=["kind", "format", "status", "progress", "preview", "message"])
+    return True
 
 
 def import_batch(batch_id: int) -> None:
