@@ -18,7 +18,7 @@ CSV = (
     f"FA-2026-001;Menuiserie Dubois;{SIREN_DEBTOR};01/09/2026;01/10/2026;1 234,56\n"
     f"FA-2026-002;Menuiserie Dubois;{SIREN_DEBTOR};05/09/2026;05/10/2026;99,00\n"
     "FA-2026-003;Garage Lefèvre;;07/09/2026;07/10/2026;douze euros\n"
-).encode("utf-8")
+).encode()
 
 
 def run_worker() -> None:
