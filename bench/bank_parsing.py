@@ -67,7 +67,8 @@ def make_camt(entries: int, seed: int = 6) -> bytes:
         cents = rng.randrange(100, 500_000)
         total += cents
         body.write(
-            f'<Ntry><Amt Ccy="EUR">{cents // 100}.{cents % 100:02d}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+            f'<Ntry><Amt Ccy="EUR">{cents // 100}.{cents % 100:02d}</Amt>'
+            "<CdtDbtInd>CRDT</CdtDbtInd>"
             "<Sts>BOOK</Sts><BookgDt><Dt>2026-01-02</Dt></BookgDt><ValDt><Dt>2026-01-02</Dt></ValDt>"
             f"<NtryDtls><TxDtls><Refs><EndToEndId>E2E{i}</EndToEndId></Refs>"
             f"<RltdPties><Dbtr><Nm>Client {i}</Nm></Dbtr></RltdPties>"
