@@ -72,7 +72,9 @@ class LedgerImportTestCase(RecouvraTestCase):
         batch = import_claims(self.batch(), rows, [RowError(6, "amount", "montant illisible")])
         self.assertEqual((batch.rows_created, batch.rows_invalid), (1, 4))
         errors = list(batch.row_errors.values_list("line", "field"))
-        self.assertEqual(errors, [(3, "reference"), (4, "amount"), (5, "reference"), (6, "amount")])
+        self.assertEqual(
+            errors, [(3, "reference"), (4, "amount_cents"), (5, "reference"), (6, "amount")]
+        )
 
     def test_a_new_debtor_is_created_once_for_all_its_rows(self) -> None:
         rows = [

@@ -99,7 +99,7 @@ def _problem(claim: LedgerClaim, seen: set[str]) -> tuple[str, str] | None:
     if claim.reference in seen:
         return "reference", f"référence {claim.reference} en double dans le fichier"
     if claim.amount_cents <= 0:
-        return "amount", "montant nul ou négatif (avoir ou trop-perçu) : non importé"
+        return "amount_cents", "montant nul ou négatif (avoir ou trop-perçu) : non importé"
     if claim.issue_date is None:
         return "issue_date", "date de facture manquante"
     if claim.due_date is not None and claim.due_date < claim.issue_date:

@@ -21,6 +21,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("En attente")
     PARSING = "parsing", _("Lecture en cours")
     PREVIEW = "preview", _("À valider")
+    TO_IMPORT = "to_import", _("Import en attente")
     IMPORTING = "importing", _("Import en cours")
     DONE = "done", _("Importé")
     FAILED = "failed", _("Échec")
@@ -76,7 +77,13 @@ class ImportBatch(TenantModel):
 
     @property
     def is_running(self) -> bool:
-        return self.status in (ImportStatus.QUEUED, ImportStatus.PARSING, ImportStatus.IMPORTING)
+        running = (
+            ImportStatus.QUEUED,
+            ImportStatus.PARSING,
+            ImportStatus.TO_IMPORT,
+            ImportStatus.IMPORTING,
+        )
+        return self.status in running
 
 
 class ImportRowError(TenantModel):

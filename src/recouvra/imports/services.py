@@ -132,7 +132,7 @@ def import_batch(batch_id: int) -> None:
     from .bank_import import import_statement
     from .ledger_import import import_claims
 
-    batch = claim(batch_id, ImportStatus.PREVIEW, ImportStatus.IMPORTING)
+    batch = claim(batch_id, ImportStatus.TO_IMPORT, ImportStatus.IMPORTING)
     if batch is None:
         return
     try:
@@ -161,7 +161,8 @@ def confirm(
     """The user checked the preview: save the column mapping and queue the import."""
     from .tasks import import_batch_task
 
-    fields = []
+    batch.status, batch.progress = ImportStatus.TO_IMPORT, 0
+    fields = ["status", "progress"]
     if mapping is not None:
         batch.mapping = mapping
         fields.append("mapping")

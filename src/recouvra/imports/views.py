@@ -18,6 +18,7 @@ from recouvra.web import generic
 from . import services
 from .forms import MappingForm, UploadForm
 from .models import ImportBatch, ImportStatus
+from .parsers.ledger_fields import FIELD_LABELS
 from .tasks import parse_batch_task
 
 
@@ -110,5 +111,6 @@ def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.writer(response, delimiter=";")
     writer.writerow([_("Fichier"), _("Ligne"), _("Champ"), _("Motif")])
     for error in batch.row_errors.all():
-        writer.writerow([batch.filename, error.line, error.field, error.reason])
+        label = FIELD_LABELS.get(error.field, error.field)
+        writer.writerow([batch.filename, error.line, label, error.reason])
     return response

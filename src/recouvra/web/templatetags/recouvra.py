@@ -32,3 +32,11 @@ def query_replace(context: Any, **kwargs: Any) -> str:
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def field_label(code: str) -> str:
+    """The French name of a claim field named in an import error ("amount_cents" → "Montant dû")."""
+    from recouvra.imports.parsers.ledger_fields import FIELD_LABELS
+
+    return FIELD_LABELS.get(code, code)
