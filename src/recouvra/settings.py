@@ -200,6 +200,10 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+# Reconciliation (lettrage): a proposal scoring at least this much (0–100) is applied
+# without waiting for an agent; 101 turns automatic matching off.
+RECONCILE_AUTO_THRESHOLD = env_int("RECONCILE_AUTO_THRESHOLD", 90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

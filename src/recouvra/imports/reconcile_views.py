@@ -47,38 +47,59 @@ def _proposal(request: HttpRequest, pk: int) -> MatchProposal:
     return generic.get_visible(request, MatchProposal.objects.select_related("bank_line"), pk)
 
 
+def _decide(request: HttpRequest, action, done: str) -> HttpResponse:  # noqa: ANN001
+    """Run one decision; a proposal decided meanwhile (another tab, another agent) is said so."""
+    engine = _engine()
+    try:
+        action(engine)
+    except engine.ReconcileError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("imports:queue")
+
+
 @login_required
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
     chosen = request.POST.getlist("claims")
-    if chosen:
-        member = generic.member_of(request)
-        claims = list(Claim.objects.visible_to(member).filter(pk__in=chosen).open())
-        if len(claims) != len(set(chosen)):
-            messages.error(request, _("Créance introuvable ou déjà soldée."))
-            return redirect("imports:queue")
-        _engine().change_proposal(proposal, claims, actor=request.user)
-    else:
-        _engine().apply_proposal(proposal, actor=request.user)
-    messages.success(request, _("Paiement lettré."))
-    return redirect("imports:queue")
+    if not chosen:
+        return _decide(
+            request, lambda e: e.apply_proposal(proposal, actor=request.user), _("Paiement lettré.")
+        )
+    member = generic.member_of(request)
+    claims = list(Claim.objects.visible_to(member).filter(pk__in=chosen).open())
+    if len(claims) != len(set(chosen)):
+        messages.error(request, _("Créance introuvable ou déjà soldée."))
+        return redirect("imports:queue")
+    return _decide(
+        request,
+        lambda e: e.change_proposal(proposal, claims, actor=request.user),
+        _("Paiement lettré."),
+    )
 
 
 @login_required
 @require_POST
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    _engine().reject_proposal(_proposal(request, pk), actor=request.user)
-    messages.success(request, _("Proposition rejetée : la ligne reste à rapprocher."))
-    return redirect("imports:queue")
+    proposal = _proposal(request, pk)
+    return _decide(
+        request,
+        lambda e: e.reject_proposal(proposal, actor=request.user),
+        _("Proposition rejetée : la ligne reste à rapprocher."),
+    )
 
 
 @login_required
 @require_POST
 def reverse(request: HttpRequest, pk: int) -> HttpResponse:
-    _engine().reverse_match(_proposal(request, pk), actor=request.user)
-    messages.success(request, _("Lettrage annulé : le paiement reste tracé, marqué annulé."))
-    return redirect("imports:queue")
+    proposal = _proposal(request, pk)
+    return _decide(
+        request,
+        lambda e: e.reverse_match(proposal, actor=request.user),
+        _("Lettrage annulé : le paiement reste tracé, marqué annulé."),
+    )
 
 
 @login_required

@@ -1,0 +1,487 @@
+"""Benchmark: lettrage of 20,000 credit lines against 10,000 debtors and 100,000 open claims.
+
+Builds a fresh SQLite database in a temporary folder (its own RECOUVRA_VAR_DIR and
+DATABASE_URL), imports the credits through import_statement, then times
+propose_matches with the default auto threshold: database reads, matching, proposals and
+the payments of the matches applied at once. Prints lines per second, and the ratio to a
+floor: a bare dict lookup of exact normalised references over the same lines (what a
+matcher that only knows exact references, and stores nothing, would cost).
+
+The lines mix every signal: references written in several ways, with a typo, partial
+payments, the debtor's IBAN, an IBAN or mandate seen before, names only, combinations of
+invoices, and payments from strangers; the script checks the proposals against the truth.
+
+    python bench/reconcile.py [--debtors N] [--claims N] [--lines N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from recouvra.law.allocation import Debt, allocate_payment
+
+_ACTIVITIES = (
+    "Menuiserie Boulangerie Garage Plomberie Transports Pharmacie Cabinet Restaurant Boucherie "
+    "Electricite Couverture Maconnerie Imprimerie Librairie Fromagerie Pressing Carrosserie "
+    "Ambulances Taxis Fleuriste Opticien Brasserie Hotel Camping Scierie Charpente Peinture "
+    "Serrurerie Vitrerie Paysagiste Jardinerie Quincaillerie Droguerie Traiteur Patisserie "
+    "Chocolaterie Cave Epicerie Poissonnerie Laverie"
+)
+_SURNAMES = (
+    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent "
+    "Lefebvre Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard Andre Lefevre "
+    "Mercier Dupont Lambert Bonnet Francois Martinez Legrand Garnier Faure Rousseau Blanc "
+    "Guerin Muller Henry Roussel Nicolas Perrin Morin Mathieu Clement Gauthier Dumont Lopez "
+    "Fontaine Chevalier Robin Masson Sanchez Gerard Nguyen Boyer Denis Lemaire Duval Joly "
+    "Gautier Roger Roche Roy Noel Meyer Lucas Meunier Jean Perez Marchand Dufour Blanchard "
+    "Marie Barbier Brun Dumas Brunet Schmitt Leroux Colin Fernandez Pierre Renard Arnaud "
+    "Rolland Caron Aubert Giraud Leclerc Vidal Bourgeois Renaud Lemoine Picard Gaillard "
+    "Philippe Leclercq Lacroix Fabre Dupuis Olivier Rodriguez Da Silva Hubert Louis Charles "
+    "Guillot Riviere Le Gall Guillaume Adam Rey Moulin Gonzalez Berger Lecomte Menard Fleury "
+    "Deschamps Carpentier Julien Benoit Paris Maillard Marchal Aubry Vasseur Le Roux Renault "
+    "Jacquet Collet Prevost Poirier Charpentier Royer Huet Baron Dupuy Pons Paul Laine "
+    "Carre Breton Remy Schneider Perrot Guyot Barre Marty Cousin"
+)
+_CITIES = "Nantes Rennes Brest Angers Tours Poitiers Limoges Caen Rouen Lille Metz Nancy"
+ACTIVITIES, SURNAMES, CITIES = _ACTIVITIES.split(), _SURNAMES.split(), _CITIES.split()
+STRANGERS = ("ASSOCIATION SPORTIVE", "SYNDIC COPRO", "CAF", "URSSAF", "SCI LES TILLEULS")
+
+
+def setup_django(folder: str) -> None:
+    os.environ["RECOUVRA_VAR_DIR"] = folder
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvra.settings")
+    os.environ.pop("RECONCILE_AUTO_THRESHOLD", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def iban(rng: random.Random) -> str:
+    return "FR76" + "".join(rng.choice("0123456789") for _ in range(23))
+
+
+def make_ledger(rng: random.Random, n_debtors: int, n_claims: int) -> dict[str, Any]:
+    """Organisation, two creditors, debtors, cases, open claims (some partly paid)."""
+    from recouvra.cases.models import Case
+    from recouvra.core.models import Organization, OrganizationKind
+    from recouvra.ledger.models import (
+        Allocation,
+        Claim,
+        ClaimKind,
+        Creditor,
+        Debtor,
+        DebtorKind,
+        Payment,
+        PaymentMethod,
+    )
+
+    org = Organization.objects.create(
+        name="Bench Recouvrement", kind=OrganizationKind.AGENCY, siren="732829320"
+    )
+    creditors = [
+        Creditor.objects.create(organization=org, name=name, is_mandant=True)
+        for name in ("Télécom Ouest", "Énergie Loire")
+    ]
+    names = set()
+    while len(names) < n_debtors:
+        name = f"{rng.choice(ACTIVITIES)} {rng.choice(SURNAMES)}"
+        if len(names) > len(ACTIVITIES) * len(SURNAMES) // 2:
+            name += f" {rng.choice(CITIES)}"
+        names.add(name)
+    debtors = Debtor.objects.bulk_create(
+        [
+            Debtor(
+                organization=org,
+                kind=DebtorKind.COMPANY,
+                name=name,
+                iban=iban(rng) if rng.random() < 0.4 else "",
+            )
+            for name in sorted(names)
+        ],
+        batch_size=1000,
+    )
+    pairs = {(d.pk, creditors[0].pk) for d in debtors}
+    pairs |= {(d.pk, creditors[1].pk) for d in debtors if rng.random() < 0.2}
+    cases = Case.objects.bulk_create(
+        [
+            Case(organization=org, creditor_id=c, debtor_id=d, opened_on=date(2026, 1, 1))
+            for d, c in sorted(pairs)
+        ],
+        batch_size=1000,
+    )
+    case_of = {(case.debtor_id, case.creditor_id): case.pk for case in cases}
+    by_debtor: dict[int, list[int]] = {}
+    for d, c in sorted(pairs):
+        by_debtor.setdefault(d, []).append(c)
+    prefixes = {creditors[0].pk: "FA-2026-{:06d}", creditors[1].pk: "F{:07d}"}
+    claims = []
+    debtor_ids = [d.pk for d in debtors]
+    for n in range(n_claims):
+        debtor_id = debtor_ids[n] if n < len(debtor_ids) else rng.choice(debtor_ids)
+        creditor_id = rng.choice(by_debtor[debtor_id])
+        issue = date(2025, 6, 1) + timedelta(days=rng.randrange(0, 240))
+        cents = rng.choice((rng.randrange(5_000, 500_000), rng.randrange(50, 5_000) * 100))
+        claims.append(
+            Claim(
+                organization=org,
+                creditor_id=creditor_id,
+                debtor_id=debtor_id,
+                case_id=case_of[(debtor_id, creditor_id)],
+                reference=prefixes[creditor_id].format(n + 1),
+                issue_date=issue,
+                due_date=issue + timedelta(days=30),
+                principal_cents=cents,
+                currency="EUR",
+                kind=ClaimKind.B2B,
+            )
+        )
+    claims = Claim.objects.bulk_create(claims, batch_size=1000)
+    paid = rng.sample(claims, len(claims) // 20)  # 5 % partly paid already
+    payments = Payment.objects.bulk_create(
+        [
+            Payment(
+                organization=org,
+                creditor_id=c.creditor_id,
+                debtor_id=c.debtor_id,
+                amount_cents=c.principal_cents // 3 or 1,
+                received_on=date(2026, 1, 15),
+                method=PaymentMethod.TRANSFER,
+            )
+            for c in paid
+        ],
+        batch_size=1000,
+    )
+    Allocation.objects.bulk_create(
+        [
+            Allocation(organization=org, payment=p, claim=c, to_principal=p.amount_cents)
+            for p, c in zip(payments, paid, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return {"org": org, "debtors": debtors, "claims": claims}
+
+
+def make_history(rng: random.Random, data: dict[str, Any], count: int) -> dict[int, tuple]:
+    """Earlier matched lines: an IBAN or a mandate learnt for `count` debtors."""
+    from recouvra.imports.models import (
+        BankAccount,
+        BankLine,
+        BankLineStatus,
+        ImportBatch,
+        ImportKind,
+        MatchProposal,
+        ProposalStatus,
+    )
+
+    org = data["org"]
+    account = BankAccount.objects.create(organization=org, identifier="FR7630006000010000000001")
+    batch = ImportBatch.objects.create(
+        organization=org, kind=ImportKind.BANK, filename="old.xml", file="old.xml", sha256="0"
+    )
+    learnt: dict[int, tuple] = {}
+    lines, debtors = [], rng.sample([d for d in data["debtors"] if not d.iban], count)
+    for n, debtor in enumerate(debtors):
+        payer, rum = iban(rng), (f"RUM-{n:06d}" if n % 3 == 0 else "")
+        learnt[debtor.pk] = (payer, rum)
+        lines.append(
+            BankLine(
+                organization=org,
+                account=account,
+                batch=batch,
+                booking_date=date(2025, 12, 1),
+                amount_cents=10_000,
+                label="VIR ANCIEN",
+                counterparty_iban=payer,
+                mandate_reference=rum,
+                fingerprint=f"old-{n}",
+                status=BankLineStatus.MATCHED,
+            )
+        )
+    lines = BankLine.objects.bulk_create(lines, batch_size=1000)
+    MatchProposal.objects.bulk_create(
+        [
+            MatchProposal(
+                organization=org,
+                bank_line=line,
+                debtor=debtor,
+                score=95,
+                status=ProposalStatus.APPLIED,
+            )
+            for line, debtor in zip(lines, debtors, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return learnt
+
+
+def written(rng: random.Random, reference: str) -> str:
+    """A reference as a payer may type it."""
+    digits = "".join(ch for ch in reference if ch.isdigit())
+    return rng.choice(
+        (
+            reference,
+            reference.replace("-", " "),
+            f"FACT. {digits}" if reference.startswith("FA") else f"FACTURE {reference}",
+            f"N° {reference.replace('-', '/')}",
+            reference.lower().replace("-", ""),
+        )
+    )
+
+
+def typo(rng: random.Random, reference: str) -> str:
+    positions = [i for i, ch in enumerate(reference) if ch.isdigit()][-4:]
+    i = rng.choice(positions)
+    return reference[:i] + str((int(reference[i]) + rng.randrange(1, 9)) % 10) + reference[i + 1 :]
+
+
+def make_lines(rng: random.Random, data: dict[str, Any], learnt: dict, count: int) -> tuple:
+    """Credit lines with the claims each one truly pays (None: a stranger's payment)."""
+    from recouvra.imports.records import StatementLine
+    from recouvra.ledger.models import Claim
+
+    balances = dict(Claim.objects.with_balance().values_list("pk", "balance"))
+    names = {d.pk: d.name for d in data["debtors"]}
+    ibans = {d.pk: d.iban for d in data["debtors"] if d.iban}
+    # one payment pays one creditor's claims (an agency's mandants are paid apart)
+    open_by_debtor: dict[tuple[int, int], list] = {}
+    for claim in sorted(data["claims"], key=lambda c: (c.due_date, c.pk)):
+        open_by_debtor.setdefault((claim.debtor_id, claim.creditor_id), []).append(claim)
+    used: set[int] = set()
+    mix = [
+        ("reference", 30),
+        ("reference_partial", 8),
+        ("reference_typo", 7),
+        ("iban_amount", 10),
+        ("learnt_amount", 5),
+        ("name_amount", 10),
+        ("combination", 8),
+        ("iban_partial", 7),
+        ("stranger", 15),
+    ]
+    pools = {
+        "iban_amount": [key for key in open_by_debtor if key[0] in ibans],
+        "iban_partial": [key for key in open_by_debtor if key[0] in ibans],
+        "learnt_amount": [key for key in open_by_debtor if key[0] in learnt],
+        "any": list(open_by_debtor),
+    }
+    kinds = rng.choices([k for k, _w in mix], weights=[w for _k, w in mix], k=count)
+    lines, truth = [], []
+    for n, kind in enumerate(kinds):
+        line = StatementLine(
+            booking_date=date(2026, 3, 1) + timedelta(days=n * 28 // count),
+            amount_cents=0,
+            reference=f"BQ{n:08d}",
+            end_to_end_id=rng.choice(("NOTPROVIDED", f"E2E{n:09d}")),
+        )
+        expected = _fill(
+            rng, kind, line, open_by_debtor, balances, used, names, ibans, learnt, pools
+        )
+        if expected is None and kind != "stranger":
+            kind = "stranger"
+        if kind == "stranger":
+            line.amount_cents = rng.randrange(1_000, 300_000)
+            line.counterparty_name = rng.choice(STRANGERS)
+            line.label = f"VIR SEPA {line.counterparty_name} COTISATION {rng.randrange(1, 99)}"
+            line.counterparty_iban = iban(rng)
+        lines.append(line)
+        truth.append((kind, expected))
+    return lines, truth
+
+
+def _fill(rng, kind, line, open_by_debtor, balances, used, names, ibans, learnt, pools):  # noqa: ANN001, ANN202
+    """Describe one payment of `kind` on `line`; returns the claim ids it pays."""
+    if kind == "stranger":
+        return None
+    for _attempt in range(5):
+        key = rng.choice(pools.get(kind) or pools["any"])
+        debtor_id = key[0]
+        live = [c for c in open_by_debtor[key] if balances[c.pk] > 0]
+        claims = [c for c in live if c.pk not in used]
+        if kind == "combination":
+            enough = len(claims) >= 3
+        elif kind == "iban_partial":  # the oldest claims: none may be taken by another line
+            enough = bool(claims) and len(claims) == len(live)
+        else:
+            enough = bool(claims)
+        if enough:
+            break
+    else:
+        return None
+    name = names[debtor_id].upper()
+    if rng.random() < 0.6:
+        line.counterparty_name = name
+        head = "VIR SEPA"
+    else:
+        head = f"VIR SEPA RECU /DE {name} /MOTIF"
+    if kind.startswith("reference"):
+        claim = rng.choice(claims)
+        shown = typo(rng, claim.reference) if kind == "reference_typo" else claim.reference
+        line.label = f"{head} {written(rng, shown)}"
+        balance = balances[claim.pk]
+        line.amount_cents = balance if kind != "reference_partial" else max(balance // 2, 1)
+        if rng.random() < 0.5:
+            line.counterparty_iban = ibans.get(debtor_id, "") or iban(rng)
+        chosen = [claim]
+    elif kind in ("iban_amount", "learnt_amount", "name_amount"):
+        # an invoice whose balance no other one shares (else the law picks the oldest)
+        counts = Counter(balances[c.pk] for c in live)
+        single = [c for c in claims if counts[balances[c.pk]] == 1]
+        if not single:
+            return None
+        claim = rng.choice(single)
+        line.label = f"{head} REGLEMENT"
+        line.amount_cents = balances[claim.pk]
+        if kind == "iban_amount":
+            line.counterparty_iban = ibans[debtor_id]
+        elif kind == "learnt_amount":
+            line.counterparty_iban, line.mandate_reference = learnt[debtor_id]
+        chosen = [claim]
+    elif kind == "combination":
+        chosen = rng.sample(claims[:6], rng.choice((2, 3)))
+        line.label = f"{head} PAIEMENT FACTURES"
+        line.amount_cents = sum(balances[c.pk] for c in chosen)
+        line.counterparty_iban = ibans.get(debtor_id, "")
+    else:  # iban_partial: part of the oldest claims
+        total = sum(balances[c.pk] for c in claims)
+        line.amount_cents = max(rng.randrange(total // 10 or 1, total), 1)
+        line.counterparty_iban = ibans[debtor_id]
+        line.label = f"{head} ACOMPTE"
+        debts = [Debt(str(c.pk), balances[c.pk], due_date=c.due_date) for c in claims]
+        shares = allocate_payment(line.amount_cents, debts, paid_on=line.booking_date)
+        paid = {int(share.debt_ref) for share in shares if share.debt_ref}
+        chosen = [c for c in claims if c.pk in paid]  # the oldest, as the law allocates
+        used.update(c.pk for c in claims)
+    used.update(c.pk for c in chosen)
+    return {c.pk for c in chosen}
+
+
+def floor(lines: list, claims: list) -> float:
+    """A dict lookup of each word of the label, exact normalised references only (best of 3)."""
+    from recouvra.imports.remittance import reference_key
+
+    index = {reference_key(c.reference): c.pk for c in claims}
+    runs = []
+    for _run in range(3):
+        start = time.perf_counter()
+        found = 0
+        for line in lines:
+            for word in line.label.split():
+                if reference_key(word) in index:
+                    found += 1
+        runs.append(time.perf_counter() - start)
+    return min(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--debtors", type=int, default=10_000)
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="recouvra-bench-")
+    try:
+        setup_django(folder)
+        run(args)
+    finally:
+        if args.keep:
+            print(f"  database kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    from recouvra.imports.bank_import import import_statement
+    from recouvra.imports.models import BankLine, ImportBatch, ImportKind, MatchProposal
+    from recouvra.imports.reconcile import build_matcher, propose_matches
+    from recouvra.imports.records import BankStatement, StatementAccount
+
+    rng = random.Random(7)
+    start = time.perf_counter()
+    data = make_ledger(rng, args.debtors, args.claims)
+    learnt = make_history(rng, data, args.debtors // 10)
+    lines, truth = make_lines(rng, data, learnt, args.lines)
+    org = data["org"]
+    print(
+        f"reconcile: {args.debtors:,} debtors, {args.claims:,} open claims, "
+        f"{args.lines:,} credit lines (data built in {time.perf_counter() - start:.1f} s)"
+    )
+    batch = ImportBatch.objects.create(
+        organization=org, kind=ImportKind.BANK, filename="bench.xml", file="b.xml", sha256="1"
+    )
+    statement = BankStatement(
+        format="camt.053",
+        accounts=[StatementAccount(iban="FR7630006000011234567890189", lines=lines)],
+    )
+    spent = timed(import_statement, batch, statement)
+    print(f"  import_statement: {spent:.2f} s = {args.lines / spent:,.0f} lines/s")
+
+    queue = list(BankLine.objects.filter(batch=batch).order_by("booking_date", "pk"))
+    start = time.perf_counter()
+    matcher = build_matcher(org.pk, queue)
+    loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    for line in queue:
+        matcher.best(line)
+    engine = time.perf_counter() - start
+
+    spent = timed(propose_matches, org.pk)
+    base = floor(lines, data["claims"])
+    print(f"  propose_matches (load, match, store, apply ≥ 90): {spent:.2f} s")
+    print(f"    = {args.lines / spent:,.0f} lines/s")
+    print(f"    of which loading claims, debtors, history: {loaded:.2f} s")
+    print(f"    of which matching in memory: {engine:.2f} s = {args.lines / engine:,.0f} lines/s")
+    print(f"    of which storing proposals and payments: {spent - loaded - engine:.2f} s")
+    print(f"  floor (dict lookup of exact references): {base:.3f} s")
+    print(f"    = {args.lines / base:,.0f} lines/s")
+    print(f"  ratio propose_matches / floor: {spent / base:,.0f}×")
+    print(f"  ratio matching in memory / floor: {engine / base:,.0f}×")
+    report_accuracy(queue, truth, MatchProposal)
+
+
+def timed(fn: Any, *args: Any) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def report_accuracy(queue: list, truth: list, proposal_model: Any) -> None:
+    """How the proposals compare with what each line truly pays, per kind of line."""
+    by_line: dict[int, list] = {}
+    rows = proposal_model.objects.values_list("bank_line_id", "status", "claims")
+    for line_id, status, claim_id in rows.iterator():
+        entry = by_line.setdefault(line_id, [status, set()])
+        entry[1].add(claim_id)
+    stats: dict[str, Counter] = {}
+    # queue and truth are both in file order: import_statement keeps it
+    lines_in_order = sorted(queue, key=lambda line: line.pk)
+    for line, (kind, expected) in zip(lines_in_order, truth, strict=True):
+        status, claims = by_line.get(line.pk, ("none", set()))
+        right = expected is not None and claims == expected
+        outcome = f"{status}_{'ok' if right else 'other'}" if status != "none" else "none"
+        stats.setdefault(kind, Counter())[outcome] += 1
+    total = Counter()
+    for counter in stats.values():
+        total.update(counter)
+    print("  outcome per kind of line (applied/pending: right claims or other; none):")
+    for kind, counter in [*sorted(stats.items()), ("all", total)]:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
+        print(f"    {kind:18} {sum(counter.values()):6,}: {parts}")
+    wrong = total["applied_other"]
+    applied = wrong + total["applied_ok"]
+    print(f"  applied automatically: {applied:,}, of which wrong: {wrong:,}")
+
+
+if __name__ == "__main__":
+    main()

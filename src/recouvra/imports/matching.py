@@ -1,0 +1,570 @@
+"""The lettrage engine's pure part: which open claims does a bank credit pay, and why.
+
+No database here: reconcile.py loads the open claims, the debtors and what earlier
+matched lines taught (IBANs, end-to-end ids, mandates), builds one Matcher per run and
+asks it for the best candidate of each credit line (remittance.py reads the text). A
+candidate is one debtor, one creditor and a set of claims, with a score from 0 to 100
+made of its reasons (French text, stored as they are in MatchProposal.reasons).
+
+Signals, strongest first: an invoice reference in the remittance text (prefixes and, on
+long references, one typo tolerated); an end-to-end id or mandate already seen for a
+debtor; the payer's IBAN; the amount (one claim's balance, or a combination of claims);
+the payer's name; and, when the debtor is known but the amount fits nothing, a partial
+payment allocated by law (C. civ. 1342-10) to the oldest claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from rapidfuzz.distance import Levenshtein
+
+from recouvra.law.allocation import Allocation, Debt, allocate_payment
+from recouvra.law.money import format_amount
+
+from .remittance import (
+    NAME_THRESHOLD,
+    TYPO_MIN_LENGTH,
+    Hit,
+    NameIndex,
+    ReferenceIndex,
+    core,
+    reference_key,
+)
+
+# Points per signal; a candidate's score is their sum, capped at 100, less the penalties.
+# With the default auto threshold of 90, only independent signals that agree apply a match
+# unattended: a reference and the exact amount (95), a known IBAN or mandate and the exact
+# amount (90), a reference and a partial amount from a payer named like the debtor (95).
+# A name alone and the exact amount (60–70) waits for an agent.
+REFERENCE = 60  # an open claim's reference in the remittance text
+REFERENCE_TYPO = 45  # the same with one character wrong (references of 6+ characters)
+AMOUNT_OF_REFERENCES = 35  # the amount is the balance of the claims cited
+PARTIAL_OF_REFERENCES = 15  # less than the claims cited: a partial payment of them
+ABOVE_REFERENCES = 5  # more: the surplus goes to the oldest other claims, or to credit
+END_TO_END = 50  # end-to-end id seen on an earlier matched payment of the debtor
+MANDATE = 50  # SEPA mandate (RUM) seen on an earlier matched payment of the debtor
+IBAN = 50  # the payer's IBAN is the debtor's
+IBAN_SEEN = 45  # the payer's IBAN paid this debtor before
+IBAN_SHARED = 25  # the IBAN belongs to several debtors (a group paying for its companies)
+NAME_MIN, NAME_MAX = 20, 30  # the payer's name resembles the debtor's (85 → 20, 100 → 30)
+AMOUNT_EXACT = 40  # the amount is the balance of one claim of the debtor
+AMOUNT_EXACT_SEVERAL = 25  # … of several claims: the oldest is proposed
+COMBINATION = 30  # the amount is the total of several claims of the debtor
+COMBINATION_SEVERAL = 20  # … of several different combinations: the oldest is proposed
+PARTIAL = 10  # less than the debtor owes: the oldest claims, allocated by law
+OVERPAYMENT = 5  # more than the debtor owes: the surplus is a credit
+AMBIGUOUS = -20  # another candidate is within CLOSE points: at most 80, an agent decides
+OTHER_PAYER = -15  # a reference cited, but the payer looks like another debtor
+STRONG = frozenset(("end_to_end", "mandate", "iban", "iban_seen"))  # identify, not resemble
+
+MIN_SCORE = 25  # below, no proposal: the line waits in the unmatched queue
+CLOSE = 5
+MAX_COMBINATION_CLAIMS = 12  # oldest first: 2**12 = 4096 combinations at most
+NOT_PROVIDED = "NOTPROVIDED"
+
+
+class LineLike(Protocol):
+    """What the matcher reads of a bank line (a BankLine, or anything shaped like one)."""
+
+    amount_cents: int
+    currency: str
+    booking_date: date
+    label: str
+    reference: str
+    end_to_end_id: str
+    mandate_reference: str
+    counterparty_name: str
+    counterparty_iban: str
+
+
+@dataclass(slots=True, eq=False)
+class OpenClaim:
+    """An open claim as the matcher sees it; `balance` drops as the run applies matches."""
+
+    id: int
+    reference: str
+    debtor_id: int
+    creditor_id: int
+    balance: int
+    due_date: date
+    currency: str = "EUR"
+
+
+@dataclass
+class History:
+    """What earlier matched lines taught: identifiers → the debtor they belonged to."""
+
+    end_to_end: dict[str, int] = field(default_factory=dict)
+    mandates: dict[str, int] = field(default_factory=dict)
+    ibans: dict[str, set[int]] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    debtor_id: int
+    creditor_id: int
+    claims: list[OpenClaim]  # oldest first
+    reasons: list[dict[str, Any]]
+    designated: OpenClaim | None = None  # the one claim cited, paid first (C. civ. 1342-10)
+
+    @property
+    def score(self) -> int:
+        """The evidence, capped at 100, less the penalties (another candidate is close)."""
+        evidence = sum(r["points"] for r in self.reasons if r["points"] > 0)
+        penalty = sum(r["points"] for r in self.reasons if r["points"] < 0)
+        return max(0, min(100, evidence) + penalty)
+
+    @property
+    def weight(self) -> int:
+        """All the points, uncapped: tells apart two candidates that both reach 100."""
+        return sum(r["points"] for r in self.reasons)
+
+    @property
+    def claim_ids(self) -> frozenset[int]:
+        return frozenset(c.id for c in self.claims)
+
+
+def reason(signal: str, detail: str, points: int) -> dict[str, Any]:
+    return {"signal": signal, "detail": detail, "points": points}
+
+
+def compact_iban(iban: str) -> str:
+    return "".join(iban.split()).upper()
+
+
+class Matcher:
+    """One run of the engine over a tenant's open claims."""
+
+    def __init__(
+        self,
+        claims: Iterable[OpenClaim],
+        debtors: dict[int, tuple[str, str]],  # id → (name, IBAN)
+        history: History | None = None,
+    ) -> None:
+        self.claims = {c.id: c for c in claims}
+        self.references = ReferenceIndex(self.claims.values())
+        self.history = history or History()
+        self._groups: dict[int, dict[tuple[int, str], list[OpenClaim]]] = {}
+        for claim in sorted(self.claims.values(), key=lambda c: (c.due_date, c.id)):
+            per_debtor = self._groups.setdefault(claim.debtor_id, {})
+            per_debtor.setdefault((claim.creditor_id, claim.currency), []).append(claim)
+        self._names = {d: name for d, (name, _iban) in debtors.items() if d in self._groups}
+        self._name_index = NameIndex(self._names)
+        self._ibans: dict[str, set[int]] = {}
+        for debtor_id, (_name, iban) in debtors.items():
+            if iban and debtor_id in self._groups:
+                self._ibans.setdefault(compact_iban(iban), set()).add(debtor_id)
+
+    def best(self, line: LineLike, excluded: Collection[frozenset[int]] = ()) -> Candidate | None:
+        found = self.candidates(line, excluded)
+        return found[0] if found else None
+
+    def candidates(
+        self, line: LineLike, excluded: Collection[frozenset[int]] = ()
+    ) -> list[Candidate]:
+        """Every candidate worth proposing for `line`, best first."""
+        if line.amount_cents <= 0:
+            return []
+        seen = self._read(line, excluded)
+        ranked = _ranked([*self._from_references(seen), *self._from_debtors(seen)], excluded)
+        if len(ranked) > 1 and ranked[1].weight >= ranked[0].weight - CLOSE:
+            other = ranked[1]
+            detail = (
+                f"Autre possibilité proche : {self._describe(other)} (score {other.score}) "
+                "— à vérifier."
+            )
+            ranked[0].reasons.append(reason("ambiguous", detail, AMBIGUOUS))
+        return ranked
+
+    def settle(self, line: LineLike, candidate: Candidate) -> None:
+        """A match applied during the run: its claims' balances drop for the next lines."""
+        shares, _credit = allocation_plan(
+            line.amount_cents, candidate.claims, line.booking_date, candidate.designated
+        )
+        for claim, share in shares:
+            claim.balance -= share.to_principal
+
+    def debtor_name(self, debtor_id: int) -> str:
+        return self._names.get(debtor_id, "")
+
+    def _describe(self, candidate: Candidate) -> str:
+        refs = ", ".join(c.reference for c in candidate.claims[:4])
+        more = "…" if len(candidate.claims) > 4 else ""
+        return f"{self.debtor_name(candidate.debtor_id)} ({refs}{more})"
+
+    def _read(self, line: LineLike, excluded: Collection[frozenset[int]]) -> _Reading:
+        currency = line.currency or "EUR"
+        hits = [
+            hit
+            for hit in self.references.find(remittance_text(line))
+            if hit.claim.balance > 0 and hit.claim.currency == currency
+        ]
+        written = {core(h.written) for h in hits if not h.typo}
+        return _Reading(
+            line=line,
+            currency=currency,
+            hits=hits,
+            cited={h.claim.id for h in hits},
+            written={w for w in written if len(w) >= TYPO_MIN_LENGTH},
+            identity=self._identify(line),
+            excluded=excluded,
+        )
+
+    def _identify(self, line: LineLike) -> dict[int, list[dict[str, Any]]]:
+        """The debtors the payer may be, each with the reasons that say so."""
+        found: dict[int, list[dict[str, Any]]] = {}
+
+        def add(debtor_id: int, signal: str, detail: str, points: int) -> None:
+            if debtor_id in self._groups:
+                found.setdefault(debtor_id, []).append(reason(signal, detail, points))
+
+        e2e = line.end_to_end_id.strip()
+        if e2e and e2e.upper() != NOT_PROVIDED and e2e in self.history.end_to_end:
+            debtor_id = self.history.end_to_end[e2e]
+            detail = f"Identifiant de bout en bout {e2e} déjà vu sur un paiement lettré de "
+            add(debtor_id, "end_to_end", detail + self.debtor_name(debtor_id), END_TO_END)
+        rum = line.mandate_reference.strip()
+        if rum and rum in self.history.mandates:
+            debtor_id = self.history.mandates[rum]
+            detail = f"Mandat de prélèvement {rum} de {self.debtor_name(debtor_id)}"
+            add(debtor_id, "mandate", detail, MANDATE)
+        self._identify_iban(line, add)
+        payer = line.counterparty_name or line.label
+        for debtor_id, ratio in self._name_index.similar(payer):
+            points = NAME_MIN + round((ratio - NAME_THRESHOLD) * (NAME_MAX - NAME_MIN) / 15)
+            detail = (
+                f"Nom du payeur « {payer.strip()[:60]} » proche de « "
+                f"{self.debtor_name(debtor_id)} » ({ratio:.0f} %)"
+            )
+            add(debtor_id, "name", detail, points)
+        return found
+
+    def _identify_iban(self, line: LineLike, add: Any) -> None:
+        iban = compact_iban(line.counterparty_iban)
+        if not iban:
+            return
+        own = self._ibans.get(iban, set())
+        seen = self.history.ibans.get(iban, set()) - own
+        shared = len(own | seen) > 1
+        for debtor_id in sorted(own):
+            detail = f"IBAN du payeur {iban} enregistré pour {self.debtor_name(debtor_id)}"
+            add(debtor_id, "iban", detail, IBAN_SHARED if shared else IBAN)
+        for debtor_id in sorted(seen):
+            detail = (
+                f"IBAN du payeur {iban} déjà vu sur un paiement lettré de "
+                f"{self.debtor_name(debtor_id)}"
+            )
+            add(debtor_id, "iban_seen", detail, IBAN_SHARED if shared else IBAN_SEEN)
+
+    def _from_debtors(self, seen: _Reading) -> Iterator[Candidate]:
+        """What the amount says about the open claims of each debtor the payer may be."""
+        for debtor_id, reasons in seen.identity.items():
+            # a partial payment is only guessed for a debtor the payer surely is: a known
+            # IBAN, mandate or end-to-end id, or the one debtor whose name resembles his
+            partial = len(seen.identity) == 1 or any(r["signal"] in STRONG for r in reasons)
+            for (creditor_id, currency), claims in self._groups[debtor_id].items():
+                live = [c for c in claims if c.balance > 0]
+                if live and currency == seen.currency:
+                    for candidate in _from_amount(seen, debtor_id, creditor_id, live, partial):
+                        candidate.reasons.extend(reasons)
+                        yield candidate
+
+    def _from_references(self, seen: _Reading) -> Iterator[Candidate]:
+        groups: dict[tuple[int, int], list[Hit[OpenClaim]]] = {}
+        for hit in seen.hits:
+            groups.setdefault((hit.claim.debtor_id, hit.claim.creditor_id), []).append(hit)
+        for (debtor_id, creditor_id), hits in groups.items():
+            claims = self._groups[debtor_id][(creditor_id, seen.currency)]
+            candidate = _cited(seen, debtor_id, creditor_id, hits, claims)
+            if debtor_id in seen.identity:
+                candidate.reasons.extend(seen.identity[debtor_id])
+            elif seen.identity:  # the payer looks like someone else: a slip of the pen?
+                names = ", ".join(sorted(self.debtor_name(d) for d in seen.identity)[:3])
+                detail = (
+                    f"Le payeur ressemble à {names}, pas à {self.debtor_name(debtor_id)}, "
+                    "débiteur de la facture citée"
+                )
+                candidate.reasons.append(reason("other_payer", detail, OTHER_PAYER))
+            yield candidate
+
+
+@dataclass
+class _Reading:
+    """What one line says, read once: references cited, and who the payer may be."""
+
+    line: LineLike
+    currency: str
+    hits: list[Hit[OpenClaim]]
+    cited: set[int]  # ids of the claims whose reference is in the text
+    written: set[str]  # existing references the payer wrote (keys), to spot slips
+    identity: dict[int, list[dict[str, Any]]]
+    excluded: Collection[frozenset[int]]
+
+    def designated(self, claims: Sequence[OpenClaim]) -> OpenClaim | None:
+        cited = [c for c in claims if c.id in self.cited]
+        return cited[0] if len(cited) == 1 else None
+
+    def money(self, cents: int) -> str:
+        return format_amount(cents, self.currency)
+
+
+def _ranked(built: Iterable[Candidate], excluded: Collection[frozenset[int]]) -> list[Candidate]:
+    """The strongest candidate of each claim set, best first; weak and rejected ones out."""
+    best: dict[frozenset[int], Candidate] = {}
+    for candidate in built:
+        key = candidate.claim_ids
+        if key in excluded or candidate.score < MIN_SCORE:
+            continue
+        kept = best.get(key)
+        if kept is None or (candidate.score, candidate.weight) > (kept.score, kept.weight):
+            best[key] = candidate
+    ranked = sorted(
+        best.values(),
+        # equal scores (100 is a cap): more evidence first, then fewer and older claims
+        key=lambda c: (-c.score, -c.weight, len(c.claims), c.claims[0].due_date, c.claims[0].id),
+    )
+    for candidate in ranked:  # strongest reasons first, penalties last
+        candidate.reasons.sort(key=lambda r: -r["points"])
+    return ranked
+
+
+def remittance_text(line: LineLike) -> str:
+    """Where a payer writes what he pays: label, bank reference, end-to-end id."""
+    return " | ".join(p for p in (line.label, line.reference, line.end_to_end_id) if p)
+
+
+def _refs(claims: Sequence[OpenClaim]) -> str:
+    refs = [c.reference for c in claims[:5]]
+    return ", ".join(refs) + ("…" if len(claims) > 5 else "")
+
+
+def _cited(
+    seen: _Reading,
+    debtor_id: int,
+    creditor_id: int,
+    hits: list[Hit[OpenClaim]],
+    claims: list[OpenClaim],
+) -> Candidate:
+    """The claims whose references the payer wrote, and how the amount compares."""
+    cited = sorted((h.claim for h in hits), key=lambda c: (c.due_date, c.id))
+    exact = [h for h in hits if not h.typo]
+    reasons = []
+    if exact:
+        refs = _refs([h.claim for h in exact])
+        plural = "Références" if len(exact) > 1 else "Référence"
+        reasons.append(reason("reference", f"{plural} {refs} dans le libellé", REFERENCE))
+    for hit in hits:
+        if hit.typo:
+            detail = (
+                f"Référence {hit.claim.reference} reconnue malgré une faute de frappe "
+                f"(« {hit.written} »)"
+            )
+            reasons.append(reason("reference_typo", detail, 0 if exact else REFERENCE_TYPO))
+    due = sum(c.balance for c in cited)
+    amount = seen.line.amount_cents
+    if amount == due:
+        what = "de la facture citée" if len(cited) == 1 else "des factures citées"
+        detail = f"Montant {seen.money(amount)} égal au solde {what}"
+        reasons.append(reason("amount_reference", detail, AMOUNT_OF_REFERENCES))
+    elif amount < due:
+        detail = f"Paiement partiel : {seen.money(amount)} sur {seen.money(due)} dus"
+        reasons.append(reason("partial_reference", detail, PARTIAL_OF_REFERENCES))
+    else:  # the surplus goes where the law sends it: the oldest other claims, then credit
+        ids = {c.id for c in cited}
+        rest = [c for c in claims if c.balance > 0 and c.id not in ids]
+        shares, credit = allocation_plan(amount - due, rest, seen.line.booking_date)
+        cited += [claim for claim, _share in shares]
+        where = "les factures les plus anciennes" if shares else ""
+        if credit:
+            where += (" puis " if where else "") + f"un crédit de {seen.money(credit)}"
+        detail = f"Montant supérieur de {seen.money(amount - due)} aux factures citées : {where}"
+        reasons.append(reason("above_reference", detail, ABOVE_REFERENCES))
+    return Candidate(debtor_id, creditor_id, cited, reasons, seen.designated(cited))
+
+
+def _from_amount(
+    seen: _Reading, debtor_id: int, creditor_id: int, claims: list[OpenClaim], partial: bool
+) -> Iterator[Candidate]:
+    """What the amount says about an identified debtor's open claims (oldest first)."""
+    amount, excluded = seen.line.amount_cents, seen.excluded
+    same = [c for c in claims if c.balance == amount and frozenset((c.id,)) not in excluded]
+    if same:
+        yield _exact_amount(seen, debtor_id, creditor_id, same)
+        return
+    total = sum(c.balance for c in claims)
+    if amount == total and len(claims) > 1 and frozenset(c.id for c in claims) not in excluded:
+        detail = f"Montant égal au total dû ({len(claims)} factures : {_refs(claims)})"
+        reasons = [reason("amount_total", detail, COMBINATION)]
+        yield Candidate(debtor_id, creditor_id, list(claims), reasons, seen.designated(claims))
+        return
+    combination = _combination(claims, amount, excluded)
+    if combination is not None:
+        chosen, several = combination
+        detail = f"Montant égal au total des factures {_refs(chosen)}"
+        if several:
+            detail += " (d'autres combinaisons conviennent : la plus ancienne est proposée)"
+        points = COMBINATION_SEVERAL if several else COMBINATION
+        reasons = [reason("amount_combination", detail, points)]
+        yield Candidate(debtor_id, creditor_id, chosen, reasons, seen.designated(chosen))
+        return
+    if not partial:
+        return
+    designated = seen.designated(claims)
+    shares, credit = allocation_plan(amount, claims, seen.line.booking_date, designated)
+    chosen = [claim for claim, _share in shares]
+    if not chosen or frozenset(c.id for c in chosen) in excluded:
+        return
+    if credit:
+        detail = f"Montant supérieur au total dû ({seen.money(total)}) : trop-perçu de "
+        reasons = [reason("overpayment", detail + seen.money(credit), OVERPAYMENT)]
+    else:
+        detail = (
+            f"Paiement partiel ({seen.money(amount)} sur {seen.money(total)} dus) imputé sur les "
+            f"factures les plus anciennes : {_refs(chosen)}"
+        )
+        reasons = [reason("partial", detail, PARTIAL)]
+    yield Candidate(debtor_id, creditor_id, chosen, reasons, seen.designated(chosen))
+
+
+def _exact_amount(
+    seen: _Reading, debtor_id: int, creditor_id: int, same: list[OpenClaim]
+) -> Candidate:
+    """One claim whose balance is the amount: the one the payer nearly wrote, or the oldest."""
+    # the payer wrote another existing reference, one character away from one of these
+    slips = [(c, w) for c in same if c.id not in seen.cited and (w := _slip(c, seen.written))]
+    claim, slip = slips[0] if slips else (same[0], None)
+    if len(same) == 1:
+        detail = f"Montant égal au solde de la facture {claim.reference}"
+        reasons = [reason("amount_exact", detail, AMOUNT_EXACT)]
+    elif slip:
+        detail = f"Montant égal au solde de {len(same)} factures, dont {claim.reference}"
+        reasons = [reason("amount_exact", detail, AMOUNT_EXACT_SEVERAL)]
+    else:
+        detail = (
+            f"Montant égal au solde de {len(same)} factures : la plus ancienne, "
+            f"{claim.reference}, est proposée"
+        )
+        reasons = [reason("amount_exact", detail, AMOUNT_EXACT_SEVERAL)]
+    if slip:
+        detail = (
+            f"Référence {claim.reference} à un caractère près de « {slip} », écrite par le payeur"
+        )
+        reasons.append(reason("reference_typo", detail, REFERENCE_TYPO))
+    return Candidate(debtor_id, creditor_id, [claim], reasons, claim)
+
+
+def _slip(claim: OpenClaim, written: set[str]) -> str | None:
+    if not written:
+        return None
+    key = core(reference_key(claim.reference))
+    if len(key) < TYPO_MIN_LENGTH:
+        return None
+    return next((w for w in written if Levenshtein.distance(key, w, score_cutoff=1) == 1), None)
+
+
+def _subset_sums(claims: Sequence[OpenClaim]) -> list[int]:
+    """Sum of every subset: index bit k set = the k-th claim included."""
+    sums = [0]
+    for claim in claims:
+        sums += [s + claim.balance for s in sums]
+    return sums
+
+
+def _combination(
+    claims: list[OpenClaim], amount: int, excluded: Collection[frozenset[int]]
+) -> tuple[list[OpenClaim], bool] | None:
+    """Two or more of the 12 oldest claims whose balances add up to `amount`, if any.
+
+    The 4096 combinations are searched meet-in-the-middle: the 64 sums of each half, and
+    a dict of the second half's, so a miss costs about 200 operations, not 4096.
+    """
+    pool = claims[:MAX_COMBINATION_CLAIMS]
+    if len(pool) < 2 or amount > sum(c.balance for c in pool):
+        return None
+    half = len(pool) // 2
+    high: dict[int, list[int]] = {}
+    for mask, total in enumerate(_subset_sums(pool[half:])):
+        if total <= amount:
+            high.setdefault(total, []).append(mask)
+    masks = [
+        low | rest << half
+        for low, total in enumerate(_subset_sums(pool[:half]))
+        if total <= amount
+        for rest in high.get(amount - total, ())
+    ]
+    options = []
+    for mask in masks:
+        if mask & (mask - 1):  # two claims or more: one alone is the exact-amount case
+            chosen = [c for k, c in enumerate(pool) if mask >> k & 1]
+            if frozenset(c.id for c in chosen) not in excluded:
+                bits = [k for k in range(len(pool)) if mask >> k & 1]
+                options.append((len(chosen), bits, chosen))
+    if not options:
+        return None
+    options.sort(key=lambda o: (o[0], o[1]))  # fewest claims, then the oldest ones
+    several = len(options) > 1 and options[1][0] == options[0][0]
+    return options[0][2], several
+
+
+def allocation_plan(
+    amount: int,
+    claims: Sequence[OpenClaim],
+    paid_on: date,
+    designated: OpenClaim | None = None,
+) -> tuple[list[tuple[OpenClaim, Allocation]], int]:
+    """How the law splits `amount` over `claims`: (claim, share) pairs, and the credit.
+
+    C. civ. 1342-10: the claim the payer designated first, then due claims before the
+    others, the oldest first (law.allocation); what exceeds every claim is a credit.
+    """
+    reached = _reached(amount, claims, designated)
+    by_ref = {str(c.id): c for c in reached}
+    debts = [
+        Debt(ref=str(c.id), principal_cents=max(c.balance, 0), due_date=c.due_date) for c in reached
+    ]
+    shares = allocate_payment(
+        amount,
+        debts,
+        designated_ref=str(designated.id) if designated is not None else None,
+        paid_on=paid_on,
+    )
+    credit = sum(s.to_credit for s in shares if s.debt_ref is None)
+    return [(by_ref[s.debt_ref], s) for s in shares if s.debt_ref is not None], credit
+
+
+def _reached(
+    amount: int, claims: Sequence[OpenClaim], designated: OpenClaim | None
+) -> list[OpenClaim]:
+    """The claims a payment of `amount` reaches, so the law splits it over a few, not 100.
+
+    Claims carry no rate here, so the law's order between them is the due date (a claim
+    not yet due has a later due date than every due one); claims due the same day share
+    pro rata, so the last group reached is taken whole. The law then splits the amount.
+    """
+    rest = amount
+    reached = []
+    if designated is not None:
+        reached.append(designated)
+        rest -= max(designated.balance, 0)
+    last_due = None
+    for claim in sorted(claims, key=lambda c: (c.due_date, c.id)):
+        if claim is designated:
+            continue
+        if rest <= 0 and claim.due_date != last_due:
+            break
+        reached.append(claim)
+        rest -= max(claim.balance, 0)
+        last_due = claim.due_date
+    return reached
+
+
+def designated_claim(line: LineLike, claims: Sequence[OpenClaim]) -> OpenClaim | None:
+    """The claim the payer designated: the only one of `claims` cited in the text."""
+    if len(claims) < 2:
+        return claims[0] if claims else None
+    cited = ReferenceIndex(claims).find(remittance_text(line))
+    return cited[0].claim if len(cited) == 1 else None

@@ -1,0 +1,533 @@
+"""Lettrage: propose matches between bank credits and open claims; apply, reject, undo.
+
+propose_matches() runs the engine (matching.py) over a tenant's unmatched credit lines
+and stores one MatchProposal per line it can explain, with its score and reasons; a
+proposal at or above RECONCILE_AUTO_THRESHOLD is applied at once. Applying creates the
+Payment and its Allocations (split by law, C. civ. 1342-10), marks the line matched and
+the settled claims paid, and writes the case timeline and the audit log. Nothing is ever
+deleted: a rejected proposal stays (and its claims are not proposed again for that
+line), an undone match keeps its payment, marked reversed.
+
+Every decision is a conditional UPDATE (STYLE 2.4): of two clicks, two workers or a
+retried task, only the one that moves the proposal out of its state goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from recouvra.cases.models import Interaction, InteractionKind
+from recouvra.cases.services import add_event
+from recouvra.core import audit
+from recouvra.core.models import AuditAction, AuditEvent
+from recouvra.law.allocation import Allocation as Share
+from recouvra.law.money import format_amount
+from recouvra.ledger.models import (
+    OPEN_STATUSES,
+    Allocation,
+    Claim,
+    ClaimStatus,
+    Debtor,
+    Payment,
+    PaymentMethod,
+)
+
+from .matching import (
+    NOT_PROVIDED,
+    Candidate,
+    History,
+    Matcher,
+    OpenClaim,
+    allocation_plan,
+    compact_iban,
+    designated_claim,
+    reason,
+)
+from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
+
+CHUNK = 500  # ids per IN (...) query, rows per bulk statement
+CLAIM_FIELDS = ("id", "reference", "debtor_id", "creditor_id", "balance", "due_date", "currency")
+Through = MatchProposal.claims.through
+_METHODS = {PaymentMethod.TRANSFER: "virement", PaymentMethod.DIRECT_DEBIT: "prélèvement SEPA"}
+
+
+class ReconcileError(ValueError):
+    """The proposal cannot be acted on: already decided, or claims that do not fit."""
+
+
+def propose_matches(
+    organization_id: int,
+    lines: QuerySet[BankLine] | None = None,
+    *,
+    auto_threshold: int | None = None,
+    actor: Any = None,
+) -> list[MatchProposal]:
+    """Propose a match for each unmatched credit line (all of them, or of `lines`).
+
+    Returns the proposals created; those scoring `auto_threshold` or more (default:
+    settings.RECONCILE_AUTO_THRESHOLD) are already applied. Lines are taken in booking
+    order, and a match applied during the run lowers its claims' balances for the next
+    lines, so two payments of one invoice are not both applied to it.
+    """
+    if auto_threshold is None:
+        auto_threshold = settings.RECONCILE_AUTO_THRESHOLD
+    with transaction.atomic():
+        todo = _lines_to_match(organization_id, lines)
+        if not todo:
+            return []
+        matcher = build_matcher(organization_id, todo)
+        excluded = _excluded_claim_sets([line.pk for line in todo])
+        chosen: list[tuple[BankLine, Candidate]] = []
+        automatic: list[int] = []
+        for line in todo:
+            candidate = matcher.best(line, excluded.get(line.pk, ()))
+            if candidate is None:
+                continue
+            if candidate.score >= auto_threshold:
+                matcher.settle(line, candidate)
+                automatic.append(len(chosen))
+            chosen.append((line, candidate))
+        # the sure matches first: their payments exist when their proposals are stored
+        sure = [(chosen[i][0], chosen[i][1].claim_ids) for i in automatic]
+        payments = _apply(organization_id, sure, actor=actor, automatic=True) if sure else []
+        proposals = _create_proposals(
+            organization_id, chosen, dict(zip(automatic, payments, strict=True))
+        )
+    return proposals
+
+
+def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
+    """Record the payment of a pending proposal; applying it again returns the same one."""
+    with transaction.atomic():
+        now = timezone.now()
+        won = MatchProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PENDING).update(
+            status=ProposalStatus.APPLIED, decided_by=_user(actor), decided_at=now, updated_at=now
+        )
+        current = MatchProposal.objects.select_related("bank_line", "payment").get(pk=proposal.pk)
+        if won != 1:
+            if current.status == ProposalStatus.APPLIED and current.payment is not None:
+                return current.payment  # a double click, a retried task: already done
+            raise ReconcileError(
+                f"Cette proposition est « {current.get_status_display()} » : "
+                "elle ne peut plus être appliquée."
+            )
+        claim_ids = set(current.claims.values_list("pk", flat=True))
+        match = [(current.bank_line, claim_ids)]
+        (payment,) = _apply(current.organization_id, match, actor=actor, automatic=False)
+        MatchProposal.objects.filter(pk=current.pk).update(payment=payment)
+    proposal.status, proposal.payment = ProposalStatus.APPLIED, payment
+    return payment
+
+
+def reject_proposal(proposal: MatchProposal, *, actor: Any) -> None:
+    """The agent says no: the line goes back to the queue; these claims are not proposed
+    for it again (the engine skips a claim set already rejected for the line)."""
+    with transaction.atomic():
+        now = timezone.now()
+        before = audit.snapshot(MatchProposal.objects.get(pk=proposal.pk))
+        won = MatchProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PENDING).update(
+            status=ProposalStatus.REJECTED, decided_by=_user(actor), decided_at=now, updated_at=now
+        )
+        if won != 1:
+            if before["status"] == ProposalStatus.REJECTED:
+                return
+            raise ReconcileError("Seule une proposition en attente peut être rejetée.")
+        BankLine.objects.filter(pk=proposal.bank_line_id, status=BankLineStatus.PROPOSED).update(
+            status=BankLineStatus.UNMATCHED, updated_at=now
+        )
+        current = MatchProposal.objects.get(pk=proposal.pk)
+        audit.record(current, AuditAction.UPDATE, actor=actor, before=before)
+    proposal.status = ProposalStatus.REJECTED
+
+
+def change_proposal(proposal: MatchProposal, claims: Iterable[Claim], *, actor: Any) -> Payment:
+    """Replace the proposed claims by the ones the agent chose, then apply."""
+    chosen = list(claims)
+    with transaction.atomic():
+        current = (
+            MatchProposal.objects.select_for_update()
+            .select_related("bank_line")
+            .get(pk=proposal.pk)
+        )
+        applied = current.status == ProposalStatus.APPLIED and current.payment_id is not None
+        if applied and set(current.claims.values_list("pk", flat=True)) == {c.pk for c in chosen}:
+            return current.payment  # the same choice, submitted twice
+        if current.status != ProposalStatus.PENDING:
+            raise ReconcileError("Seule une proposition en attente peut être modifiée.")
+        _check_choice(current, chosen)
+        current.claims.set(chosen)
+        current.debtor_id = chosen[0].debtor_id
+        refs = ", ".join(c.reference for c in chosen)
+        detail = f"Créances choisies par {_name(actor)} : {refs}"
+        current.reasons = [reason("manual", detail, 0), *current.reasons]
+        current.save(update_fields=["debtor", "reasons", "updated_at"])
+        payment = apply_proposal(current, actor=actor)
+    proposal.status, proposal.payment = ProposalStatus.APPLIED, payment
+    return payment
+
+
+def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
+    """Undo an applied match: the payment stays, marked reversed, and no longer counts."""
+    with transaction.atomic():
+        now = timezone.now()
+        won = MatchProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.APPLIED).update(
+            status=ProposalStatus.REVERSED, updated_at=now
+        )
+        current = MatchProposal.objects.select_related("payment", "bank_line").get(pk=proposal.pk)
+        if won != 1:
+            if current.status == ProposalStatus.REVERSED:
+                return
+            raise ReconcileError("Seul un lettrage appliqué peut être annulé.")
+        payment = current.payment
+        before = audit.snapshot(payment)
+        Payment.objects.filter(pk=payment.pk, reversed_at__isnull=True).update(
+            reversed_at=now, updated_at=now
+        )
+        payment.reversed_at = now
+        BankLine.objects.filter(pk=current.bank_line_id, status=BankLineStatus.MATCHED).update(
+            status=BankLineStatus.UNMATCHED, updated_at=now
+        )
+        claims = list(
+            Claim.objects.filter(allocations__payment=payment).distinct().select_related("case")
+        )
+        # the claims this payment had settled owe something again: open them again
+        reopened = Claim.objects.filter(
+            pk__in=[c.pk for c in claims], status=ClaimStatus.PAID
+        ).with_balance()
+        reopened_ids = list(reopened.filter(balance__gt=0).values_list("pk", flat=True))
+        Claim.objects.filter(pk__in=reopened_ids).update(status=ClaimStatus.OPEN, updated_at=now)
+        for case in {c.case for c in claims if c.case is not None}:
+            refs = ", ".join(c.reference for c in claims if c.case_id == case.pk)
+            text = (
+                f"Lettrage annulé par {_name(actor)} : le paiement de "
+                f"{format_amount(payment.amount_cents, payment.currency)} reçu le "
+                f"{payment.received_on:%d/%m/%Y}{_ref(payment.reference)} ne compte plus "
+                f"pour {refs}."
+            )
+            add_event(case, InteractionKind.PAYMENT, text, author=actor)
+        audit.record(payment, AuditAction.UPDATE, actor=actor, before=before)
+    proposal.status = ProposalStatus.REVERSED
+
+
+def build_matcher(organization_id: int, lines: Sequence[BankLine]) -> Matcher:
+    """The engine loaded with the tenant's open claims, debtors and matching history."""
+    open_claims = (
+        Claim.objects.filter(organization_id=organization_id)
+        .open()
+        .with_balance()
+        .filter(balance__gt=0)
+    )
+    claims = [OpenClaim(*row) for row in open_claims.values_list(*CLAIM_FIELDS)]
+    debtor_ids = {c.debtor_id for c in claims}
+    debtors = {
+        pk: (name, iban)
+        for pk, name, iban in Debtor.objects.filter(organization_id=organization_id).values_list(
+            "pk", "name", "iban"
+        )
+        if pk in debtor_ids
+    }
+    return Matcher(claims, debtors, _history(organization_id, lines))
+
+
+def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[BankLine]:
+    queryset = BankLine.objects.all() if lines is None else lines
+    todo = queryset.filter(
+        organization_id=organization_id, status=BankLineStatus.UNMATCHED, amount_cents__gt=0
+    )
+    # PostgreSQL: a concurrent run skips the lines this one holds, so no line gets two
+    # proposals; SQLite's IMMEDIATE transactions already run one writer at a time.
+    return list(todo.select_for_update(skip_locked=True).order_by("booking_date", "pk"))
+
+
+def _history(organization_id: int, lines: Sequence[BankLine]) -> History:
+    """Debtors of earlier matched lines with the same IBAN, end-to-end id or mandate."""
+    history = History()
+    matched = MatchProposal.objects.filter(
+        organization_id=organization_id,
+        status=ProposalStatus.APPLIED,
+        bank_line__status=BankLineStatus.MATCHED,
+    )
+    wanted = {
+        "counterparty_iban": {compact_iban(line.counterparty_iban) for line in lines},
+        "end_to_end_id": {line.end_to_end_id.strip() for line in lines},
+        "mandate_reference": {line.mandate_reference.strip() for line in lines},
+    }
+    wanted["end_to_end_id"] -= {NOT_PROVIDED}
+    for name, values in wanted.items():
+        seen: dict[str, set[int]] = {}
+        for chunk in _chunks(sorted(values - {""})):
+            rows = matched.filter(**{f"bank_line__{name}__in": chunk})
+            for value, debtor_id in rows.values_list(f"bank_line__{name}", "debtor_id"):
+                seen.setdefault(value, set()).add(debtor_id)
+        if name == "counterparty_iban":
+            history.ibans = seen
+        else:  # an id shared by two debtors proves nothing
+            unique = {value: next(iter(ds)) for value, ds in seen.items() if len(ds) == 1}
+            setattr(history, "end_to_end" if name == "end_to_end_id" else "mandates", unique)
+    return history
+
+
+def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int]]]:
+    """Per line, the claim sets of its rejected or undone proposals: never proposed again."""
+    sets: dict[tuple[int, int], set[int]] = {}
+    undone = (ProposalStatus.REJECTED, ProposalStatus.REVERSED)
+    for chunk in _chunks(line_ids):
+        rows = Through.objects.filter(
+            matchproposal__bank_line_id__in=chunk, matchproposal__status__in=undone
+        ).values_list("matchproposal__bank_line_id", "matchproposal_id", "claim_id")
+        for line_id, proposal_id, claim_id in rows:
+            sets.setdefault((line_id, proposal_id), set()).add(claim_id)
+    excluded: dict[int, set[frozenset[int]]] = {}
+    for (line_id, _proposal_id), claim_ids in sets.items():
+        excluded.setdefault(line_id, set()).add(frozenset(claim_ids))
+    return excluded
+
+
+def _create_proposals(
+    organization_id: int,
+    chosen: Sequence[tuple[BankLine, Candidate]],
+    payments: dict[int, Payment],
+) -> list[MatchProposal]:
+    """Store the proposals (those in `payments`, by index, already applied) in bulk."""
+    now = timezone.now()
+    proposals = MatchProposal.objects.bulk_create(
+        [
+            MatchProposal(
+                organization_id=organization_id,
+                bank_line=line,
+                debtor_id=candidate.debtor_id,
+                score=candidate.score,
+                reasons=candidate.reasons,
+                **(
+                    {"status": ProposalStatus.APPLIED, "payment": payments[n], "decided_at": now}
+                    if n in payments
+                    else {}
+                ),
+            )
+            for n, (line, candidate) in enumerate(chosen)
+        ],
+        batch_size=CHUNK,
+    )
+    Through.objects.bulk_create(
+        [
+            Through(matchproposal_id=proposal.pk, claim_id=claim.id)
+            for proposal, (_line, candidate) in zip(proposals, chosen, strict=True)
+            for claim in candidate.claims
+        ],
+        batch_size=CHUNK,
+    )
+    waiting = [line for n, (line, _candidate) in enumerate(chosen) if n not in payments]
+    for chunk in _chunks([line.pk for line in waiting]):
+        BankLine.objects.filter(pk__in=chunk).update(status=BankLineStatus.PROPOSED, updated_at=now)
+    for line in waiting:
+        line.status = BankLineStatus.PROPOSED
+    return proposals
+
+
+def _apply(
+    organization_id: int,
+    matches: Sequence[tuple[BankLine, Iterable[int]]],
+    *,
+    actor: Any,
+    automatic: bool,
+) -> list[Payment]:
+    """Record the payment of each (line, claim ids) match; the caller links its proposal.
+
+    In bulk: a few queries per 500 matches. Balances are read after locking the claims
+    (PostgreSQL), in a statement of their own, so that they include what a concurrent
+    match committed while we waited.
+    """
+    wanted = sorted({claim_id for _line, ids in matches for claim_id in ids})
+    rows = _locked_claims(organization_id, wanted)
+    plans = [_plan(organization_id, line, ids, rows) for line, ids in matches]
+    payments = Payment.objects.bulk_create([plan.payment for plan in plans], batch_size=CHUNK)
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                organization_id=organization_id,
+                payment=plan.payment,
+                claim_id=claim.id,
+                to_fees=share.to_fees,
+                to_interest=share.to_interest,
+                to_principal=share.to_principal,
+            )
+            for plan in plans
+            for claim, share in plan.shares
+        ],
+        batch_size=CHUNK,
+    )
+    now = timezone.now()
+    _mark_lines_matched([plan.line for plan in plans], now)
+    settled = [claim.id for plan in plans for claim, _s in plan.shares if claim.balance <= 0]
+    for chunk in _chunks(settled):
+        Claim.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
+            status=ClaimStatus.PAID, updated_at=now
+        )
+    Interaction.objects.bulk_create(
+        [event for plan in plans for event in _payment_events(plan, rows, actor, automatic)],
+        batch_size=CHUNK,
+    )
+    _audit_created(payments, actor)
+    return payments
+
+
+@dataclass
+class _Plan:
+    line: BankLine
+    shares: list[tuple[OpenClaim, Share]]
+    credit: int  # what exceeds the claims: a credit of the debtor
+    payment: Payment
+
+
+def _plan(
+    organization_id: int, line: BankLine, ids: Iterable[int], rows: dict[int, dict[str, Any]]
+) -> _Plan:
+    """The payment of one match and its split by law; the claims' balances drop with it,
+    so that a claim paid by an earlier match of the same call is seen as paid."""
+    claims = _open_claims_of(ids, rows)
+    designated = designated_claim(line, claims)
+    shares, credit = allocation_plan(line.amount_cents, claims, line.booking_date, designated)
+    for claim, share in shares:
+        claim.balance -= share.to_principal
+    return _Plan(line, shares, credit, _payment(organization_id, line, claims[0]))
+
+
+def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The claims with their balance, case and status, by id, locked for this transaction."""
+    found: dict[int, dict[str, Any]] = {}
+    claims = Claim.objects.filter(organization_id=organization_id)
+    for chunk in _chunks(ids):
+        list(claims.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+        values = claims.filter(pk__in=chunk).with_balance()
+        for row in values.values(*CLAIM_FIELDS, "case_id", "status"):
+            row["claim"] = OpenClaim(*(row[name] for name in CLAIM_FIELDS))
+            found[row["id"]] = row
+    return found
+
+
+def _open_claims_of(ids: Iterable[int], rows: dict[int, dict[str, Any]]) -> list[OpenClaim]:
+    claims = [rows[i]["claim"] for i in ids if i in rows and rows[i]["status"] in OPEN_STATUSES]
+    if not claims:
+        raise ReconcileError(
+            "Les créances de cette proposition ne sont plus ouvertes : choisissez-en d'autres."
+        )
+    if len({(c.creditor_id, c.debtor_id, c.currency) for c in claims}) > 1:
+        raise ReconcileError("Un paiement ne peut régler que les créances d'un seul dossier.")
+    return sorted(claims, key=lambda c: (c.due_date, c.id))
+
+
+def _payment(organization_id: int, line: BankLine, claim: OpenClaim) -> Payment:
+    method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
+    return Payment(
+        organization_id=organization_id,
+        creditor_id=claim.creditor_id,
+        debtor_id=claim.debtor_id,
+        amount_cents=line.amount_cents,
+        currency=line.currency,
+        received_on=line.booking_date,
+        method=method,
+        reference=(line.reference or line.end_to_end_id)[:100],
+        label=line.label[:200],
+    )
+
+
+def _mark_lines_matched(lines: Sequence[BankLine], now: datetime) -> None:
+    done = 0
+    for chunk in _chunks([line.pk for line in lines]):
+        done += BankLine.objects.filter(
+            pk__in=chunk, status__in=(BankLineStatus.UNMATCHED, BankLineStatus.PROPOSED)
+        ).update(status=BankLineStatus.MATCHED, updated_at=now)
+    if done != len(lines):  # another proposal of the line was applied meanwhile
+        raise ReconcileError("Cette ligne de relevé est déjà lettrée.")
+    for line in lines:
+        line.status = BankLineStatus.MATCHED
+
+
+def _payment_events(
+    plan: _Plan, rows: dict[int, dict[str, Any]], actor: Any, automatic: bool
+) -> list[Interaction]:
+    """One timeline entry per case touched: amount, references, who matched it."""
+    payment, per_case = plan.payment, {}
+    for claim, share in plan.shares:
+        if rows[claim.id]["case_id"] is not None:
+            part = f"{claim.reference} ({format_amount(share.total, payment.currency)})"
+            per_case.setdefault(rows[claim.id]["case_id"], []).append(part)
+    how = "lettrage automatique" if automatic else f"lettré par {_name(actor)}"
+    head = (
+        f"Paiement de {format_amount(payment.amount_cents, payment.currency)} reçu le "
+        f"{payment.received_on:%d/%m/%Y} ({_METHODS[payment.method]}{_ref(payment.reference)})"
+    )
+    tail = ""
+    if plan.credit:
+        surplus = format_amount(plan.credit, payment.currency)
+        tail = f" Trop-perçu de {surplus} porté au crédit du débiteur."
+    return [
+        Interaction(
+            organization_id=payment.organization_id,
+            case_id=case_id,
+            kind=InteractionKind.PAYMENT,
+            author=_user(actor),
+            text=f"{head} imputé sur {', '.join(parts)} — {how}.{tail}",
+        )
+        for case_id, parts in per_case.items()
+    ]
+
+
+def _audit_created(payments: Sequence[Payment], actor: Any) -> None:
+    """audit.record(payment, CREATE) for many payments at once."""
+    content_type = ContentType.objects.get_for_model(Payment)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                organization_id=payment.organization_id,
+                actor=_user(actor),
+                content_type=content_type,
+                object_id=str(payment.pk),
+                object_repr=str(payment)[:200],
+                action=AuditAction.CREATE,
+                changes=audit.snapshot(payment),
+            )
+            for payment in payments
+        ],
+        batch_size=CHUNK,
+    )
+
+
+def _check_choice(proposal: MatchProposal, claims: Sequence[Claim]) -> None:
+    if not claims:
+        raise ReconcileError("Choisissez au moins une créance.")
+    if any(c.organization_id != proposal.organization_id for c in claims):
+        raise ReconcileError("Créance introuvable.")
+    if any(c.status not in OPEN_STATUSES for c in claims):
+        raise ReconcileError("Une des créances choisies n'est plus ouverte.")
+    if len({(c.creditor_id, c.debtor_id) for c in claims}) > 1:
+        raise ReconcileError("Un paiement ne peut régler que les créances d'un seul dossier.")
+    if any(c.currency != proposal.bank_line.currency for c in claims):
+        raise ReconcileError("La devise des créances diffère de celle du paiement.")
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _name(actor: Any) -> str:
+    return str(actor) if _user(actor) is not None else "le système"
+
+
+def _ref(reference: str) -> str:
+    return f", réf. {reference}" if reference else ""
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]

@@ -1,0 +1,78 @@
+"""The engine's pure parts: reading references and names, combinations, allocation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recouvra.imports.matching import OpenClaim, _combination, allocation_plan
+from recouvra.imports.remittance import NameIndex, ReferenceIndex, core, reference_key
+from recouvra.law.allocation import Debt, allocate_payment
+
+PAID_ON = date(2026, 3, 2)
+
+
+def claim(n: int, reference: str = "", balance: int = 10_000, days: int = 0) -> OpenClaim:
+    due = date(2026, 1, 1) + timedelta(days=days)
+    return OpenClaim(n, reference or f"FA-{n:06d}", 1, 1, balance, due)
+
+
+def found(index: ReferenceIndex, text: str) -> list[tuple[str, bool]]:
+    return sorted((hit.claim.reference, hit.typo) for hit in index.find(text))
+
+
+def test_reference_keys_drop_case_spaces_dashes_dots_slashes_and_prefixes() -> None:
+    assert reference_key("fa-2026/000.12") == "FA202600012"
+    assert core(reference_key("N° FACT. 2026-12")) == "202612"
+
+
+def test_an_amount_is_not_read_as_a_reference() -> None:
+    index = ReferenceIndex([claim(1, "123456")])
+    assert found(index, "VIR 1 234,56 EUR") == []
+    assert found(index, "FACTURE 123456") == [("123456", False)]
+
+
+def test_a_typo_is_only_trusted_when_one_reference_is_that_close() -> None:
+    index = ReferenceIndex([claim(1, "FA-2026-000120"), claim(2, "FA-2026-000122")])
+    assert found(index, "FA 2026 000129") == []  # one edit from both: ambiguous
+    assert found(index, "FA 2026 000132") == [("FA-2026-000122", True)]
+
+
+def test_the_payer_must_write_the_debtors_distinctive_word() -> None:
+    names = NameIndex({1: "Garage Roux", 2: "Garage Roy", 3: "Taxis Roy"})
+    assert [d for d, _score in names.similar("GARAGE ROUX SARL")] == [1]
+    assert [d for d, _score in names.similar("M. ROUS, GARAGE")] == [1]  # one typo
+
+
+def test_the_fewest_then_oldest_claims_make_a_combination() -> None:
+    claims = [claim(n, balance=b, days=n) for n, b in enumerate((300, 100, 200, 400))]
+    chosen, several = _combination(claims, 500, excluded=())
+    assert ([c.id for c in chosen], several) == ([0, 2], True)  # 300+200, also 100+400
+    assert _combination(claims, 500, excluded={frozenset((0, 2))})[0][0].id == 1
+
+
+def test_only_the_twelve_oldest_claims_are_combined() -> None:
+    claims = [claim(n, balance=100 if n != 15 else 7, days=n) for n in range(20)]
+    assert _combination(claims, 107, excluded=()) is None  # needs the 16th oldest
+    assert _combination(claims, 200, excluded=()) is not None
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 50_000), st.integers(0, 90)), min_size=1, max_size=15),
+    st.integers(1, 400_000),
+    st.integers(-1, 14),
+)
+def test_the_plan_is_the_laws_allocation_over_all_the_claims(
+    rows: list[tuple[int, int]], amount: int, designated: int
+) -> None:
+    claims = [claim(n, balance=b, days=d) for n, (b, d) in enumerate(rows)]
+    chosen = claims[designated] if 0 <= designated < len(claims) else None
+    shares, credit = allocation_plan(amount, claims, PAID_ON, chosen)
+    debts = [Debt(str(c.id), c.balance, due_date=c.due_date) for c in claims]
+    law = allocate_payment(
+        amount, debts, designated_ref=str(chosen.id) if chosen else None, paid_on=PAID_ON
+    )
+    assert [(str(c.id), s) for c, s in shares] == [(a.debt_ref, a) for a in law if a.debt_ref]
+    assert credit == sum(a.to_credit for a in law)
