@@ -124,3 +124,24 @@ class UploadFlowTestCase(TransactionTestCase):
         )
         run_worker()
         self.assertEqual(Claim.objects.get().reference, "X-1")
+
+    def test_a_mapping_is_kept_for_the_next_file_of_the_same_source(self) -> None:
+        odd = "Pièce;Tiers;Quand;Somme\nX-1;Menuiserie Dubois;01/09/2026;120,00\n".encode()
+        self.upload(odd, "export-septembre.csv")
+        run_worker()
+        first = ImportBatch.objects.get()
+        mapping = {
+            "col_0": "reference",
+            "col_1": "debtor_name",
+            "col_2": "issue_date",
+            "col_3": "amount_cents",
+        }
+        self.client.post(reverse("imports:remap", args=[first.pk]), mapping)
+        run_worker()
+        october = "Pièce;Tiers;Quand;Somme\nX-2;Garage Lefèvre;01/10/2026;80,00\n".encode()
+        self.upload(october, "export-octobre.csv")
+        run_worker()
+        second = ImportBatch.objects.latest("pk")
+        self.assertEqual(second.status, ImportStatus.PREVIEW)
+        self.assertEqual(second.preview["claims"], 1)
+        self.assertEqual(second.preview["rows"][0]["reference"], "X-2")

@@ -13,7 +13,7 @@ from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
 from recouvra.ledger.models import Creditor
 
-from .models import ImportBatch, ImportKind, ImportStatus
+from .models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
 from .records import BankStatement, Ledger, ParseError
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -63,12 +63,32 @@ def read(batch: ImportBatch) -> BankStatement | Ledger:
 
     with batch.file.open("rb") as handle:
         data = handle.read()
-    fmt = batch.format or detect_format(data, batch.filename)
+    try:
+        fmt = batch.format or detect_format(data, batch.filename)
+    except ParseError:
+        # columns no parser recognises, but a mapping saved for this header row
+        known = None if batch.mapping else _known_mapping(batch, data)
+        if not known:
+            raise
+        fmt, batch.mapping = "csv", known
+    if fmt in TABULAR_FORMATS and not batch.mapping:
+        batch.mapping = _known_mapping(batch, data) or {}
     if fmt == "csv":
         return parse_ledger_csv(data, filename=batch.filename, mapping=batch.mapping or None)
     if fmt == "xlsx":
         return parse_ledger_xlsx(data, filename=batch.filename, mapping=batch.mapping or None)
     return parse_file(data, filename=batch.filename, format=fmt)
+
+
+def _known_mapping(batch: ImportBatch, data: bytes) -> dict[str, str] | None:
+    """The mapping saved for a file with the same header row, if any."""
+    from .parsers.ledger_csv import read_table
+
+    try:
+        headers, _rows = read_table(data, batch.filename)
+    except (ParseError, ValueError):
+        return None
+    return saved_mapping(batch.organization_id, headers) if headers else None
 
 
 def parse_batch(batch_id: int) -> None:
@@ -88,7 +108,9 @@ def parse_batch(batch_id: int) -> None:
     if batch.kind == ImportKind.LEDGER and batch.creditor_id is None:
         batch.message = "Choisissez le créancier de ces factures avant d'importer."
     batch.status, batch.progress = ImportStatus.PREVIEW, 100
-    batch.save(update_fields=["format", "kind", "preview", "message", "status", "progress"])
+    batch.save(
+        update_fields=["format", "kind", "preview", "message", "status", "progress", "mapping"]
+    )
 
 
 def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
@@ -174,10 +196,31 @@ def confirm(
     transaction.on_commit(lambda: import_batch_task.enqueue(batch.pk))
 
 
+def headers_key(headers: list[str]) -> str:
+    """What identifies a source: its header row, normalised."""
+    from recouvra.ledger.search import normalize
+
+    return hashlib.sha256("|".join(normalize(h) for h in headers).encode()).hexdigest()
+
+
+def saved_mapping(organization_id: int, headers: list[str]) -> dict[str, str] | None:
+    found = ColumnMapping.objects.filter(
+        organization_id=organization_id, headers_key=headers_key(headers)
+    ).first()
+    return found.mapping if found else None
+
+
 def remap(batch: ImportBatch, mapping: dict[str, str]) -> None:
-    """New column mapping: parse again for a new preview."""
+    """New column mapping: kept for this source's next files, then the file is read again."""
     from .tasks import parse_batch_task
 
+    headers = (batch.preview.get("columns") or {}).get("headers", [])
+    if headers:
+        ColumnMapping.objects.update_or_create(
+            organization_id=batch.organization_id,
+            headers_key=headers_key(headers),
+            defaults={"mapping": mapping, "name": batch.filename[:100]},
+        )
     ImportBatch.objects.filter(pk=batch.pk).update(
         mapping=mapping, status=ImportStatus.QUEUED, progress=0
     )
