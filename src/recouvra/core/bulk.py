@@ -20,12 +20,9 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     quote = connection.ops.quote_name
     model_fields = [model._meta.get_field(name) for name in fields]
     columns = [f.column for f in model_fields]
-    adapters = [_adapter(f) for f in model_fields]
-    if any(adapters):
-        rows = (
-            tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row, strict=True))
-            for row in rows
-        )
+    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in model_fields) if a]
+    if adapters:
+        rows = _adapted(rows, adapters)
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))})"
@@ -43,6 +40,15 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cursor.executemany(sql, chunk)
             count += len(chunk)
     return count
+
+
+def _adapted(rows: Iterable[tuple], adapters: list) -> Iterable[list]:
+    for row in rows:
+        row = list(row)
+        for i, adapt in adapters:
+            if row[i] is not None:
+                row[i] = adapt(row[i])
+        yield row
 
 
 def _adapter(field: models.Field):  # noqa: ANN202

@@ -276,7 +276,8 @@ def _create_claims(
 ) -> None:
     debtor_ids = {row.reference: debtors[_debtor_key(row)] for row in rows}
     cases = _open_cases(batch, creditor, set(debtor_ids.values()))
-    names = _names(set(debtor_ids.values()))
+    # each debtor's name normalised once, not once per claim
+    names = {i: normalize(name) for i, name in _names(set(debtor_ids.values())).items()}
     now = timezone.now()
     org = batch.organization_id
     per_case: dict[int, list[LedgerClaim]] = {}
@@ -300,7 +301,7 @@ def _create_claims(
                 ClaimKind.B2B,
                 row.payment_terms,
                 ClaimStatus.OPEN,
-                search_text(row.reference, names[debtor_id]),
+                f"{normalize(row.reference)} {names[debtor_id]}".strip(),
             )
         )
     insert_rows(Claim, CLAIM_FIELDS, values)
