@@ -192,16 +192,22 @@ def _shares(amount: int, group: Sequence[Debt]) -> dict[str, int]:
 
 def _within_debt(debt: Debt, amount: int, order: tuple[str, ...]) -> Allocation:
     """Apply `amount` (at most what the debt owes) to its parts in `order`."""
-    # C. civ. 1343-1 al. 1: a partial payment goes to interest before principal; costs
-    # first is a convention, not a text (FACTS §3.4), hence the configurable order.
-    paid: dict[str, int] = {}
-    remaining = amount
-    for name in order:
-        paid[name] = min(remaining, debt.part(name))
-        remaining -= paid[name]
+    paid = split_within(amount, {name: debt.part(name) for name in PARTS}, order)
     return Allocation(
         debt_ref=debt.ref,
         to_fees=paid["fees"],
         to_interest=paid["interest"],
         to_principal=paid["principal"],
     )
+
+
+def split_within(amount: int, owed: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
+    """Split `amount` (at most the total owed) over the parts of one debt, in `order`."""
+    # C. civ. 1343-1 al. 1: a partial payment goes to interest before principal; costs
+    # first is a convention, not a text (FACTS §3.4), hence the configurable order.
+    paid: dict[str, int] = {}
+    remaining = amount
+    for name in order:
+        paid[name] = min(remaining, owed[name])
+        remaining -= paid[name]
+    return paid

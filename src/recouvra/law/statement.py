@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from .allocation import Allocation, Debt, allocate_payment
+from .allocation import Allocation, Debt, allocate_payment, split_within
 from .fees import recovery_fees
 from .interest import (
     ACTUAL_365,
@@ -319,6 +319,11 @@ def _apply_payment(
     for state in states.values():
         state.add_fee_if_late(payment.received_on)
         state.accrue(payment.received_on, day_count)
+    owing = [s for s in states.values() if s.line.balance_cents > 0]
+    if len(owing) == 1 and payment.designated_ref in (None, owing[0].claim.ref):
+        # one debt: 1342-10 has nothing to choose, 1343-1 orders the parts
+        _apply_to_one(payment, owing[0], result)
+        return
     debts = [s.as_debt() for s in states.values()]
     designated = payment.designated_ref if payment.designated_ref in states else None
     allocations = allocate_payment(
@@ -330,6 +335,23 @@ def _apply_payment(
     )
     for allocation in allocations:
         _record(allocation, payment, states, result)
+
+
+def _apply_to_one(payment: StatementPayment, state: _ClaimState, result: Statement) -> None:
+    line = state.line
+    owed = {"fees": line.fees_due, "interest": line.interest_due, "principal": line.principal_due}
+    share = min(payment.amount_cents, line.balance_cents)
+    parts = split_within(share, owed, result.allocation_order)
+    line.add_payment(
+        AppliedPayment(
+            payment.ref,
+            payment.received_on,
+            parts["fees"],
+            parts["interest"],
+            parts["principal"],
+        )
+    )
+    result.credit_cents += payment.amount_cents - share
 
 
 def _record(
