@@ -10,8 +10,10 @@ import pytest
 from recouvra.imports.parsers.camt import parse_camt
 from recouvra.imports.records import ParseError
 
+from ..samples import SHARED_SAMPLES
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = SHARED_SAMPLES
 FIXTURE = DATA / "camt053_small.xml"
 NS053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 NS054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.04"

@@ -11,8 +11,10 @@ import pytest
 from recouvra.imports.parsers.cfonb120 import parse_cfonb120
 from recouvra.imports.records import ParseError
 
+from ..samples import sample_dir, sample_files
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "cfonb120"
+SAMPLES = sample_dir("cfonb120")
 FIXTURE = DATA / "cfonb_small.txt"
 
 
@@ -309,13 +311,7 @@ EXPECTED: dict[str, dict] = {
 }
 
 
-def _sample_files() -> list:
-    if not SAMPLES.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no samples at {SAMPLES}"))]
-    return [pytest.param(path, id=path.name) for path in sorted(SAMPLES.iterdir())]
-
-
-@pytest.mark.parametrize("path", _sample_files())
+@pytest.mark.parametrize("path", sample_files("cfonb120"))
 def test_real_sample(path):
     assert path.name in EXPECTED, f"new sample {path.name}: add its figures to EXPECTED"
     expected = EXPECTED[path.name]

@@ -12,8 +12,10 @@ from recouvra.imports.parsers.cii import parse_cii
 from recouvra.imports.parsers.facturx import NO_EMBEDDED_XML, parse_facturx
 from recouvra.imports.records import ParseError
 
+from ..samples import SHARED_SAMPLES
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "invoices"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = SHARED_SAMPLES
 FIXTURE = DATA / "cii_small.xml"
 
 

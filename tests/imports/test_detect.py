@@ -16,8 +16,10 @@ from recouvra.imports.parsers import detect
 from recouvra.imports.parsers.detect import PAIN008_REFUSED, detect_format, parse_file
 from recouvra.imports.records import BankStatement, Ledger, ParseError
 
+from ..samples import SHARED_SAMPLES
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = SHARED_SAMPLES
 
 # sample folder → what detect_format must say
 FOLDER_FORMATS = {

@@ -14,8 +14,10 @@ from recouvra.imports.parsers.fec import FEC_COLUMNS, fec_layout, iter_fec_rows,
 from recouvra.imports.parsers.tabular import detect_encoding
 from recouvra.imports.records import ParseError, RowError
 
+from ..samples import SHARED_SAMPLES
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = SHARED_SAMPLES
 SMALL = "fec_small.txt"
 
 

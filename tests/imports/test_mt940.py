@@ -12,8 +12,10 @@ from recouvra.imports.parsers._text import decimal_to_cents, normalize_iban, sca
 from recouvra.imports.parsers.mt940 import parse_mt940
 from recouvra.imports.records import ParseError
 
+from ..samples import sample_dir, sample_files
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "mt940"
+SAMPLES = sample_dir("mt940")
 FIXTURE = DATA / "mt940_small.sta"
 
 
@@ -333,13 +335,7 @@ EXPECTED: dict[str, dict] = {
 }
 
 
-def _sample_files() -> list:
-    if not SAMPLES.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no samples at {SAMPLES}"))]
-    return [pytest.param(path, id=path.name) for path in sorted(SAMPLES.iterdir())]
-
-
-@pytest.mark.parametrize("path", _sample_files())
+@pytest.mark.parametrize("path", sample_files("mt940"))
 def test_real_sample(path):
     assert path.name in EXPECTED, f"new sample {path.name}: add its figures to EXPECTED"
     expected = EXPECTED[path.name]

@@ -11,8 +11,10 @@ import pytest
 from recouvra.imports.parsers.ofx import parse_ofx
 from recouvra.imports.records import ParseError
 
+from ..samples import sample_dir, sample_files
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "ofx"
+SAMPLES = sample_dir("ofx")
 FIXTURE = DATA / "ofx_small.ofx"
 
 XML_OFX = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -246,13 +248,7 @@ EXPECTED: dict[str, dict] = {
 }
 
 
-def _sample_files() -> list:
-    if not SAMPLES.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no samples at {SAMPLES}"))]
-    return [pytest.param(path, id=path.name) for path in sorted(SAMPLES.iterdir())]
-
-
-@pytest.mark.parametrize("path", _sample_files())
+@pytest.mark.parametrize("path", sample_files("ofx"))
 def test_real_sample(path):
     assert path.name in EXPECTED, f"new sample {path.name}: add its figures to EXPECTED"
     expected = EXPECTED[path.name]

@@ -15,10 +15,12 @@ from django.core.management import CommandError, call_command
 from recouvra.imports.parsers import detect
 from recouvra.imports.parsers.fec import parse_fec
 
+from ..samples import SHARED_SAMPLES
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
 FEC = DATA / "fec_small.txt"
 CSV = DATA / "open_items_utf8_semicolon.csv"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = SHARED_SAMPLES
 
 
 def parse(*args: str) -> str:
