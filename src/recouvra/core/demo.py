@@ -1624,7 +1624,28 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
-        for model in (Allocation, Payment, Interaction, Claim, Case, Contact, Debtor):
+        from recouvra.imports.models import (
+            BankAccount,
+            BankLine,
+            ColumnMapping,
+            ImportBatch,
+            MatchProposal,
+        )
+
+        for model in (
+            MatchProposal,
+            Allocation,
+            Payment,
+            BankLine,
+            BankAccount,
+            ImportBatch,
+            ColumnMapping,
+            Interaction,
+            Claim,
+            Case,
+            Contact,
+            Debtor,
+        ):
             model.objects.filter(**in_orgs).delete()
         Membership.objects.filter(**in_orgs).delete()
         Creditor.objects.filter(**in_orgs).delete()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -64,6 +65,20 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Démonstration chargée en {seconds:.1f} s : {summary}.")
             )
         self.print_credentials()
+        self.write_statement()
+
+    def write_statement(self) -> None:
+        """A bank statement paying some demo invoices, to try Imports → Lettrage."""
+        from django.conf import settings
+
+        from recouvra.imports.demo_statement import write_demo_statement
+
+        path = Path(settings.VAR_DIR) / "demo" / "releve-batimat.cfo"
+        write_demo_statement(path, demo.COMPANY_NAME)
+        self.stdout.write(
+            f"Relevé bancaire de démonstration à importer (Imports, compte {demo.COMPANY_NAME}) : "
+            f"{path}"
+        )
 
     def print_credentials(self) -> None:
         rows = [("Rôle", "Organisation", "E-mail", "Mot de passe")]
