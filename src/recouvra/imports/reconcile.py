@@ -28,6 +28,7 @@ from django.utils import timezone
 from recouvra.cases.models import Interaction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core import audit
+from recouvra.core.bulk import insert_rows
 from recouvra.core.models import AuditAction, AuditEvent
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
@@ -57,6 +58,29 @@ from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
 CHUNK = 500  # ids per IN (...) query, rows per bulk statement
 CLAIM_FIELDS = ("id", "reference", "debtor_id", "creditor_id", "balance", "due_date", "currency")
 Through = MatchProposal.claims.through
+ALLOCATION_FIELDS = (
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "payment_id",
+    "claim_id",
+    "to_fees",
+    "to_interest",
+    "to_principal",
+)
+INTERACTION_FIELDS = (
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "case_id",
+    "kind",
+    "channel",
+    "direction",
+    "author_id",
+    "occurred_at",
+    "text",
+    "attachment",
+)
 _METHODS = {PaymentMethod.TRANSFER: "virement", PaymentMethod.DIRECT_DEBIT: "prélèvement SEPA"}
 
 
@@ -317,13 +341,14 @@ def _create_proposals(
         ],
         batch_size=CHUNK,
     )
-    Through.objects.bulk_create(
-        [
-            Through(matchproposal_id=proposal.pk, claim_id=claim.id)
+    insert_rows(
+        Through,
+        ("matchproposal_id", "claim_id"),
+        (
+            (proposal.pk, claim.id)
             for proposal, (_line, candidate) in zip(proposals, chosen, strict=True)
             for claim in candidate.claims
-        ],
-        batch_size=CHUNK,
+        ),
     )
     waiting = [line for n, (line, _candidate) in enumerate(chosen) if n not in payments]
     for chunk in _chunks([line.pk for line in waiting]):
@@ -350,31 +375,51 @@ def _apply(
     rows = _locked_claims(organization_id, wanted)
     plans = [_plan(organization_id, line, ids, rows) for line, ids in matches]
     payments = Payment.objects.bulk_create([plan.payment for plan in plans], batch_size=CHUNK)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(
-                organization_id=organization_id,
-                payment=plan.payment,
-                claim_id=claim.id,
-                to_fees=share.to_fees,
-                to_interest=share.to_interest,
-                to_principal=share.to_principal,
+    now = timezone.now()
+    insert_rows(
+        Allocation,
+        ALLOCATION_FIELDS,
+        (
+            (
+                organization_id,
+                now,
+                now,
+                plan.payment.pk,
+                claim.id,
+                share.to_fees,
+                share.to_interest,
+                share.to_principal,
             )
             for plan in plans
             for claim, share in plan.shares
-        ],
-        batch_size=CHUNK,
+        ),
     )
-    now = timezone.now()
     _mark_lines_matched([plan.line for plan in plans], now)
     settled = [claim.id for plan in plans for claim, _s in plan.shares if claim.balance <= 0]
     for chunk in _chunks(settled):
         Claim.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
             status=ClaimStatus.PAID, updated_at=now
         )
-    Interaction.objects.bulk_create(
-        [event for plan in plans for event in _payment_events(plan, rows, actor, automatic)],
-        batch_size=CHUNK,
+    events = [event for plan in plans for event in _payment_events(plan, rows, actor, automatic)]
+    insert_rows(
+        Interaction,
+        INTERACTION_FIELDS,
+        (
+            (
+                e.organization_id,
+                now,
+                now,
+                e.case_id,
+                e.kind,
+                "",
+                e.direction,
+                e.author_id,
+                now,
+                e.text,
+                "",
+            )
+            for e in events
+        ),
     )
     _audit_created(payments, actor)
     return payments
@@ -485,20 +530,33 @@ def _payment_events(
 def _audit_created(payments: Sequence[Payment], actor: Any) -> None:
     """audit.record(payment, CREATE) for many payments at once."""
     content_type = ContentType.objects.get_for_model(Payment)
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                organization_id=payment.organization_id,
-                actor=_user(actor),
-                content_type=content_type,
-                object_id=str(payment.pk),
-                object_repr=str(payment)[:200],
-                action=AuditAction.CREATE,
-                changes=audit.snapshot(payment),
+    actor_id = getattr(_user(actor), "pk", None)
+    now = timezone.now()
+    insert_rows(
+        AuditEvent,
+        (
+            "organization_id",
+            "actor_id",
+            "created_at",
+            "content_type_id",
+            "object_id",
+            "object_repr",
+            "action",
+            "changes",
+        ),
+        (
+            (
+                payment.organization_id,
+                actor_id,
+                now,
+                content_type.pk,
+                str(payment.pk),
+                str(payment)[:200],
+                AuditAction.CREATE,
+                audit.snapshot(payment),
             )
             for payment in payments
-        ],
-        batch_size=CHUNK,
+        ),
     )
 
 
