@@ -18,27 +18,13 @@ from lxml import etree
 
 from recouvra.imports.parsers.camt import parse_camt
 from recouvra.imports.parsers.cfonb120 import parse_cfonb120
-
-SIGNS_POSITIVE = "{ABCDEFGHI"
-
-
-def cfonb_amount(cents: int) -> str:
-    digits = f"{cents:014d}"
-    return digits[:-1] + SIGNS_POSITIVE[int(digits[-1])]
-
-
-def record(fields: dict[int, str]) -> str:
-    """A 120-character record from {1-based start position: text}."""
-    chars = [" "] * 120
-    for start, text in fields.items():
-        chars[start - 1 : start - 1 + len(text)] = text
-    return "".join(chars)
+from recouvra.imports.parsers.cfonb_writer import cfonb_amount, cfonb_record
 
 
 def make_cfonb(lines: int, seed: int = 5) -> bytes:
     rng = random.Random(seed)
     common = {3: "30003", 12: "01234", 17: "EUR", 20: "2", 22: "00012345678"}
-    records = [record({1: "01", **common, 35: "010126", 91: cfonb_amount(1_000_000)})]
+    records = [cfonb_record({1: "01", **common, 35: "010126", 91: cfonb_amount(1_000_000)})]
     total = 1_000_000
     for i in range(lines):
         cents = rng.randrange(100, 500_000)
@@ -46,8 +32,8 @@ def make_cfonb(lines: int, seed: int = 5) -> bytes:
         label = f"VIR SEPA CLIENT {i:06d} FA{i:08d}"[:31]
         fields = {1: "04", **common, 8: "0512", 33: "05", 35: "010126", 43: "010126"}
         fields.update({49: label, 82: f"{i % 10_000_000:07d}", 91: cfonb_amount(cents)})
-        records.append(record(fields))
-    records.append(record({1: "07", **common, 35: "020126", 91: cfonb_amount(total)}))
+        records.append(cfonb_record(fields))
+    records.append(cfonb_record({1: "07", **common, 35: "020126", 91: cfonb_amount(total)}))
     return ("\r\n".join(records) + "\r\n").encode("ascii")
 
 

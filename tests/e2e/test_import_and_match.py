@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recouvra import cli
+from recouvra.imports.parsers.cfonb_writer import cfonb_record
 from recouvra.ledger.models import Claim
 
 from ..base import SIREN_ALPHA, SIREN_DEBTOR, make_creditor, make_debtor, make_org, make_user
@@ -18,13 +19,6 @@ CSV = (
     "N° facture;Client;SIREN;Date facture;Échéance;Montant\n"
     f"FA-E2E-0001;Menuiserie Dubois;{SIREN_DEBTOR};01/09/2026;01/10/2026;1 234,56\n"
 )
-
-
-def cfonb_record(fields: dict[int, str]) -> str:
-    chars = [" "] * 120
-    for start, text in fields.items():
-        chars[start - 1 : start - 1 + len(text)] = text
-    return "".join(chars)
 
 
 def cfonb_statement() -> str:

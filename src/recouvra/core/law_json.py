@@ -361,7 +361,7 @@ def deadline_report(
         first, days=days, months=months, years=years, alsace_moselle=alsace_moselle
     )
     # CPC 641 without CPC 642: the day the limit would end before the working-day rule
-    raw = deadlines.add_months(first, 12 * years + months) + timedelta(days=days)
+    raw = deadlines.raw_deadline(first, days=days, months=months, years=years)
     holidays = deadlines.public_holidays(raw.year, alsace_moselle=alsace_moselle)
     return {
         "start": first,

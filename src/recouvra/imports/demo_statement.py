@@ -15,24 +15,12 @@ from django.utils import timezone
 
 from recouvra.ledger.models import Claim
 
-POSITIVE = "{ABCDEFGHI"  # last digit of a CFONB amount, with its sign
-
-
-def _amount(cents: int) -> str:
-    digits = f"{cents:014d}"
-    return digits[:-1] + POSITIVE[int(digits[-1])]
+from .parsers.cfonb_writer import cfonb_amount, cfonb_record
 
 
 def _ascii(text: str) -> str:
     """Banks write CFONB in plain ASCII capitals: "Épicerie" → "EPICERIE"."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
-
-
-def _record(fields: dict[int, str]) -> str:
-    chars = [" "] * 120
-    for start, text in fields.items():
-        chars[start - 1 : start - 1 + len(text)] = text
-    return "".join(chars)
 
 
 def demo_statement(org_name: str, on: date | None = None) -> str:
@@ -63,10 +51,10 @@ def demo_statement(org_name: str, on: date | None = None) -> str:
             cents, label = claim.balance, f"VIR SEPA REGLT {claim.reference}"
         credits.append((cents, _ascii(label)[:31], _ascii(claim.debtor.name)[:70]))
     credits.append((12_345, "VIR INCONNU REMBT TROP PERCU", "SOCIETE INCONNUE"))
-    records = [_record({1: "01", **common, 35: day, 91: _amount(0)})]
+    records = [cfonb_record({1: "01", **common, 35: day, 91: cfonb_amount(0)})]
     for n, (cents, label, payer) in enumerate(credits):
         records.append(
-            _record(
+            cfonb_record(
                 {
                     1: "04",
                     **common,
@@ -76,13 +64,13 @@ def demo_statement(org_name: str, on: date | None = None) -> str:
                     43: day,
                     49: label,
                     82: f"{n + 1:07d}",
-                    91: _amount(cents),
+                    91: cfonb_amount(cents),
                 }
             )
         )
-        records.append(_record({1: "05", **common, 8: "0512", 46: "NPY", 49: payer}))
+        records.append(cfonb_record({1: "05", **common, 8: "0512", 46: "NPY", 49: payer}))
     total = sum(cents for cents, _label, _payer in credits)
-    records.append(_record({1: "07", **common, 35: day, 91: _amount(total)}))
+    records.append(cfonb_record({1: "07", **common, 35: day, 91: cfonb_amount(total)}))
     return "\r\n".join(records) + "\r\n"
 
 

@@ -227,16 +227,10 @@ def _apply_changes(batch: ImportBatch, rows: Sequence[LedgerClaim], existing: di
         claim.issue_date, claim.due_date = row.issue_date, row.due_date
         updated.append(claim)
         if claim.case_id:
-            events.append(
-                _event(
-                    batch,
-                    claim.case_id,
-                    f"Facture {claim.reference} modifiée par "
-                    f"l'import {batch.filename} : {', '.join(changes)}.",
-                )
-            )
+            text = f"Facture {claim.reference} modifiée par l'import {batch.filename} : "
+            events.append((claim.case_id, text + ", ".join(changes) + "."))
     Claim.objects.bulk_update(updated, ["principal_cents", "issue_date", "due_date"], CHUNK)
-    Interaction.objects.bulk_create(events)
+    _timeline(batch, events)
     return len(updated)
 
 
@@ -395,16 +389,6 @@ def _timeline(
             )
             for case_id, text in entries
         ),
-    )
-
-
-def _event(batch: ImportBatch, case_id: int, text: str) -> Interaction:
-    return Interaction(
-        organization_id=batch.organization_id,
-        case_id=case_id,
-        kind=InteractionKind.CLAIM,
-        author_id=batch.uploaded_by_id,
-        text=text,
     )
 
 

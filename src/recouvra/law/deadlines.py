@@ -122,6 +122,15 @@ def next_working_day(day: date, *, alsace_moselle: bool = False) -> date:
     return day
 
 
+def raw_deadline(start: date, *, days: int = 0, months: int = 0, years: int = 0) -> date:
+    """The end of a time limit before any extension to a working day (CPC 641)."""
+    if days < 0 or months < 0 or years < 0:
+        raise ValueError("a time limit cannot be negative")
+    # CPC 641: months and years first, same day number (or the last day of the month),
+    # then days; the day of the triggering event is not counted
+    return add_months(start, years * 12 + months) + timedelta(days=days)
+
+
 def deadline(
     start: date,
     *,
@@ -134,11 +143,6 @@ def deadline(
 
     Example: 1 month from 8 Apr 2026 -> 8 May 2026 (a holiday, a Friday) -> 11 May 2026.
     """
-    if days < 0 or months < 0 or years < 0:
-        raise ValueError("a time limit cannot be negative")
-    # CPC 641: months and years first, same day number (or the last day of the month)
-    end = add_months(start, years * 12 + months)
-    # CPC 641: then days; the day of the triggering event is not counted
-    end += timedelta(days=days)
+    end = raw_deadline(start, days=days, months=months, years=years)
     # CPC 642: a limit ending on a Saturday, Sunday or holiday moves to the next working day
     return next_working_day(end, alsace_moselle=alsace_moselle)

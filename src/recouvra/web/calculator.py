@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -132,8 +132,7 @@ def compute_fees(data: dict[str, Any]) -> dict[str, Any]:
 def compute_deadline(data: dict[str, Any]) -> dict[str, Any]:
     periods = {k: data[k] or 0 for k in ("days", "months", "years")}
     ends = deadlines.deadline(data["start"], alsace_moselle=data["alsace_moselle"], **periods)
-    raw = deadlines.add_months(data["start"], periods["months"] + 12 * periods["years"])
-    raw = raw + timedelta(days=periods["days"])
+    raw = deadlines.raw_deadline(data["start"], **periods)
     return {"deadline": ends, "raw_deadline": raw}
 
 
