@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -71,14 +72,42 @@ def iban(rng: random.Random) -> str:
     return "FR76" + "".join(rng.choice("0123456789") for _ in range(23))
 
 
+def debtor_names(rng: random.Random, count: int) -> list[str]:
+    """Distinct company names, many alike: "Garage Martin", "Garage Martin Nantes"…"""
+    names: set[str] = set()
+    while len(names) < count:
+        name = f"{rng.choice(ACTIVITIES)} {rng.choice(SURNAMES)}"
+        form = rng.random()
+        if form < 0.35:
+            name += f" {rng.choice(CITIES)}"
+        elif form < 0.8:
+            name += f"-{rng.choice(SURNAMES)}"
+        names.add(name)
+    return sorted(names)
+
+
+@dataclass(slots=True)
+class BenchClaim:
+    pk: int
+    debtor_id: int
+    creditor_id: int
+    reference: str
+    due_date: date
+    principal_cents: int
+
+
 def make_ledger(rng: random.Random, n_debtors: int, n_claims: int) -> dict[str, Any]:
     """Organisation, two creditors, debtors, cases, open claims (some partly paid)."""
+    from django.utils import timezone
+
     from recouvra.cases.models import Case
+    from recouvra.core.bulk import insert_rows
     from recouvra.core.models import Organization, OrganizationKind
     from recouvra.ledger.models import (
         Allocation,
         Claim,
         ClaimKind,
+        ClaimStatus,
         Creditor,
         Debtor,
         DebtorKind,
@@ -93,12 +122,6 @@ def make_ledger(rng: random.Random, n_debtors: int, n_claims: int) -> dict[str, 
         Creditor.objects.create(organization=org, name=name, is_mandant=True)
         for name in ("Télécom Ouest", "Énergie Loire")
     ]
-    names = set()
-    while len(names) < n_debtors:
-        name = f"{rng.choice(ACTIVITIES)} {rng.choice(SURNAMES)}"
-        if len(names) > len(ACTIVITIES) * len(SURNAMES) // 2:
-            name += f" {rng.choice(CITIES)}"
-        names.add(name)
     debtors = Debtor.objects.bulk_create(
         [
             Debtor(
@@ -107,9 +130,9 @@ def make_ledger(rng: random.Random, n_debtors: int, n_claims: int) -> dict[str, 
                 name=name,
                 iban=iban(rng) if rng.random() < 0.4 else "",
             )
-            for name in sorted(names)
+            for name in debtor_names(rng, n_debtors)
         ],
-        batch_size=1000,
+        batch_size=2000,
     )
     pairs = {(d.pk, creditors[0].pk) for d in debtors}
     pairs |= {(d.pk, creditors[1].pk) for d in debtors if rng.random() < 0.2}
@@ -118,35 +141,38 @@ def make_ledger(rng: random.Random, n_debtors: int, n_claims: int) -> dict[str, 
             Case(organization=org, creditor_id=c, debtor_id=d, opened_on=date(2026, 1, 1))
             for d, c in sorted(pairs)
         ],
-        batch_size=1000,
+        batch_size=2000,
     )
     case_of = {(case.debtor_id, case.creditor_id): case.pk for case in cases}
     by_debtor: dict[int, list[int]] = {}
     for d, c in sorted(pairs):
         by_debtor.setdefault(d, []).append(c)
-    prefixes = {creditors[0].pk: "FA-2026-{:06d}", creditors[1].pk: "F{:07d}"}
-    claims = []
+    prefixes = {creditors[0].pk: "FA-2026-{:07d}", creditors[1].pk: "F{:08d}"}
     debtor_ids = [d.pk for d in debtors]
+    now = timezone.now()
+    rows = []
     for n in range(n_claims):
         debtor_id = debtor_ids[n] if n < len(debtor_ids) else rng.choice(debtor_ids)
         creditor_id = rng.choice(by_debtor[debtor_id])
         issue = date(2025, 6, 1) + timedelta(days=rng.randrange(0, 240))
         cents = rng.choice((rng.randrange(5_000, 500_000), rng.randrange(50, 5_000) * 100))
-        claims.append(
-            Claim(
-                organization=org,
-                creditor_id=creditor_id,
-                debtor_id=debtor_id,
-                case_id=case_of[(debtor_id, creditor_id)],
-                reference=prefixes[creditor_id].format(n + 1),
-                issue_date=issue,
-                due_date=issue + timedelta(days=30),
-                principal_cents=cents,
-                currency="EUR",
-                kind=ClaimKind.B2B,
-            )
+        reference = prefixes[creditor_id].format(n + 1)
+        rows.append(
+            (org.pk, now, now, creditor_id, debtor_id, case_of[(debtor_id, creditor_id)])
+            + (reference, issue, issue + timedelta(days=30), cents, "EUR", ClaimKind.B2B)
+            + ("", ClaimStatus.OPEN, reference.lower())
         )
-    claims = Claim.objects.bulk_create(claims, batch_size=1000)
+    fields = ("organization_id", "created_at", "updated_at", "creditor_id", "debtor_id")
+    fields += ("case_id", "reference", "issue_date", "due_date", "principal_cents", "currency")
+    insert_rows(Claim, (*fields, "kind", "terms", "status", "search_text"), rows)
+    del rows
+    claims = [
+        BenchClaim(*row)
+        for row in Claim.objects.filter(organization=org)
+        .order_by("pk")
+        .values_list("pk", "debtor_id", "creditor_id", "reference", "due_date", "principal_cents")
+        .iterator(chunk_size=10_000)
+    ]
     paid = rng.sample(claims, len(claims) // 20)  # 5 % partly paid already
     payments = Payment.objects.bulk_create(
         [
@@ -160,16 +186,19 @@ def make_ledger(rng: random.Random, n_debtors: int, n_claims: int) -> dict[str, 
             )
             for c in paid
         ],
-        batch_size=1000,
+        batch_size=2000,
     )
     Allocation.objects.bulk_create(
         [
-            Allocation(organization=org, payment=p, claim=c, to_principal=p.amount_cents)
+            Allocation(organization=org, payment=p, claim_id=c.pk, to_principal=p.amount_cents)
             for p, c in zip(payments, paid, strict=True)
         ],
-        batch_size=1000,
+        batch_size=2000,
     )
-    return {"org": org, "debtors": debtors, "claims": claims}
+    balances = {c.pk: c.principal_cents for c in claims}
+    for payment, claim in zip(payments, paid, strict=True):
+        balances[claim.pk] -= payment.amount_cents
+    return {"org": org, "debtors": debtors, "claims": claims, "balances": balances}
 
 
 def make_history(rng: random.Random, data: dict[str, Any], count: int) -> dict[int, tuple]:
@@ -239,6 +268,23 @@ def written(rng: random.Random, reference: str) -> str:
     )
 
 
+def name_variant(rng: random.Random, name: str) -> str:
+    """The debtor's name as a bank shows the payer: upper case, a legal form, a slip."""
+    name = name.upper()
+    form = rng.random()
+    if form < 0.2:
+        return f"{rng.choice(('SARL', 'SAS', 'EURL', 'ETS'))} {name}"
+    if form < 0.3:
+        words = name.split()
+        return " ".join([*words[1:], words[0]])  # "MARTIN GARAGE"
+    if form < 0.4:  # one letter wrong in the longest word
+        word = max(name.replace("-", " ").split(), key=len)
+        i = rng.randrange(1, len(word) - 1)
+        slip = word[:i] + ("E" if word[i] != "E" else "A") + word[i + 1 :]
+        return name.replace(word, slip, 1)
+    return name
+
+
 def typo(rng: random.Random, reference: str) -> str:
     positions = [i for i, ch in enumerate(reference) if ch.isdigit()][-4:]
     i = rng.choice(positions)
@@ -248,9 +294,8 @@ def typo(rng: random.Random, reference: str) -> str:
 def make_lines(rng: random.Random, data: dict[str, Any], learnt: dict, count: int) -> tuple:
     """Credit lines with the claims each one truly pays (None: a stranger's payment)."""
     from recouvra.imports.records import StatementLine
-    from recouvra.ledger.models import Claim
 
-    balances = dict(Claim.objects.with_balance().values_list("pk", "balance"))
+    balances = data["balances"]
     names = {d.pk: d.name for d in data["debtors"]}
     ibans = {d.pk: d.iban for d in data["debtors"] if d.iban}
     # one payment pays one creditor's claims (an agency's mandants are paid apart)
@@ -318,7 +363,7 @@ def _fill(rng, kind, line, open_by_debtor, balances, used, names, ibans, learnt,
             break
     else:
         return None
-    name = names[debtor_id].upper()
+    name = name_variant(rng, names[debtor_id])
     if rng.random() < 0.6:
         line.counterparty_name = name
         head = "VIR SEPA"

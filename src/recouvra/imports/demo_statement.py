@@ -45,7 +45,9 @@ def demo_statement(org_name: str, on: date | None = None) -> str:
     for n, claim in enumerate(claims):
         if n % 4 == 3:  # a partial payment citing the invoice
             cents, label = claim.balance // 2, f"VIR ACOMPTE {claim.reference}"
-        elif n % 4 == 2:  # no reference at all: the payer's name and the exact amount
+        elif n % 8 == 2:  # the payer's name, no reference, part of what he owes: an agent checks
+            cents, label = claim.balance // 3, f"VIR {claim.debtor.name}"
+        elif n % 8 == 6:  # the payer's name, no reference, and the exact amount: applied
             cents, label = claim.balance, f"VIR {claim.debtor.name}"
         else:
             cents, label = claim.balance, f"VIR SEPA REGLT {claim.reference}"

@@ -38,8 +38,10 @@ from .remittance import (
 # Points per signal; a candidate's score is their sum, capped at 100, less the penalties.
 # With the default auto threshold of 90, only independent signals that agree apply a match
 # unattended: a reference and the exact amount (95), a known IBAN or mandate and the exact
-# amount (90), a reference and a partial amount from a payer named like the debtor (95).
-# A name alone and the exact amount (60–70) waits for an agent.
+# amount or a combination (90), a reference and a partial amount from a payer named like
+# the debtor (95), the debtor's very name and the balance of one of its claims or a
+# combination (90). A name with a typo and the exact amount (70–85), a known IBAN and a
+# partial payment (60) wait for an agent, unless the name also resembles.
 REFERENCE = 60  # an open claim's reference in the remittance text
 REFERENCE_TYPO = 45  # the same with one character wrong (references of 6+ characters)
 AMOUNT_OF_REFERENCES = 35  # the amount is the balance of the claims cited
@@ -50,13 +52,14 @@ MANDATE = 50  # SEPA mandate (RUM) seen on an earlier matched payment of the deb
 IBAN = 50  # the payer's IBAN is the debtor's
 IBAN_SEEN = 45  # the payer's IBAN paid this debtor before
 IBAN_SHARED = 25  # the IBAN belongs to several debtors (a group paying for its companies)
-NAME_MIN, NAME_MAX = 20, 30  # the payer's name resembles the debtor's (85 → 20, 100 → 30)
+NAME_MIN, NAME_MAX = 20, 50  # the payer's name resembles the debtor's (85 → 20, 100 → 50)
 AMOUNT_EXACT = 40  # the amount is the balance of one claim of the debtor
 AMOUNT_EXACT_SEVERAL = 25  # … of several claims: the oldest is proposed
-COMBINATION = 30  # the amount is the total of several claims of the debtor
+COMBINATION = 40  # the amount is the total of several claims of the debtor
 COMBINATION_SEVERAL = 20  # … of several different combinations: the oldest is proposed
 PARTIAL = 10  # less than the debtor owes: the oldest claims, allocated by law
 OVERPAYMENT = 5  # more than the debtor owes: the surplus is a credit
+AMOUNT_MAX = max(AMOUNT_EXACT, COMBINATION, PARTIAL, OVERPAYMENT)  # what an amount may add
 AMBIGUOUS = -20  # another candidate is within CLOSE points: at most 80, an agent decides
 OTHER_PAYER = -15  # a reference cited, but the payer looks like another debtor
 STRONG = frozenset(("end_to_end", "mandate", "iban", "iban_seen"))  # identify, not resemble
@@ -128,6 +131,10 @@ class Candidate:
         return frozenset(c.id for c in self.claims)
 
 
+def _points(reasons: list[dict[str, Any]]) -> int:
+    return sum(r["points"] for r in reasons)
+
+
 def reason(signal: str, detail: str, points: int) -> dict[str, Any]:
     return {"signal": signal, "detail": detail, "points": points}
 
@@ -170,7 +177,9 @@ class Matcher:
         if line.amount_cents <= 0:
             return []
         seen = self._read(line, excluded)
-        ranked = _ranked([*self._from_references(seen), *self._from_debtors(seen)], excluded)
+        built = list(self._from_references(seen))
+        self._from_debtors(seen, built)
+        ranked = _ranked(built, excluded)
         if len(ranked) > 1 and ranked[1].weight >= ranked[0].weight - CLOSE:
             other = ranked[1]
             detail = (
@@ -260,18 +269,32 @@ class Matcher:
             )
             add(debtor_id, "iban_seen", detail, IBAN_SHARED if shared else IBAN_SEEN)
 
-    def _from_debtors(self, seen: _Reading) -> Iterator[Candidate]:
-        """What the amount says about the open claims of each debtor the payer may be."""
-        for debtor_id, reasons in seen.identity.items():
+    def _from_debtors(self, seen: _Reading, built: list[Candidate]) -> None:
+        """What the amount says about the open claims of each debtor the payer may be.
+
+        Debtors are taken the surest first; one whose identity and best possible amount
+        points could not come within CLOSE of the best candidate so far is not examined
+        (no candidate of its would rank first, nor make the best one ambiguous).
+        """
+        best = max((c.score for c in built if c.claim_ids not in seen.excluded), default=0)
+        most = AMOUNT_MAX + (REFERENCE_TYPO if seen.written else 0)  # a slip, see _exact_amount
+        surest = sorted(seen.identity.items(), key=lambda item: (-_points(item[1]), item[0]))
+        for debtor_id, reasons in surest:
+            need = max(best - CLOSE, MIN_SCORE) - _points(reasons)  # from the amount
+            if need > most:
+                break
             # a partial payment is only guessed for a debtor the payer surely is: a known
             # IBAN, mandate or end-to-end id, or the one debtor whose name resembles his
             partial = len(seen.identity) == 1 or any(r["signal"] in STRONG for r in reasons)
             for (creditor_id, currency), claims in self._groups[debtor_id].items():
                 live = [c for c in claims if c.balance > 0]
                 if live and currency == seen.currency:
-                    for candidate in _from_amount(seen, debtor_id, creditor_id, live, partial):
+                    found = _from_amount(seen, debtor_id, creditor_id, live, partial, need)
+                    for candidate in found:
                         candidate.reasons.extend(reasons)
-                        yield candidate
+                        built.append(candidate)
+                        if candidate.claim_ids not in seen.excluded:
+                            best = max(best, candidate.score)
 
     def _from_references(self, seen: _Reading) -> Iterator[Candidate]:
         groups: dict[tuple[int, int], list[Hit[OpenClaim]]] = {}
@@ -387,13 +410,23 @@ def _cited(
 
 
 def _from_amount(
-    seen: _Reading, debtor_id: int, creditor_id: int, claims: list[OpenClaim], partial: bool
+    seen: _Reading,
+    debtor_id: int,
+    creditor_id: int,
+    claims: list[OpenClaim],
+    partial: bool,
+    need: int = 0,
 ) -> Iterator[Candidate]:
-    """What the amount says about an identified debtor's open claims (oldest first)."""
+    """What the amount says about an identified debtor's open claims (oldest first).
+
+    Combinations and partial payments are only looked for when their points reach `need`.
+    """
     amount, excluded = seen.line.amount_cents, seen.excluded
     same = [c for c in claims if c.balance == amount and frozenset((c.id,)) not in excluded]
     if same:
         yield _exact_amount(seen, debtor_id, creditor_id, same)
+        return
+    if need > COMBINATION:
         return
     total = sum(c.balance for c in claims)
     if amount == total and len(claims) > 1 and frozenset(c.id for c in claims) not in excluded:
@@ -411,7 +444,7 @@ def _from_amount(
         reasons = [reason("amount_combination", detail, points)]
         yield Candidate(debtor_id, creditor_id, chosen, reasons, seen.designated(chosen))
         return
-    if not partial:
+    if not partial or need > PARTIAL:
         return
     designated = seen.designated(claims)
     shares, credit = allocation_plan(amount, claims, seen.line.booking_date, designated)

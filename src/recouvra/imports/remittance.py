@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Generic, Protocol, TypeVar
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from recouvra.ledger.search import normalize
@@ -22,7 +23,8 @@ NAME_THRESHOLD = 85  # rapidfuzz token_set_ratio on normalised names
 TYPO_MIN_LENGTH = 6  # shorter references must be exact: "1234" vs "1235" is no typo
 MAX_WINDOW_TOKENS = 4  # a reference written with spaces: "FA 2026 000123"
 MAX_KEY_LENGTH = 40
-MAX_NAME_POOL = 300  # debtors compared by name for one line, rarest tokens first
+MAX_WRITTEN_WORDS = 8  # a payer's words known as debtors' words, looked up (a long label)
+MAX_KEY_WORDS = 4  # a debtor's rarest words that the payer must write
 MAX_NAME_MATCHES = 5  # debtors a name may point to; more would only be noise
 
 _NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
@@ -86,10 +88,11 @@ class ReferenceIndex(Generic[C]):
 
     Keys are compared without their prefix ("FA", "FACTURE", "N°"…), so "FACT 2026-12"
     finds FA-2026-12; references are looked for in runs of up to 4 words holding a digit
-    (a reference made of letters only is not looked for). Typos are found through the
-    one-deletion neighbourhood of each key (built on first use): two keys one edit apart
-    share a key or a one-deletion variant, so a lookup costs a dozen dict probes instead
-    of a scan of the keys of that length.
+    (a reference made of letters only is not looked for). A typo is looked for only in a
+    run shaped like a reference (digits and letters where the keys have them, give or
+    take one), by trying each key one edit away (a character missing, extra, wrong, or
+    two swapped): a few hundred dict probes, and no index of variants to build over a
+    million references.
     """
 
     def __init__(self, claims: Iterable[C]) -> None:
@@ -98,9 +101,8 @@ class ReferenceIndex(Generic[C]):
             full = reference_key(claim.reference)
             if full:
                 self._by_core.setdefault(core(full), []).append((claim, full))
-        self._deletions: dict[str, int | list[int]] | None = None
-        self._keys: list[str] = []
-        self._lengths = {len(k) for k in self._by_core if len(k) >= TYPO_MIN_LENGTH}
+        self._shapes = {shape(k) for k in self._by_core if len(k) >= TYPO_MIN_LENGTH}
+        self._shape_near: dict[str, bool] = {}
 
     def find(self, text: str) -> list[Hit[C]]:
         """The open claims whose reference appears in `text`, exactly or with one typo."""
@@ -114,7 +116,7 @@ class ReferenceIndex(Generic[C]):
                 hits.setdefault(claim.id, Hit(claim, window, typo=False))
             if found:
                 spans.append((s, i, j))
-            elif len(key) >= TYPO_MIN_LENGTH and self._near_length(len(key)):
+            elif len(key) >= TYPO_MIN_LENGTH and self._shaped_like_a_key(key):
                 near.append((s, i, j, window, key))
         tried: set[str] = set()
         for s, i, j, window, key in near:
@@ -126,9 +128,15 @@ class ReferenceIndex(Generic[C]):
                 hits.setdefault(claim.id, Hit(claim, window, typo=True))
         return list(hits.values())
 
-    def _near_length(self, length: int) -> bool:
-        lengths = self._lengths
-        return length in lengths or length - 1 in lengths or length + 1 in lengths
+    def _shaped_like_a_key(self, key: str) -> bool:
+        form = shape(key)
+        near = self._shape_near.get(form)
+        if near is None:
+            near = form in self._shapes or any(
+                variant in self._shapes for variant in _edits(form, _SHAPE_ALPHABET, _missing_shape)
+            )
+            self._shape_near[form] = near
+        return near
 
     def _exact(self, window: str, key: str) -> list[C]:
         entries = self._by_core.get(key)
@@ -143,61 +151,84 @@ class ReferenceIndex(Generic[C]):
         ]
 
     def _typo(self, key: str) -> list[C]:
-        deletions = self._deletion_index()
-        ids: set[int] = set()
-        for variant in [key, *(key[:i] + key[i + 1 :] for i in range(len(key)))]:
-            found = deletions.get(variant)
-            if found is None:
-                continue
-            if isinstance(found, int):
-                ids.add(found)
-            else:
-                ids.update(found)
+        by_core = self._by_core
         close = {
-            self._keys[i]
-            for i in ids
-            if self._keys[i] != key
-            and Levenshtein.distance(key, self._keys[i], score_cutoff=1) <= 1
+            variant
+            for variant in _edits(key, _TYPO_ALPHABET, _missing_character)
+            if variant in by_core
         }
+        close.discard(key)
         if len(close) != 1:  # none, or ambiguous: a typo is only trusted when it is unique
             return []
-        return [claim for claim, _full in self._by_core[close.pop()]]
+        return [claim for claim, _full in by_core[close.pop()]]
 
-    def _deletion_index(self) -> dict[str, int | list[int]]:
-        """Each key and its one-deletion variants → the key's number (a list when shared).
 
-        100,000 references of 10 characters make ~1,000,000 entries, built in about a
-        second on the first typo looked for; ints rather than lists keep it to ~60 MB.
-        """
-        if self._deletions is None:
-            index: dict[str, int | list[int]] = {}
-            get = index.get
-            self._keys = [key for key in self._by_core if len(key) >= TYPO_MIN_LENGTH]
-            for number, key in enumerate(self._keys):
-                for variant in {key, *[key[:i] + key[i + 1 :] for i in range(len(key))]}:
-                    found = get(variant)
-                    if found is None:
-                        index[variant] = number
-                    elif found.__class__ is int:
-                        index[variant] = [found, number]
-                    else:
-                        found.append(number)
-            self._deletions = index
-        return self._deletions
+_SHAPE = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 26)
+_SHAPE_ALPHABET = {"9": "A", "A": "9"}
+_DIGITS, _LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOOK_ALIKE = {"0": "O", "O": "0D", "1": "IL", "I": "1", "L": "1", "5": "S", "S": "5"}
+_LOOK_ALIKE |= {"8": "B", "B": "8", "2": "Z", "Z": "2", "6": "G", "G": "6", "D": "0"}
+# what a character may have been typed for: another of its kind, or a look-alike
+_TYPO_ALPHABET = {c: _DIGITS.replace(c, "") + _LOOK_ALIKE.get(c, "") for c in _DIGITS}
+_TYPO_ALPHABET |= {c: _LETTERS.replace(c, "") + _LOOK_ALIKE.get(c, "") for c in _LETTERS}
+
+
+def shape(key: str) -> str:
+    """Where a key has digits and letters: "FA2026" → "AA9999"."""
+    return key.translate(_SHAPE)
+
+
+def _edits(key: str, replacements: dict[str, str], missing: Callable[[str], str]) -> Iterator[str]:
+    """The strings one typo away from `key`: a character extra, swapped, wrong or missing.
+
+    `replacements` maps a character to those it may have been typed for; `missing` gives
+    the characters that may be missing between two (a digit among digits).
+    """
+    n = len(key)
+    for i in range(n):
+        yield key[:i] + key[i + 1 :]
+    for i in range(n - 1):
+        if key[i] != key[i + 1]:
+            yield key[:i] + key[i + 1] + key[i] + key[i + 2 :]
+    for i in range(n):
+        head, tail = key[:i], key[i + 1 :]
+        for other in replacements[key[i]]:
+            yield head + other + tail
+    for i in range(n + 1):
+        head, tail = key[:i], key[i:]
+        for other in missing(head[-1:] + tail[:1]):
+            yield head + other + tail
+
+
+def _missing_character(around: str) -> str:
+    """Of the kind of its neighbours: a digit between digits, a letter between letters."""
+    digit = any(c.isdigit() for c in around)
+    letter = any(c.isalpha() for c in around)
+    return (_DIGITS if digit else "") + (_LETTERS if letter else "")
+
+
+def _missing_shape(_around: str) -> str:
+    return "9A"
 
 
 def _windows(text: str) -> Iterator[tuple[int, int, int, str]]:
     """Runs of 1–4 consecutive words with a digit, joined: where a reference may be."""
     for s, part in enumerate(_HARD_STOP.split(fold(text))):
         tokens = [t for t in (raw.translate(_NOT_ALNUM) for raw in part.split()) if t]
-        for i in range(len(tokens)):
-            window, digit = "", False
-            for j in range(i, min(i + MAX_WINDOW_TOKENS, len(tokens))):
+        digits = [k for k, token in enumerate(tokens) if not token.isalpha()]
+        if not digits:
+            continue
+        for i in range(max(0, digits[0] - MAX_WINDOW_TOKENS + 1), len(tokens)):
+            # the first word holding a digit from i on: a window must reach it
+            first = next((k for k in digits if k >= i), None)
+            if first is None or first >= i + MAX_WINDOW_TOKENS:
+                continue
+            window = "".join(tokens[i:first])
+            for j in range(first, min(i + MAX_WINDOW_TOKENS, len(tokens))):
                 window += tokens[j]
-                digit = digit or not tokens[j].isalpha()
                 if len(window) > MAX_KEY_LENGTH:
                     break
-                if digit and len(window) >= 4:
+                if len(window) >= 4:
                     yield s, i, j, window
 
 
@@ -211,68 +242,84 @@ def name_tokens(text: str) -> list[str]:
 
 
 class NameIndex:
-    """Debtor names by word, to compare a payer's name with a few debtors only.
+    """Debtor names by their words, to compare a payer's name with a few debtors only.
 
-    A payer is compared (rapidfuzz token_set_ratio) with the debtors sharing one of its
-    words, the rarest words first, at most MAX_NAME_POOL debtors: 1,000 lines against
-    10,000 debtors cost a few hundred thousand C-level comparisons, not ten million.
-    token_set_ratio forgives extra words ("SARL", a first name) but also scores
-    "garage roux" against "garage roy" at 86: a debtor only matches when the payer wrote
-    its most distinctive words (the rarest among the debtors' names), give or take a typo.
+    A payer's words are first mapped onto the words of the debtors' names (exactly, or
+    one typo away for words of 4 letters or more). A debtor resembles the payer when the
+    payer wrote all of its key words (its MAX_KEY_WORDS rarest words; legal forms and
+    jargon are no words), found by looking up each small set of the payer's words; rapidfuzz
+    token_set_ratio then scores the name (85 or more), forgiving extra words ("SARL", a
+    first name) and word order. When the payer left out one word of three or more ("Garage
+    Martin" for Garage Martin Nantes), the debtor still resembles, with the lowest score,
+    provided the word left out is not its rarest.
     """
 
     def __init__(self, names: dict[int, str]) -> None:
         self._names: dict[int, str] = {}
-        postings: dict[str, list[int]] = {}
+        postings: dict[str, int] = {}
         for debtor_id, name in names.items():
-            tokens = name_tokens(name)
+            tokens = sorted(set(name_tokens(name)))
             if tokens:
                 self._names[debtor_id] = " ".join(tokens)
-                for token in set(tokens):
-                    postings.setdefault(token, []).append(debtor_id)
-        # per word: its debtors and their names, ready for rapidfuzz (no per-line copies)
-        self._postings = {
-            token: (ids, [self._names[d] for d in ids]) for token, ids in postings.items()
-        }
-        self._distinctive: dict[int, list[str]] = {}
+                for token in tokens:
+                    postings[token] = postings.get(token, 0) + 1
+        self._by_words: dict[frozenset[str], list[int]] = {}
+        self._by_all_but_one: dict[frozenset[str], list[int]] = {}
         for debtor_id, name in self._names.items():
-            rarest = min(len(postings[t]) for t in name.split())
-            self._distinctive[debtor_id] = [t for t in name.split() if len(postings[t]) == rarest]
+            words = sorted(name.split(), key=lambda t: (postings[t], t))[:MAX_KEY_WORDS]
+            self._by_words.setdefault(frozenset(words), []).append(debtor_id)
+            if len(words) >= 3:
+                for left_out in words[1:]:  # never the rarest
+                    key = frozenset(w for w in words if w != left_out)
+                    self._by_all_but_one.setdefault(key, []).append(debtor_id)
+        self._vocabulary = frozenset(postings)
+        self._variants: dict[str, list[str]] = {}  # a word less one letter → the words
+        for word in self._vocabulary:
+            if len(word) >= 4:
+                for variant in _deletions(word):
+                    self._variants.setdefault(variant, []).append(word)
 
     def similar(self, text: str) -> list[tuple[int, float]]:
         """Debtors whose name resembles `text`, best first, at most MAX_NAME_MATCHES."""
         tokens = set(name_tokens(text))
-        postings = sorted(
-            (self._postings[t] for t in tokens if t in self._postings), key=lambda p: len(p[0])
-        )
+        written: set[str] = set()
+        for token in tokens:
+            written.update(self._words_for(token))
+        ordered = sorted(written)[:MAX_WRITTEN_WORDS]
+        whole: set[int] = set()
+        all_but_one: set[int] = set()
+        for size in range(1, min(len(ordered), MAX_KEY_WORDS) + 1):
+            for words in combinations(ordered, size):
+                key = frozenset(words)
+                whole.update(self._by_words.get(key, ()))
+                all_but_one.update(self._by_all_but_one.get(key, ()))
         query = " ".join(sorted(tokens))
-        scores: dict[int, float] = {}
-        compared = 0
-        for ids, names in postings:
-            if compared and compared + len(ids) > MAX_NAME_POOL:
-                break
-            compared += len(ids)
-            found = process.extract(
-                query, names, scorer=fuzz.token_set_ratio, score_cutoff=NAME_THRESHOLD, limit=None
-            )
-            for _name, score, index in found:
-                scores[ids[index]] = score
-        matches = [
-            (debtor_id, score, self._names[debtor_id].count(" "))
-            for debtor_id, score in scores.items()
-            if self._written(self._distinctive[debtor_id], tokens)
-        ]
+        matches = []
+        for debtor_id in whole:
+            name = self._names[debtor_id]
+            score = fuzz.token_set_ratio(query, name, score_cutoff=NAME_THRESHOLD)
+            if score:
+                matches.append((debtor_id, score, name.count(" ")))
         matches.sort(key=lambda m: (-m[1], -m[2], m[0]))  # more words matched: more telling
-        return [(debtor_id, score) for debtor_id, score, _words in matches[:MAX_NAME_MATCHES]]
+        found = [(debtor_id, score) for debtor_id, score, _words in matches[:MAX_NAME_MATCHES]]
+        for debtor_id in sorted(all_but_one - whole)[: MAX_NAME_MATCHES - len(found)]:
+            found.append((debtor_id, float(NAME_THRESHOLD)))
+        return found
 
-    @staticmethod
-    def _written(words: list[str], tokens: set[str]) -> bool:
-        """Whether the payer wrote each of these words, give or take a typo."""
-        return all(word in tokens or any(_close_words(word, t) for t in tokens) for word in words)
+    def _words_for(self, token: str) -> Iterable[str]:
+        """The debtors' words `token` may be: itself, or those one typo away."""
+        if token in self._vocabulary:
+            return (token,)
+        if len(token) < 4:
+            return ()
+        shorter = _deletions(token)
+        found = {word for word in shorter if word in self._vocabulary}  # a letter too many
+        for variant in (token, *shorter):  # a letter missing, or one wrong
+            found.update(self._variants.get(variant, ()))
+        return [w for w in found if Levenshtein.distance(token, w, score_cutoff=1) <= 1]
 
 
-def _close_words(word: str, other: str) -> bool:
-    """One typo in a word of 4 letters or more ("duboit" for "dubois"), or as similar."""
-    if min(len(word), len(other)) >= 4 and Levenshtein.distance(word, other, score_cutoff=1) <= 1:
-        return True
-    return fuzz.ratio(word, other) >= NAME_THRESHOLD
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}

