@@ -62,7 +62,9 @@ class ReconcileTestCase(RecouvraTestCase):
         )
 
     def propose(self, threshold: int | None = WAIT) -> list[MatchProposal]:
-        return propose_matches(self.alpha.pk, auto_threshold=threshold)
+        ids = propose_matches(self.alpha.pk, auto_threshold=threshold)
+        found = MatchProposal.objects.in_bulk(ids)
+        return [found[pk] for pk in ids]
 
     def proposed(self, line: BankLine) -> set[str]:
         proposal = MatchProposal.objects.get(bank_line=line, status__in=["pending", "applied"])

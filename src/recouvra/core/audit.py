@@ -34,6 +34,16 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
+def snapshot_values(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """What snapshot() gives for an object of `model` with these attribute values: for rows
+    inserted in bulk, without instances."""
+    return {
+        field.attname: _jsonable(values.get(field.attname))
+        for field in model._meta.concrete_fields
+        if field.name != "updated_at"
+    }
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 

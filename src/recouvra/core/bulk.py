@@ -13,10 +13,44 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, models
 
 BATCH = 5_000
+RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,766 SQLite variables
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert rows (tuples in the order of `fields`, attnames); returns how many."""
+    sql, rows = _insert(model, fields, rows)
+    count = 0
+    with connection.cursor() as cursor:
+        for chunk in _batches(rows, BATCH):
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    return count
+
+
+def insert_returning(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]
+) -> list[int]:
+    """Insert rows like insert_rows; returns their primary keys, in the order of `rows`.
+
+    One multi-row INSERT … RETURNING per RETURNING_BATCH rows (SQLite 3.35+ and
+    PostgreSQL both return the rows in the order of the VALUES, as bulk_create relies on).
+    """
+    sql, rows = _insert(model, fields, rows)
+    head, values = sql.split(" VALUES ")
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for chunk in _batches(rows, RETURNING_BATCH):
+            placeholders = ", ".join([values] * len(chunk))
+            params = [value for row in chunk for value in row]
+            cursor.execute(f"{head} VALUES {placeholders} RETURNING {pk}", params)
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
+
+
+def _insert(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]
+) -> tuple[str, Iterable[Sequence]]:
     quote = connection.ops.quote_name
     model_fields = [model._meta.get_field(name) for name in fields]
     columns = [f.column for f in model_fields]
@@ -27,19 +61,18 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    count = 0
-    chunk: list[tuple] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == BATCH:
-                cursor.executemany(sql, chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
-    return count
+    return sql, rows
+
+
+def _batches(rows: Iterable[Sequence], size: int) -> Iterable[list[Sequence]]:
+    chunk: list[Sequence] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _adapted(rows: Iterable[tuple], adapters: list) -> Iterable[list]:

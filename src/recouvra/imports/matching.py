@@ -131,6 +131,10 @@ class Candidate:
         return frozenset(c.id for c in self.claims)
 
 
+def _age(claim: OpenClaim) -> tuple[date, int]:
+    return claim.due_date, claim.id
+
+
 def _points(reasons: list[dict[str, Any]]) -> int:
     return sum(r["points"] for r in reasons)
 
@@ -152,13 +156,18 @@ class Matcher:
         debtors: dict[int, tuple[str, str]],  # id → (name, IBAN)
         history: History | None = None,
     ) -> None:
-        self.claims = {c.id: c for c in claims}
-        self.references = ReferenceIndex(self.claims.values())
+        claims = list(claims)
+        self.references = ReferenceIndex(claims)
         self.history = history or History()
         self._groups: dict[int, dict[tuple[int, str], list[OpenClaim]]] = {}
-        for claim in sorted(self.claims.values(), key=lambda c: (c.due_date, c.id)):
-            per_debtor = self._groups.setdefault(claim.debtor_id, {})
+        for claim in claims:
+            per_debtor = self._groups.get(claim.debtor_id)
+            if per_debtor is None:
+                per_debtor = self._groups[claim.debtor_id] = {}
             per_debtor.setdefault((claim.creditor_id, claim.currency), []).append(claim)
+        for per_debtor in self._groups.values():
+            for group in per_debtor.values():
+                group.sort(key=_age)  # oldest first (claims loaded in that order: no work)
         self._names = {d: name for d, (name, _iban) in debtors.items() if d in self._groups}
         self._name_index = NameIndex(self._names)
         self._ibans: dict[str, set[int]] = {}
@@ -554,6 +563,11 @@ def allocation_plan(
     C. civ. 1342-10: the claim the payer designated first, then due claims before the
     others, the oldest first (law.allocation); what exceeds every claim is a credit.
     """
+    if len(claims) == 1:  # one debt: it takes what it owes, the rest is a credit
+        claim = claims[0]
+        paid = min(amount, max(claim.balance, 0))
+        shares = [(claim, Allocation(str(claim.id), to_principal=paid))] if paid else []
+        return shares, amount - paid
     reached = _reached(amount, claims, designated)
     by_ref = {str(c.id): c for c in reached}
     debts = [

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from recouvra.cases.models import Interaction, InteractionKind
+from recouvra.cases.models import Direction, Interaction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core import audit
-from recouvra.core.bulk import insert_rows
+from recouvra.core.bulk import insert_returning, insert_rows
 from recouvra.core.models import AuditAction, AuditEvent
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
@@ -81,6 +82,41 @@ INTERACTION_FIELDS = (
     "text",
     "attachment",
 )
+PAYMENT_FIELDS = (
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "creditor_id",
+    "debtor_id",
+    "amount_cents",
+    "currency",
+    "received_on",
+    "method",
+    "reference",
+    "label",
+)
+PROPOSAL_FIELDS = (
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "bank_line_id",
+    "debtor_id",
+    "score",
+    "reasons",
+    "status",
+    "payment_id",
+    "decided_at",
+)
+AUDIT_FIELDS = (
+    "organization_id",
+    "actor_id",
+    "created_at",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+)
 _METHODS = {PaymentMethod.TRANSFER: "virement", PaymentMethod.DIRECT_DEBIT: "prélèvement SEPA"}
 
 
@@ -94,13 +130,14 @@ def propose_matches(
     *,
     auto_threshold: int | None = None,
     actor: Any = None,
-) -> list[MatchProposal]:
+) -> list[int]:
     """Propose a match for each unmatched credit line (all of them, or of `lines`).
 
-    Returns the proposals created; those scoring `auto_threshold` or more (default:
-    settings.RECONCILE_AUTO_THRESHOLD) are already applied. Lines are taken in booking
-    order, and a match applied during the run lowers its claims' balances for the next
-    lines, so two payments of one invoice are not both applied to it.
+    Returns the ids of the proposals created, in booking order; those scoring
+    `auto_threshold` or more (default: settings.RECONCILE_AUTO_THRESHOLD) are already
+    applied. Lines are taken in booking order, and a match applied during the run lowers
+    its claims' balances for the next lines, so two payments of one invoice are not both
+    applied to it.
     """
     if auto_threshold is None:
         auto_threshold = settings.RECONCILE_AUTO_THRESHOLD
@@ -121,12 +158,11 @@ def propose_matches(
                 automatic.append(len(chosen))
             chosen.append((line, candidate))
         # the sure matches first: their payments exist when their proposals are stored
-        sure = [(chosen[i][0], chosen[i][1].claim_ids) for i in automatic]
+        sure = [_Match(*chosen[i]) for i in automatic]
         payments = _apply(organization_id, sure, actor=actor, automatic=True) if sure else []
-        proposals = _create_proposals(
+        return _create_proposals(
             organization_id, chosen, dict(zip(automatic, payments, strict=True))
         )
-    return proposals
 
 
 def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
@@ -145,9 +181,10 @@ def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
                 "elle ne peut plus être appliquée."
             )
         claim_ids = set(current.claims.values_list("pk", flat=True))
-        match = [(current.bank_line, claim_ids)]
-        (payment,) = _apply(current.organization_id, match, actor=actor, automatic=False)
-        MatchProposal.objects.filter(pk=current.pk).update(payment=payment)
+        match = [_Match(current.bank_line, claim_ids)]
+        (payment_id,) = _apply(current.organization_id, match, actor=actor, automatic=False)
+        MatchProposal.objects.filter(pk=current.pk).update(payment_id=payment_id)
+        payment = Payment.objects.get(pk=payment_id)
     proposal.status, proposal.payment = ProposalStatus.APPLIED, payment
     return payment
 
@@ -244,13 +281,7 @@ def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
 
 def build_matcher(organization_id: int, lines: Sequence[BankLine]) -> Matcher:
     """The engine loaded with the tenant's open claims, debtors and matching history."""
-    open_claims = (
-        Claim.objects.filter(organization_id=organization_id)
-        .open()
-        .with_balance()
-        .filter(balance__gt=0)
-    )
-    claims = [OpenClaim(*row) for row in open_claims.values_list(*CLAIM_FIELDS)]
+    claims = _open_claims(organization_id)
     debtor_ids = {c.debtor_id for c in claims}
     debtors = {
         pk: (name, iban)
@@ -260,6 +291,46 @@ def build_matcher(organization_id: int, lines: Sequence[BankLine]) -> Matcher:
         if pk in debtor_ids
     }
     return Matcher(claims, debtors, _history(organization_id, lines))
+
+
+def _open_claims(organization_id: int) -> list[OpenClaim]:
+    """The open claims with something left to pay, oldest first.
+
+    A million claims are read in one plain scan, and what was paid on them in a second
+    query (grouped): a balance subquery per claim costs twice as much. Due dates come as
+    text, each parsed once (a ledger has a few hundred distinct ones).
+    """
+    paid = dict(
+        Allocation.objects.filter(
+            organization_id=organization_id,
+            claim__status__in=OPEN_STATUSES,
+            payment__reversed_at__isnull=True,
+        )
+        .values("claim_id")
+        .annotate(total=Sum("to_principal"))
+        .values_list("claim_id", "total")
+    )
+    rows = (
+        Claim.objects.filter(organization_id=organization_id)
+        .open()
+        .annotate(due=Cast("due_date", CharField()))
+        .order_by("due_date", "pk")
+        .values_list(
+            "pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due", "currency"
+        )
+    )
+    dates: dict[str, date] = {}
+    claims = []
+    for pk, reference, debtor_id, creditor_id, principal, due, currency in rows.iterator(
+        chunk_size=10_000
+    ):
+        balance = principal - paid.get(pk, 0)
+        if balance > 0:
+            due_date = dates.get(due) or dates.setdefault(due, date.fromisoformat(due[:10]))
+            claims.append(
+                OpenClaim(pk, reference, debtor_id, creditor_id, balance, due_date, currency)
+            )
+    return claims
 
 
 def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[BankLine]:
@@ -319,34 +390,27 @@ def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int
 def _create_proposals(
     organization_id: int,
     chosen: Sequence[tuple[BankLine, Candidate]],
-    payments: dict[int, Payment],
-) -> list[MatchProposal]:
+    payments: dict[int, int],
+) -> list[int]:
     """Store the proposals (those in `payments`, by index, already applied) in bulk."""
     now = timezone.now()
-    proposals = MatchProposal.objects.bulk_create(
-        [
-            MatchProposal(
-                organization_id=organization_id,
-                bank_line=line,
-                debtor_id=candidate.debtor_id,
-                score=candidate.score,
-                reasons=candidate.reasons,
-                **(
-                    {"status": ProposalStatus.APPLIED, "payment": payments[n], "decided_at": now}
-                    if n in payments
-                    else {}
-                ),
-            )
+    applied, pending = ProposalStatus.APPLIED, ProposalStatus.PENDING
+    ids = insert_returning(
+        MatchProposal,
+        PROPOSAL_FIELDS,
+        (
+            (organization_id, now, now, line.pk, candidate.debtor_id, candidate.score)
+            + (candidate.reasons, applied if n in payments else pending, payments.get(n))
+            + (now if n in payments else None,)
             for n, (line, candidate) in enumerate(chosen)
-        ],
-        batch_size=CHUNK,
+        ),
     )
     insert_rows(
         Through,
         ("matchproposal_id", "claim_id"),
         (
-            (proposal.pk, claim.id)
-            for proposal, (_line, candidate) in zip(proposals, chosen, strict=True)
+            (proposal_id, claim.id)
+            for proposal_id, (_line, candidate) in zip(ids, chosen, strict=True)
             for claim in candidate.claims
         ),
     )
@@ -355,42 +419,44 @@ def _create_proposals(
         BankLine.objects.filter(pk__in=chunk).update(status=BankLineStatus.PROPOSED, updated_at=now)
     for line in waiting:
         line.status = BankLineStatus.PROPOSED
-    return proposals
+    return ids
+
+
+@dataclass
+class _Match:
+    """A line and the claims it pays; `candidate` when the engine chose them (its split)."""
+
+    line: BankLine
+    claims: Candidate | Iterable[int]
+
+    @property
+    def claim_ids(self) -> Iterable[int]:
+        return self.claims.claim_ids if isinstance(self.claims, Candidate) else self.claims
 
 
 def _apply(
-    organization_id: int,
-    matches: Sequence[tuple[BankLine, Iterable[int]]],
-    *,
-    actor: Any,
-    automatic: bool,
-) -> list[Payment]:
-    """Record the payment of each (line, claim ids) match; the caller links its proposal.
+    organization_id: int, matches: Sequence[_Match], *, actor: Any, automatic: bool
+) -> list[int]:
+    """Record the payment of each match; returns the payment ids (the caller links its
+    proposal).
 
     In bulk: a few queries per 500 matches. Balances are read after locking the claims
     (PostgreSQL), in a statement of their own, so that they include what a concurrent
     match committed while we waited.
     """
-    wanted = sorted({claim_id for _line, ids in matches for claim_id in ids})
+    wanted = sorted({claim_id for match in matches for claim_id in match.claim_ids})
     rows = _locked_claims(organization_id, wanted)
-    plans = [_plan(organization_id, line, ids, rows) for line, ids in matches]
-    payments = Payment.objects.bulk_create([plan.payment for plan in plans], batch_size=CHUNK)
+    plans = [_plan(match, rows) for match in matches]
     now = timezone.now()
+    payments = [_payment_row(organization_id, plan, now) for plan in plans]
+    payment_ids = insert_returning(Payment, PAYMENT_FIELDS, payments)
     insert_rows(
         Allocation,
         ALLOCATION_FIELDS,
         (
-            (
-                organization_id,
-                now,
-                now,
-                plan.payment.pk,
-                claim.id,
-                share.to_fees,
-                share.to_interest,
-                share.to_principal,
-            )
-            for plan in plans
+            (organization_id, now, now, payment_id, claim.id)
+            + (share.to_fees, share.to_interest, share.to_principal)
+            for plan, payment_id in zip(plans, payment_ids, strict=True)
             for claim, share in plan.shares
         ),
     )
@@ -400,29 +466,22 @@ def _apply(
         Claim.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
             status=ClaimStatus.PAID, updated_at=now
         )
-    events = [event for plan in plans for event in _payment_events(plan, rows, actor, automatic)]
+    author = getattr(_user(actor), "pk", None)
+    how = "lettrage automatique" if automatic else f"lettré par {_name(actor)}"
     insert_rows(
         Interaction,
         INTERACTION_FIELDS,
         (
-            (
-                e.organization_id,
-                now,
-                now,
-                e.case_id,
-                e.kind,
-                "",
-                e.direction,
-                e.author_id,
-                now,
-                e.text,
-                "",
-            )
-            for e in events
+            (organization_id, now, now, case_id, InteractionKind.PAYMENT, "")
+            + (Direction.INTERNAL, author, now, text, "")
+            for plan in plans
+            for case_id, text in _payment_events(plan, rows, how)
         ),
     )
-    _audit_created(payments, actor)
-    return payments
+    _audit_created(
+        [(payment_id, row) for payment_id, row in zip(payment_ids, payments, strict=True)], author
+    )
+    return payment_ids
 
 
 @dataclass
@@ -430,20 +489,23 @@ class _Plan:
     line: BankLine
     shares: list[tuple[OpenClaim, Share]]
     credit: int  # what exceeds the claims: a credit of the debtor
-    payment: Payment
+    first: OpenClaim  # the oldest claim: its creditor and debtor are the payment's
 
 
-def _plan(
-    organization_id: int, line: BankLine, ids: Iterable[int], rows: dict[int, dict[str, Any]]
-) -> _Plan:
+def _plan(match: _Match, rows: dict[int, dict[str, Any]]) -> _Plan:
     """The payment of one match and its split by law; the claims' balances drop with it,
     so that a claim paid by an earlier match of the same call is seen as paid."""
-    claims = _open_claims_of(ids, rows)
-    designated = designated_claim(line, claims)
+    line = match.line
+    claims = _open_claims_of(match.claim_ids, rows)
+    if isinstance(match.claims, Candidate):  # the engine already read the designation
+        cited = match.claims.designated
+        designated = next((c for c in claims if cited and c.id == cited.id), None)
+    else:
+        designated = designated_claim(line, claims)
     shares, credit = allocation_plan(line.amount_cents, claims, line.booking_date, designated)
     for claim, share in shares:
         claim.balance -= share.to_principal
-    return _Plan(line, shares, credit, _payment(organization_id, line, claims[0]))
+    return _Plan(line, shares, credit, claims[0])
 
 
 def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -470,18 +532,17 @@ def _open_claims_of(ids: Iterable[int], rows: dict[int, dict[str, Any]]) -> list
     return sorted(claims, key=lambda c: (c.due_date, c.id))
 
 
-def _payment(organization_id: int, line: BankLine, claim: OpenClaim) -> Payment:
+def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
+    line = plan.line
     method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
-    return Payment(
-        organization_id=organization_id,
-        creditor_id=claim.creditor_id,
-        debtor_id=claim.debtor_id,
-        amount_cents=line.amount_cents,
-        currency=line.currency,
-        received_on=line.booking_date,
-        method=method,
-        reference=(line.reference or line.end_to_end_id)[:100],
-        label=line.label[:200],
+    reference = (line.reference or line.end_to_end_id)[:100]
+    return (organization_id, now, now, plan.first.creditor_id, plan.first.debtor_id) + (
+        line.amount_cents,
+        line.currency,
+        line.booking_date,
+        method,
+        reference,
+        line.label[:200],
     )
 
 
@@ -498,66 +559,46 @@ def _mark_lines_matched(lines: Sequence[BankLine], now: datetime) -> None:
 
 
 def _payment_events(
-    plan: _Plan, rows: dict[int, dict[str, Any]], actor: Any, automatic: bool
-) -> list[Interaction]:
+    plan: _Plan, rows: dict[int, dict[str, Any]], how: str
+) -> list[tuple[int, str]]:
     """One timeline entry per case touched: amount, references, who matched it."""
-    payment, per_case = plan.payment, {}
+    line, per_case = plan.line, {}
     for claim, share in plan.shares:
         if rows[claim.id]["case_id"] is not None:
-            part = f"{claim.reference} ({format_amount(share.total, payment.currency)})"
+            part = f"{claim.reference} ({format_amount(share.total, line.currency)})"
             per_case.setdefault(rows[claim.id]["case_id"], []).append(part)
-    how = "lettrage automatique" if automatic else f"lettré par {_name(actor)}"
+    method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
+    reference = (line.reference or line.end_to_end_id)[:100]
     head = (
-        f"Paiement de {format_amount(payment.amount_cents, payment.currency)} reçu le "
-        f"{payment.received_on:%d/%m/%Y} ({_METHODS[payment.method]}{_ref(payment.reference)})"
+        f"Paiement de {format_amount(line.amount_cents, line.currency)} reçu le "
+        f"{line.booking_date:%d/%m/%Y} ({_METHODS[method]}{_ref(reference)})"
     )
     tail = ""
     if plan.credit:
-        surplus = format_amount(plan.credit, payment.currency)
+        surplus = format_amount(plan.credit, line.currency)
         tail = f" Trop-perçu de {surplus} porté au crédit du débiteur."
     return [
-        Interaction(
-            organization_id=payment.organization_id,
-            case_id=case_id,
-            kind=InteractionKind.PAYMENT,
-            author=_user(actor),
-            text=f"{head} imputé sur {', '.join(parts)} — {how}.{tail}",
-        )
+        (case_id, f"{head} imputé sur {', '.join(parts)} — {how}.{tail}")
         for case_id, parts in per_case.items()
     ]
 
 
-def _audit_created(payments: Sequence[Payment], actor: Any) -> None:
-    """audit.record(payment, CREATE) for many payments at once."""
+def _audit_created(payments: Sequence[tuple[int, tuple]], actor_id: int | None) -> None:
+    """audit.record(payment, CREATE) for many new payments (id, PAYMENT_FIELDS row) at once."""
     content_type = ContentType.objects.get_for_model(Payment)
-    actor_id = getattr(_user(actor), "pk", None)
+    methods = dict(PaymentMethod.choices)
     now = timezone.now()
-    insert_rows(
-        AuditEvent,
-        (
-            "organization_id",
-            "actor_id",
-            "created_at",
-            "content_type_id",
-            "object_id",
-            "object_repr",
-            "action",
-            "changes",
-        ),
-        (
-            (
-                payment.organization_id,
-                actor_id,
-                now,
-                content_type.pk,
-                str(payment.pk),
-                str(payment)[:200],
-                AuditAction.CREATE,
-                audit.snapshot(payment),
-            )
-            for payment in payments
-        ),
-    )
+    rows = []
+    for payment_id, row in payments:
+        values = {"id": payment_id, **dict(zip(PAYMENT_FIELDS, row, strict=True))}
+        values["reversed_at"] = None
+        received_on, reference = values["received_on"], values["reference"]
+        label = f"{received_on:%d/%m/%Y} {reference or methods[values['method']]}"
+        rows.append(
+            (values["organization_id"], actor_id, now, content_type.pk, str(payment_id))
+            + (label[:200], AuditAction.CREATE, audit.snapshot_values(Payment, values))
+        )
+    insert_rows(AuditEvent, AUDIT_FIELDS, rows)
 
 
 def _check_choice(proposal: MatchProposal, claims: Sequence[Claim]) -> None:

@@ -28,6 +28,9 @@ MAX_KEY_WORDS = 4  # a debtor's rarest words that the payer must write
 MAX_NAME_MATCHES = 5  # debtors a name may point to; more would only be noise
 
 _NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+_NOT_ALNUM_NOR_SPACE = str.maketrans(
+    "", "", "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c).isspace()))
+)
 # invoice-number prefixes a payer may add or drop: "FACT. 2026-12", "N° FA2026-12"
 _PREFIX = re.compile(r"(?:FACTURES?|FACT|FAC|FCT|FA|FT|F|INVOICE|INV|REF|NUMERO|NUM|NO|N)+(?=\d)")
 # characters that end a reference: "1 234,56" is an amount, not the reference "123456"
@@ -72,7 +75,11 @@ def fold(text: str) -> str:
 
 def reference_key(text: str) -> str:
     """A reference as compared: "fa-2026/000.12" → "FA202600012"."""
-    return fold(text).translate(_NOT_ALNUM)
+    key = fold(text)
+    if key.isalnum():
+        return key
+    key = key.replace("-", "").replace(" ", "").replace("/", "").replace(".", "")
+    return key if key.isalnum() else key.translate(_NOT_ALNUM)
 
 
 def core(key: str) -> str:
@@ -96,11 +103,20 @@ class ReferenceIndex(Generic[C]):
     """
 
     def __init__(self, claims: Iterable[C]) -> None:
-        self._by_core: dict[str, list[tuple[C, str]]] = {}
+        # key → its claim, or a list of them (the same number at two creditors): one
+        # object per claim, not a list per key, for a million references
+        self._by_core: dict[str, C | list[C]] = {}
+        by_core = self._by_core
         for claim in claims:
-            full = reference_key(claim.reference)
-            if full:
-                self._by_core.setdefault(core(full), []).append((claim, full))
+            key = core(reference_key(claim.reference))
+            if key:
+                found = by_core.get(key)
+                if found is None:
+                    by_core[key] = claim
+                elif isinstance(found, list):
+                    found.append(claim)
+                else:
+                    by_core[key] = [found, claim]
         self._shapes = {shape(k) for k in self._by_core if len(k) >= TYPO_MIN_LENGTH}
         self._shape_near: dict[str, bool] = {}
 
@@ -139,16 +155,18 @@ class ReferenceIndex(Generic[C]):
         return near
 
     def _exact(self, window: str, key: str) -> list[C]:
-        entries = self._by_core.get(key)
-        if not entries:
+        claims = self._claims(key)
+        if not claims or len(key) >= 5:  # a long number, with or without its prefix
+            return claims
+        if key != window and len(key) >= 3:  # a prefix and a number: "FA 123"
+            return claims
+        return [c for c in claims if reference_key(c.reference) == window]  # as written
+
+    def _claims(self, key: str) -> list[C]:
+        found = self._by_core.get(key)
+        if found is None:
             return []
-        prefixed = key != window
-        return [
-            claim
-            for claim, full in entries
-            # as written; or prefix + number; or a long number without its prefix
-            if full == window or (prefixed and len(key) >= 3) or len(key) >= 5
-        ]
+        return found if isinstance(found, list) else [found]
 
     def _typo(self, key: str) -> list[C]:
         by_core = self._by_core
@@ -160,7 +178,7 @@ class ReferenceIndex(Generic[C]):
         close.discard(key)
         if len(close) != 1:  # none, or ambiguous: a typo is only trusted when it is unique
             return []
-        return [claim for claim, _full in by_core[close.pop()]]
+        return self._claims(close.pop())
 
 
 _SHAPE = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 26)
@@ -214,7 +232,7 @@ def _missing_shape(_around: str) -> str:
 def _windows(text: str) -> Iterator[tuple[int, int, int, str]]:
     """Runs of 1–4 consecutive words with a digit, joined: where a reference may be."""
     for s, part in enumerate(_HARD_STOP.split(fold(text))):
-        tokens = [t for t in (raw.translate(_NOT_ALNUM) for raw in part.split()) if t]
+        tokens = part.translate(_NOT_ALNUM_NOR_SPACE).split()
         digits = [k for k, token in enumerate(tokens) if not token.isalpha()]
         if not digits:
             continue
@@ -317,8 +335,6 @@ class NameIndex:
         for variant in (token, *shorter):  # a letter missing, or one wrong
             found.update(self._variants.get(variant, ()))
         return [w for w in found if Levenshtein.distance(token, w, score_cutoff=1) <= 1]
-
-
 
 
 def _deletions(word: str) -> set[str]:
