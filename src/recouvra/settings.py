@@ -120,7 +120,8 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
+        "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON; "
+        "PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;"
     ),
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

@@ -40,6 +40,21 @@ def test_a_typo_is_only_trusted_when_one_reference_is_that_close() -> None:
     assert found(index, "FA 2026 000132") == [("FA-2026-000122", True)]
 
 
+def test_a_swapped_pair_or_a_look_alike_letter_is_one_typo() -> None:
+    index = ReferenceIndex([claim(1, "FA-2026-004217")])
+    assert found(index, "FA2026004271") == [("FA-2026-004217", True)]
+    assert found(index, "FACTURE 2O26004217") == [("FA-2026-004217", True)]
+    assert found(index, "BQ00000012 E2E000000012") == []  # not shaped like a reference
+
+
+def test_a_payer_who_leaves_out_a_word_matches_only_when_no_name_is_whole() -> None:
+    names = NameIndex({1: "Garage Martin", 2: "Garage Martin Nantes", 3: "Taxis Roy"})
+    assert names.similar("GARAGE MARTIN") == [(1, 100.0)]
+    assert [d for d, _score in names.similar("SARL GARAGE MARTIN NANTES")] == [2, 1]
+    alone = NameIndex({2: "Garage Martin Nantes", 3: "Taxis Roy"})
+    assert alone.similar("GARAGE MARTIN") == [(2, 85.0)]
+
+
 def test_the_payer_must_write_the_debtors_distinctive_word() -> None:
     names = NameIndex({1: "Garage Roux", 2: "Garage Roy", 3: "Taxis Roy"})
     assert [d for d, _score in names.similar("GARAGE ROUX SARL")] == [1]

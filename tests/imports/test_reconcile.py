@@ -201,6 +201,19 @@ class AutomaticTestCase(ReconcileTestCase):
         )
         self.assertFalse(Payment.objects.exists())
 
+    def test_the_debtors_very_name_and_the_balance_of_one_invoice_apply(self) -> None:
+        self.claim(100_000, "FA-1")
+        self.claim(40_000, "FA-2")
+        line = self.line(40_000, "VIR SEPA", counterparty_name="SARL MENUISERIE DUBOIS")
+        (proposal,) = self.propose(threshold=90)
+        self.assertEqual((proposal.status, self.proposed(line)), (ProposalStatus.APPLIED, {"FA-2"}))
+
+    def test_a_name_with_a_typo_and_the_amount_wait_for_an_agent(self) -> None:
+        self.claim(40_000, "FA-2")
+        line = self.line(40_000, "VIR SEPA", counterparty_name="MENUISERIE DUBOAS")
+        (proposal,) = self.propose(threshold=90)
+        self.assertEqual((proposal.status, self.proposed(line)), (ProposalStatus.PENDING, {"FA-2"}))
+
     def test_running_twice_proposes_and_pays_nothing_more(self) -> None:
         self.claim(125_000, "FA-1001")
         self.claim(80_000, "FA-1002")

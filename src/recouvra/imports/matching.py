@@ -113,6 +113,8 @@ class Candidate:
     claims: list[OpenClaim]  # oldest first
     reasons: list[dict[str, Any]]
     designated: OpenClaim | None = None  # the one claim cited, paid first (C. civ. 1342-10)
+    # set by Matcher.settle: what each claim owed, the law's split (claim id, share), credit
+    split: tuple[dict[int, int], list[tuple[int, Allocation]], int] | None = None
 
     @property
     def score(self) -> int:
@@ -161,6 +163,8 @@ class Matcher:
         self.history = history or History()
         self._groups: dict[int, dict[tuple[int, str], list[OpenClaim]]] = {}
         for claim in claims:
+            if claim.balance <= 0:
+                continue
             per_debtor = self._groups.get(claim.debtor_id)
             if per_debtor is None:
                 per_debtor = self._groups[claim.debtor_id] = {}
@@ -200,11 +204,17 @@ class Matcher:
 
     def settle(self, line: LineLike, candidate: Candidate) -> None:
         """A match applied during the run: its claims' balances drop for the next lines."""
-        shares, _credit = allocation_plan(
+        shares, credit = allocation_plan(
             line.amount_cents, candidate.claims, line.booking_date, candidate.designated
         )
+        owed = {c.id: c.balance for c in candidate.claims}
+        candidate.split = (owed, [(claim.id, share) for claim, share in shares], credit)
         for claim, share in shares:
             claim.balance -= share.to_principal
+            if claim.balance <= 0:  # paid: out of its debtor's open claims
+                group = self._groups[claim.debtor_id][(claim.creditor_id, claim.currency)]
+                if claim in group:
+                    group.remove(claim)
 
     def debtor_name(self, debtor_id: int) -> str:
         return self._names.get(debtor_id, "")
@@ -286,7 +296,11 @@ class Matcher:
         (no candidate of its would rank first, nor make the best one ambiguous).
         """
         best = max((c.score for c in built if c.claim_ids not in seen.excluded), default=0)
-        most = AMOUNT_MAX + (REFERENCE_TYPO if seen.written else 0)  # a slip, see _exact_amount
+        # a reference with a slip (_exact_amount) only counts when no cited reference
+        # explains the amount
+        explained = any(r["signal"] == "amount_reference" for c in built for r in c.reasons)
+        slip = REFERENCE_TYPO if seen.written and not explained else 0
+        most = AMOUNT_MAX + slip
         surest = sorted(seen.identity.items(), key=lambda item: (-_points(item[1]), item[0]))
         for debtor_id, reasons in surest:
             need = max(best - CLOSE, MIN_SCORE) - _points(reasons)  # from the amount
@@ -296,9 +310,8 @@ class Matcher:
             # IBAN, mandate or end-to-end id, or the one debtor whose name resembles his
             partial = len(seen.identity) == 1 or any(r["signal"] in STRONG for r in reasons)
             for (creditor_id, currency), claims in self._groups[debtor_id].items():
-                live = [c for c in claims if c.balance > 0]
-                if live and currency == seen.currency:
-                    found = _from_amount(seen, debtor_id, creditor_id, live, partial, need)
+                if claims and currency == seen.currency:  # the open claims, oldest first
+                    found = _from_amount(seen, debtor_id, creditor_id, claims, partial, need)
                     for candidate in found:
                         candidate.reasons.extend(reasons)
                         built.append(candidate)
@@ -431,7 +444,9 @@ def _from_amount(
     Combinations and partial payments are only looked for when their points reach `need`.
     """
     amount, excluded = seen.line.amount_cents, seen.excluded
-    same = [c for c in claims if c.balance == amount and frozenset((c.id,)) not in excluded]
+    same = [c for c in claims if c.balance == amount]
+    if same and excluded:
+        same = [c for c in same if frozenset((c.id,)) not in excluded]
     if same:
         yield _exact_amount(seen, debtor_id, creditor_id, same)
         return

@@ -15,7 +15,7 @@ retried task, only the one that moves the proposal out of its state goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ from .matching import (
     NOT_PROVIDED,
     Candidate,
     History,
+    LineLike,
     Matcher,
     OpenClaim,
     allocation_plan,
@@ -147,7 +148,7 @@ def propose_matches(
             return []
         matcher = build_matcher(organization_id, todo)
         excluded = _excluded_claim_sets([line.pk for line in todo])
-        chosen: list[tuple[BankLine, Candidate]] = []
+        chosen: list[tuple[_Line, Candidate]] = []
         automatic: list[int] = []
         for line in todo:
             candidate = matcher.best(line, excluded.get(line.pk, ()))
@@ -279,7 +280,7 @@ def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
     proposal.status = ProposalStatus.REVERSED
 
 
-def build_matcher(organization_id: int, lines: Sequence[BankLine]) -> Matcher:
+def build_matcher(organization_id: int, lines: Sequence[LineLike]) -> Matcher:
     """The engine loaded with the tenant's open claims, debtors and matching history."""
     claims = _open_claims(organization_id)
     debtor_ids = {c.debtor_id for c in claims}
@@ -294,7 +295,7 @@ def build_matcher(organization_id: int, lines: Sequence[BankLine]) -> Matcher:
 
 
 def _open_claims(organization_id: int) -> list[OpenClaim]:
-    """The open claims with something left to pay, oldest first.
+    """The open claims with something left to pay.
 
     A million claims are read in one plain scan, and what was paid on them in a second
     query (grouped): a balance subquery per claim costs twice as much. Due dates come as
@@ -314,7 +315,7 @@ def _open_claims(organization_id: int) -> list[OpenClaim]:
         Claim.objects.filter(organization_id=organization_id)
         .open()
         .annotate(due=Cast("due_date", CharField()))
-        .order_by("due_date", "pk")
+        .order_by("pk")  # by due date would cost a sort: each debtor's claims are sorted
         .values_list(
             "pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due", "currency"
         )
@@ -333,17 +334,38 @@ def _open_claims(organization_id: int) -> list[OpenClaim]:
     return claims
 
 
-def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[BankLine]:
+@dataclass(slots=True)
+class _Line:
+    """What the engine and the storage read of a bank line: lighter than a BankLine."""
+
+    pk: int
+    amount_cents: int
+    currency: str
+    booking_date: date
+    label: str
+    reference: str
+    end_to_end_id: str
+    mandate_reference: str
+    counterparty_name: str
+    counterparty_iban: str
+    status: str
+
+
+LINE_FIELDS = [f.name for f in fields(_Line)]
+
+
+def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[_Line]:
     queryset = BankLine.objects.all() if lines is None else lines
     todo = queryset.filter(
         organization_id=organization_id, status=BankLineStatus.UNMATCHED, amount_cents__gt=0
     )
     # PostgreSQL: a concurrent run skips the lines this one holds, so no line gets two
     # proposals; SQLite's IMMEDIATE transactions already run one writer at a time.
-    return list(todo.select_for_update(skip_locked=True).order_by("booking_date", "pk"))
+    todo = todo.select_for_update(skip_locked=True).order_by("booking_date", "pk")
+    return [_Line(*row) for row in todo.values_list(*LINE_FIELDS)]
 
 
-def _history(organization_id: int, lines: Sequence[BankLine]) -> History:
+def _history(organization_id: int, lines: Sequence[LineLike]) -> History:
     """Debtors of earlier matched lines with the same IBAN, end-to-end id or mandate."""
     history = History()
     matched = MatchProposal.objects.filter(
@@ -389,7 +411,7 @@ def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int
 
 def _create_proposals(
     organization_id: int,
-    chosen: Sequence[tuple[BankLine, Candidate]],
+    chosen: Sequence[tuple[_Line, Candidate]],
     payments: dict[int, int],
 ) -> list[int]:
     """Store the proposals (those in `payments`, by index, already applied) in bulk."""
@@ -426,7 +448,7 @@ def _create_proposals(
 class _Match:
     """A line and the claims it pays; `candidate` when the engine chose them (its split)."""
 
-    line: BankLine
+    line: BankLine | _Line
     claims: Candidate | Iterable[int]
 
     @property
@@ -486,7 +508,7 @@ def _apply(
 
 @dataclass
 class _Plan:
-    line: BankLine
+    line: BankLine | _Line
     shares: list[tuple[OpenClaim, Share]]
     credit: int  # what exceeds the claims: a credit of the debtor
     first: OpenClaim  # the oldest claim: its creditor and debtor are the payment's
@@ -497,15 +519,30 @@ def _plan(match: _Match, rows: dict[int, dict[str, Any]]) -> _Plan:
     so that a claim paid by an earlier match of the same call is seen as paid."""
     line = match.line
     claims = _open_claims_of(match.claim_ids, rows)
-    if isinstance(match.claims, Candidate):  # the engine already read the designation
-        cited = match.claims.designated
-        designated = next((c for c in claims if cited and c.id == cited.id), None)
+    split = _split_as_settled(match, claims)
+    if split is not None:
+        shares, credit = split
     else:
         designated = designated_claim(line, claims)
-    shares, credit = allocation_plan(line.amount_cents, claims, line.booking_date, designated)
+        shares, credit = allocation_plan(line.amount_cents, claims, line.booking_date, designated)
     for claim, share in shares:
         claim.balance -= share.to_principal
     return _Plan(line, shares, credit, claims[0])
+
+
+def _split_as_settled(
+    match: _Match, claims: list[OpenClaim]
+) -> tuple[list[tuple[OpenClaim, Share]], int] | None:
+    """The engine's split of the payment when it settled the match, if the claims still
+    owe what the engine then saw (nothing was paid on them meanwhile)."""
+    candidate = match.claims
+    if not isinstance(candidate, Candidate) or candidate.split is None:
+        return None
+    owed, shares, credit = candidate.split
+    if {c.id: c.balance for c in claims} != owed:
+        return None
+    by_id = {c.id: c for c in claims}
+    return [(by_id[claim_id], share) for claim_id, share in shares], credit
 
 
 def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -546,7 +583,7 @@ def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
     )
 
 
-def _mark_lines_matched(lines: Sequence[BankLine], now: datetime) -> None:
+def _mark_lines_matched(lines: Sequence[BankLine | _Line], now: datetime) -> None:
     done = 0
     for chunk in _chunks([line.pk for line in lines]):
         done += BankLine.objects.filter(

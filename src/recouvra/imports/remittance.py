@@ -267,9 +267,9 @@ class NameIndex:
     payer wrote all of its key words (its MAX_KEY_WORDS rarest words; legal forms and
     jargon are no words), found by looking up each small set of the payer's words; rapidfuzz
     token_set_ratio then scores the name (85 or more), forgiving extra words ("SARL", a
-    first name) and word order. When the payer left out one word of three or more ("Garage
-    Martin" for Garage Martin Nantes), the debtor still resembles, with the lowest score,
-    provided the word left out is not its rarest.
+    first name) and word order. When no debtor's whole name was written but the payer left
+    out one word of three or more ("Garage Martin" for Garage Martin Nantes), the debtor
+    still resembles, with the lowest score, provided the word left out is not its rarest.
     """
 
     def __init__(self, names: dict[int, str]) -> None:
@@ -320,8 +320,9 @@ class NameIndex:
                 matches.append((debtor_id, score, name.count(" ")))
         matches.sort(key=lambda m: (-m[1], -m[2], m[0]))  # more words matched: more telling
         found = [(debtor_id, score) for debtor_id, score, _words in matches[:MAX_NAME_MATCHES]]
-        for debtor_id in sorted(all_but_one - whole)[: MAX_NAME_MATCHES - len(found)]:
-            found.append((debtor_id, float(NAME_THRESHOLD)))
+        if not found:  # the payer wrote no debtor's whole name: one word may be missing
+            missing_one = sorted(all_but_one - whole)[:MAX_NAME_MATCHES]
+            found = [(debtor_id, float(NAME_THRESHOLD)) for debtor_id in missing_one]
         return found
 
     def _words_for(self, token: str) -> Iterable[str]:
