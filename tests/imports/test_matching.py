@@ -49,16 +49,23 @@ def test_a_swapped_pair_or_a_look_alike_letter_is_one_typo() -> None:
 
 def test_a_payer_who_leaves_out_a_word_matches_only_when_no_name_is_whole() -> None:
     names = NameIndex({1: "Garage Martin", 2: "Garage Martin Nantes", 3: "Taxis Roy"})
-    assert names.similar("GARAGE MARTIN") == [(1, 100.0)]
-    assert [d for d, _score in names.similar("SARL GARAGE MARTIN NANTES")] == [2, 1]
+    assert names.similar("GARAGE MARTIN") == [(1, 100.0, False)]
+    assert [m.debtor_id for m in names.similar("SARL GARAGE MARTIN NANTES")] == [2, 1]
     alone = NameIndex({2: "Garage Martin Nantes", 3: "Taxis Roy"})
-    assert alone.similar("GARAGE MARTIN") == [(2, 85.0)]
+    assert alone.similar("GARAGE MARTIN") == [(2, 85.0, False)]
+
+
+def test_one_word_with_a_letter_wrong_reads_as_the_debtors_word() -> None:
+    names = NameIndex({1: "Peinture Andre Nancy", 2: "Peinture Roux"})
+    assert names.similar("PEINEURE ANDRE NANCY") == [(1, 100.0, True)]
+    (match,) = names.similar("PEINEURE ANDRA NANCY")  # two words wrong: scored as written
+    assert match.debtor_id == 1 and match.score < 95 and not match.typo
 
 
 def test_the_payer_must_write_the_debtors_distinctive_word() -> None:
     names = NameIndex({1: "Garage Roux", 2: "Garage Roy", 3: "Taxis Roy"})
-    assert [d for d, _score in names.similar("GARAGE ROUX SARL")] == [1]
-    assert [d for d, _score in names.similar("M. ROUS, GARAGE")] == [1]  # one typo
+    assert [m.debtor_id for m in names.similar("GARAGE ROUX SARL")] == [1]
+    assert [m.debtor_id for m in names.similar("M. ROUS, GARAGE")] == [1]  # one typo
 
 
 def test_the_fewest_then_oldest_claims_make_a_combination() -> None:

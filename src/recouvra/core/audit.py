@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -11,8 +12,12 @@ from django.db import models
 
 from .models import AuditAction, AuditEvent
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+
 
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -37,11 +42,12 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 def snapshot_values(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
     """What snapshot() gives for an object of `model` with these attribute values: for rows
     inserted in bulk, without instances."""
-    return {
-        field.attname: _jsonable(values.get(field.attname))
-        for field in model._meta.concrete_fields
-        if field.name != "updated_at"
-    }
+    return {name: _jsonable(values.get(name)) for name in _snapshot_fields(model)}
+
+
+@cache
+def _snapshot_fields(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields if f.name != "updated_at")
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

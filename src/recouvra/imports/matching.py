@@ -262,11 +262,12 @@ class Matcher:
             add(debtor_id, "mandate", detail, MANDATE)
         self._identify_iban(line, add)
         payer = line.counterparty_name or line.label
-        for debtor_id, ratio in self._name_index.similar(payer):
+        for debtor_id, ratio, typo in self._name_index.similar(payer):
             points = NAME_MIN + round((ratio - NAME_THRESHOLD) * (NAME_MAX - NAME_MIN) / 15)
+            how = "à une lettre près" if typo else f"{ratio:.0f} %"
             detail = (
                 f"Nom du payeur « {payer.strip()[:60]} » proche de « "
-                f"{self.debtor_name(debtor_id)} » ({ratio:.0f} %)"
+                f"{self.debtor_name(debtor_id)} » ({how})"
             )
             add(debtor_id, "name", detail, points)
         return found

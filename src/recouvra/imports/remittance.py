@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -297,33 +297,48 @@ class NameIndex:
                 for variant in _deletions(word):
                     self._variants.setdefault(variant, []).append(word)
 
-    def similar(self, text: str) -> list[tuple[int, float]]:
-        """Debtors whose name resembles `text`, best first, at most MAX_NAME_MATCHES."""
+    def similar(self, text: str) -> list[NameMatch]:
+        """Debtors whose name resembles `text`, best first, at most MAX_NAME_MATCHES.
+
+        One word one letter away from a single word of the debtors' names is read as that
+        word ("PEINEURE" is Peinture): the name then scores as if written right, and the
+        match says it had a typo. With more such words, the letters themselves are scored.
+        """
         tokens = set(name_tokens(text))
         written: set[str] = set()
+        fixed: dict[str, str] = {}  # a word with a typo → the debtors' word it must be
         for token in tokens:
-            written.update(self._words_for(token))
+            words = self._words_for(token)
+            written.update(words)
+            if len(words) == 1 and words[0] != token:
+                fixed[token] = words[0]
         ordered = sorted(written)[:MAX_WRITTEN_WORDS]
         whole: set[int] = set()
         all_but_one: set[int] = set()
         for size in range(1, min(len(ordered), MAX_KEY_WORDS) + 1):
             for words in combinations(ordered, size):
                 key = frozenset(words)
-                whole.update(self._by_words.get(key, ()))
-                all_but_one.update(self._by_all_but_one.get(key, ()))
-        query = " ".join(sorted(tokens))
+                if found := self._by_words.get(key):
+                    whole.update(found)
+                if found := self._by_all_but_one.get(key):
+                    all_but_one.update(found)
+        typo = len(fixed) == 1
+        query = " ".join(sorted({fixed.get(t, t) for t in tokens} if typo else tokens))
         matches = []
         for debtor_id in whole:
             name = self._names[debtor_id]
             score = fuzz.token_set_ratio(query, name, score_cutoff=NAME_THRESHOLD)
             if score:
-                matches.append((debtor_id, score, name.count(" ")))
-        matches.sort(key=lambda m: (-m[1], -m[2], m[0]))  # more words matched: more telling
-        found = [(debtor_id, score) for debtor_id, score, _words in matches[:MAX_NAME_MATCHES]]
+                fixed_here = typo and next(iter(fixed.values())) in name.split()
+                matches.append((-score, -name.count(" "), debtor_id, fixed_here))
+        matches.sort()  # the best score, then more words matched: more telling
+        found = [NameMatch(d, -score, fixed_here) for score, _w, d, fixed_here in matches]
         if not found:  # the payer wrote no debtor's whole name: one word may be missing
             missing_one = sorted(all_but_one - whole)[:MAX_NAME_MATCHES]
-            found = [(debtor_id, float(NAME_THRESHOLD)) for debtor_id in missing_one]
-        return found
+            found = [
+                NameMatch(debtor_id, float(NAME_THRESHOLD), False) for debtor_id in missing_one
+            ]
+        return found[:MAX_NAME_MATCHES]
 
     def _words_for(self, token: str) -> Iterable[str]:
         """The debtors' words `token` may be: itself, or those one typo away."""
@@ -336,6 +351,12 @@ class NameIndex:
         for variant in (token, *shorter):  # a letter missing, or one wrong
             found.update(self._variants.get(variant, ()))
         return [w for w in found if Levenshtein.distance(token, w, score_cutoff=1) <= 1]
+
+
+class NameMatch(NamedTuple):
+    debtor_id: int
+    score: float  # rapidfuzz token_set_ratio, NAME_THRESHOLD to 100
+    typo: bool  # one word of the name was written with a letter wrong, missing or extra
 
 
 def _deletions(word: str) -> set[str]:
