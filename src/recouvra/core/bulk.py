@@ -88,8 +88,8 @@ def _adapter(field: models.Field):  # noqa: ANN202
     """Dates and datetimes go through the backend's own adaptation (time zones on SQLite).
 
     Imports repeat the same few dates and timestamps: each is adapted once."""
-    if isinstance(field, models.JSONField):
-        return lambda value: field.get_db_prep_value(value, connection)
+    if isinstance(field, models.JSONField):  # what get_db_prep_value does, minus its checks
+        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
     elif isinstance(field, models.DateField):

@@ -188,6 +188,10 @@ class BankLine(TenantModel):
         indexes = [
             # the reconciliation queue: credits still to match, per tenant
             models.Index(fields=["organization", "status", "booking_date"], name="bankline_queue"),
+            # what earlier matched lines teach the engine: who paid from this IBAN, mandate…
+            models.Index(fields=["organization", "counterparty_iban"], name="bankline_payer_iban"),
+            models.Index(fields=["organization", "end_to_end_id"], name="bankline_end_to_end"),
+            models.Index(fields=["organization", "mandate_reference"], name="bankline_mandate"),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -58,7 +58,8 @@ from .matching import (
 from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
 
 CHUNK = 500  # ids per IN (...) query, rows per bulk statement
-CLAIM_FIELDS = ("id", "reference", "debtor_id", "creditor_id", "balance", "due_date", "currency")
+LOCKED_FIELDS = ("pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due_date")
+LOCKED_FIELDS += ("currency", "case_id", "status")
 Through = MatchProposal.claims.through
 ALLOCATION_FIELDS = (
     "organization_id",
@@ -368,11 +369,11 @@ def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> l
 def _history(organization_id: int, lines: Sequence[LineLike]) -> History:
     """Debtors of earlier matched lines with the same IBAN, end-to-end id or mandate."""
     history = History()
-    matched = MatchProposal.objects.filter(
-        organization_id=organization_id,
-        status=ProposalStatus.APPLIED,
-        bank_line__status=BankLineStatus.MATCHED,
-    )
+    # an applied proposal's line is matched (undoing a match reverses the proposal); the
+    # lines' payer indexes serve the lookups
+    matched = BankLine.objects.filter(
+        organization_id=organization_id, proposals__status=ProposalStatus.APPLIED
+    ).order_by()
     wanted = {
         "counterparty_iban": {compact_iban(line.counterparty_iban) for line in lines},
         "end_to_end_id": {line.end_to_end_id.strip() for line in lines},
@@ -382,8 +383,8 @@ def _history(organization_id: int, lines: Sequence[LineLike]) -> History:
     for name, values in wanted.items():
         seen: dict[str, set[int]] = {}
         for chunk in _chunks(sorted(values - {""})):
-            rows = matched.filter(**{f"bank_line__{name}__in": chunk})
-            for value, debtor_id in rows.values_list(f"bank_line__{name}", "debtor_id"):
+            rows = matched.filter(**{f"{name}__in": chunk})
+            for value, debtor_id in rows.values_list(name, "proposals__debtor_id"):
                 seen.setdefault(value, set()).add(debtor_id)
         if name == "counterparty_iban":
             history.ibans = seen
@@ -514,7 +515,7 @@ class _Plan:
     first: OpenClaim  # the oldest claim: its creditor and debtor are the payment's
 
 
-def _plan(match: _Match, rows: dict[int, dict[str, Any]]) -> _Plan:
+def _plan(match: _Match, rows: dict[int, _Locked]) -> _Plan:
     """The payment of one match and its split by law; the claims' balances drop with it,
     so that a claim paid by an earlier match of the same call is seen as paid."""
     line = match.line
@@ -545,21 +546,48 @@ def _split_as_settled(
     return [(by_id[claim_id], share) for claim_id, share in shares], credit
 
 
-def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The claims with their balance, case and status, by id, locked for this transaction."""
-    found: dict[int, dict[str, Any]] = {}
+@dataclass(slots=True)
+class _Locked:
+    """A claim as read after locking it: what it owes now, its case and status."""
+
+    claim: OpenClaim
+    case_id: int | None
+    status: str
+
+
+def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, _Locked]:
+    """The claims by id with their balance, case and status, locked for this transaction
+    (PostgreSQL; SQLite has one writer at a time already)."""
+    found: dict[int, _Locked] = {}
     claims = Claim.objects.filter(organization_id=organization_id)
     for chunk in _chunks(ids):
-        list(claims.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
-        values = claims.filter(pk__in=chunk).with_balance()
-        for row in values.values(*CLAIM_FIELDS, "case_id", "status"):
-            row["claim"] = OpenClaim(*(row[name] for name in CLAIM_FIELDS))
-            found[row["id"]] = row
+        if connection.features.has_select_for_update:
+            list(claims.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+        paid = dict(
+            Allocation.objects.filter(claim_id__in=chunk, payment__reversed_at__isnull=True)
+            .values("claim_id")
+            .annotate(total=Sum("to_principal"))
+            .values_list("claim_id", "total")
+        )
+        for (
+            pk,
+            reference,
+            debtor_id,
+            creditor_id,
+            principal,
+            due,
+            currency,
+            case_id,
+            status,
+        ) in claims.filter(pk__in=chunk).values_list(*LOCKED_FIELDS):
+            balance = principal - paid.get(pk, 0)
+            claim = OpenClaim(pk, reference, debtor_id, creditor_id, balance, due, currency)
+            found[pk] = _Locked(claim, case_id, status)
     return found
 
 
-def _open_claims_of(ids: Iterable[int], rows: dict[int, dict[str, Any]]) -> list[OpenClaim]:
-    claims = [rows[i]["claim"] for i in ids if i in rows and rows[i]["status"] in OPEN_STATUSES]
+def _open_claims_of(ids: Iterable[int], rows: dict[int, _Locked]) -> list[OpenClaim]:
+    claims = [rows[i].claim for i in ids if i in rows and rows[i].status in OPEN_STATUSES]
     if not claims:
         raise ReconcileError(
             "Les créances de cette proposition ne sont plus ouvertes : choisissez-en d'autres."
@@ -595,15 +623,13 @@ def _mark_lines_matched(lines: Sequence[BankLine | _Line], now: datetime) -> Non
         line.status = BankLineStatus.MATCHED
 
 
-def _payment_events(
-    plan: _Plan, rows: dict[int, dict[str, Any]], how: str
-) -> list[tuple[int, str]]:
+def _payment_events(plan: _Plan, rows: dict[int, _Locked], how: str) -> list[tuple[int, str]]:
     """One timeline entry per case touched: amount, references, who matched it."""
     line, per_case = plan.line, {}
     for claim, share in plan.shares:
-        if rows[claim.id]["case_id"] is not None:
+        if rows[claim.id].case_id is not None:
             part = f"{claim.reference} ({format_amount(share.total, line.currency)})"
-            per_case.setdefault(rows[claim.id]["case_id"], []).append(part)
+            per_case.setdefault(rows[claim.id].case_id, []).append(part)
     method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
     reference = (line.reference or line.end_to_end_id)[:100]
     head = (
