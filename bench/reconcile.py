@@ -448,6 +448,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     from recouvra.imports.bank_import import import_statement
+    from recouvra.imports.matching import Line
     from recouvra.imports.models import BankLine, ImportBatch, ImportKind, MatchProposal
     from recouvra.imports.reconcile import build_matcher, propose_matches
     from recouvra.imports.records import BankStatement, StatementAccount
@@ -472,7 +473,10 @@ def run(args: argparse.Namespace) -> None:
     spent = timed(import_statement, batch, statement)
     print(f"  import_statement: {spent:.2f} s = {args.lines / spent:,.0f} lines/s")
 
-    queue = list(BankLine.objects.filter(batch=batch).order_by("booking_date", "pk"))
+    queue = [
+        Line.of(line)
+        for line in BankLine.objects.filter(batch=batch).order_by("booking_date", "pk")
+    ]
     start = time.perf_counter()
     matcher = build_matcher(org.pk, queue)
     loaded = time.perf_counter() - start

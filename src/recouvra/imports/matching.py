@@ -16,9 +16,9 @@ payment allocated by law (C. civ. 1342-10) to the oldest claims.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -39,9 +39,10 @@ from .remittance import (
 # With the default auto threshold of 90, only independent signals that agree apply a match
 # unattended: a reference and the exact amount (95), a known IBAN or mandate and the exact
 # amount or a combination (90), a reference and a partial amount from a payer named like
-# the debtor (95), the debtor's very name and the balance of one of its claims or a
-# combination (90). A name with a typo and the exact amount (70–85), a known IBAN and a
-# partial payment (60) wait for an agent, unless the name also resembles.
+# the debtor (95), the debtor's very name (one letter wrong allowed) and the balance of
+# one of its claims or a combination (90). A name misspelt in two words and the exact
+# amount (70–85), a known IBAN and a partial payment (60) wait for an agent, unless the
+# name also resembles; so does a partial payment when the debtor owes two creditors.
 REFERENCE = 60  # an open claim's reference in the remittance text
 REFERENCE_TYPO = 45  # the same with one character wrong (references of 6+ characters)
 AMOUNT_OF_REFERENCES = 35  # the amount is the balance of the claims cited
@@ -70,9 +71,11 @@ MAX_COMBINATION_CLAIMS = 12  # oldest first: 2**12 = 4096 combinations at most
 NOT_PROVIDED = "NOTPROVIDED"
 
 
-class LineLike(Protocol):
-    """What the matcher reads of a bank line (a BankLine, or anything shaped like one)."""
+@dataclass(slots=True)
+class Line:
+    """A bank credit as the engine reads it: lighter than a BankLine (Line.of(bank_line))."""
 
+    pk: int
     amount_cents: int
     currency: str
     booking_date: date
@@ -82,6 +85,14 @@ class LineLike(Protocol):
     mandate_reference: str
     counterparty_name: str
     counterparty_iban: str
+    status: str = ""
+
+    @classmethod
+    def of(cls, line: Any) -> Line:
+        return cls(*(getattr(line, name) for name in LINE_FIELDS))
+
+
+LINE_FIELDS = tuple(f.name for f in fields(Line))
 
 
 @dataclass(slots=True, eq=False)
@@ -179,13 +190,11 @@ class Matcher:
             if iban and debtor_id in self._groups:
                 self._ibans.setdefault(compact_iban(iban), set()).add(debtor_id)
 
-    def best(self, line: LineLike, excluded: Collection[frozenset[int]] = ()) -> Candidate | None:
+    def best(self, line: Line, excluded: Collection[frozenset[int]] = ()) -> Candidate | None:
         found = self.candidates(line, excluded)
         return found[0] if found else None
 
-    def candidates(
-        self, line: LineLike, excluded: Collection[frozenset[int]] = ()
-    ) -> list[Candidate]:
+    def candidates(self, line: Line, excluded: Collection[frozenset[int]] = ()) -> list[Candidate]:
         """Every candidate worth proposing for `line`, best first."""
         if line.amount_cents <= 0:
             return []
@@ -202,7 +211,7 @@ class Matcher:
             ranked[0].reasons.append(reason("ambiguous", detail, AMBIGUOUS))
         return ranked
 
-    def settle(self, line: LineLike, candidate: Candidate) -> None:
+    def settle(self, line: Line, candidate: Candidate) -> None:
         """A match applied during the run: its claims' balances drop for the next lines."""
         shares, credit = allocation_plan(
             line.amount_cents, candidate.claims, line.booking_date, candidate.designated
@@ -224,7 +233,7 @@ class Matcher:
         more = "…" if len(candidate.claims) > 4 else ""
         return f"{self.debtor_name(candidate.debtor_id)} ({refs}{more})"
 
-    def _read(self, line: LineLike, excluded: Collection[frozenset[int]]) -> _Reading:
+    def _read(self, line: Line, excluded: Collection[frozenset[int]]) -> _Reading:
         currency = line.currency or "EUR"
         hits = [
             hit
@@ -242,7 +251,7 @@ class Matcher:
             excluded=excluded,
         )
 
-    def _identify(self, line: LineLike) -> dict[int, list[dict[str, Any]]]:
+    def _identify(self, line: Line) -> dict[int, list[dict[str, Any]]]:
         """The debtors the payer may be, each with the reasons that say so."""
         found: dict[int, list[dict[str, Any]]] = {}
 
@@ -272,7 +281,7 @@ class Matcher:
             add(debtor_id, "name", detail, points)
         return found
 
-    def _identify_iban(self, line: LineLike, add: Any) -> None:
+    def _identify_iban(self, line: Line, add: Any) -> None:
         iban = compact_iban(line.counterparty_iban)
         if not iban:
             return
@@ -342,7 +351,7 @@ class Matcher:
 class _Reading:
     """What one line says, read once: references cited, and who the payer may be."""
 
-    line: LineLike
+    line: Line
     currency: str
     hits: list[Hit[OpenClaim]]
     cited: set[int]  # ids of the claims whose reference is in the text
@@ -378,7 +387,7 @@ def _ranked(built: Iterable[Candidate], excluded: Collection[frozenset[int]]) ->
     return ranked
 
 
-def remittance_text(line: LineLike) -> str:
+def remittance_text(line: Line) -> str:
     """Where a payer writes what he pays: label, bank reference, end-to-end id."""
     return " | ".join(p for p in (line.label, line.reference, line.end_to_end_id) if p)
 
@@ -625,7 +634,7 @@ def _reached(
     return reached
 
 
-def designated_claim(line: LineLike, claims: Sequence[OpenClaim]) -> OpenClaim | None:
+def designated_claim(line: Line, claims: Sequence[OpenClaim]) -> OpenClaim | None:
     """The claim the payer designated: the only one of `claims` cited in the text."""
     if len(claims) < 2:
         return claims[0] if claims else None

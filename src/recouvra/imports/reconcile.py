@@ -15,7 +15,7 @@ retried task, only the one that moves the proposal out of its state goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -44,10 +44,11 @@ from recouvra.ledger.models import (
 )
 
 from .matching import (
+    LINE_FIELDS,
     NOT_PROVIDED,
     Candidate,
     History,
-    LineLike,
+    Line,
     Matcher,
     OpenClaim,
     allocation_plan,
@@ -149,7 +150,7 @@ def propose_matches(
             return []
         matcher = build_matcher(organization_id, todo)
         excluded = _excluded_claim_sets([line.pk for line in todo])
-        chosen: list[tuple[_Line, Candidate]] = []
+        chosen: list[tuple[Line, Candidate]] = []
         automatic: list[int] = []
         for line in todo:
             candidate = matcher.best(line, excluded.get(line.pk, ()))
@@ -183,7 +184,7 @@ def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
                 "elle ne peut plus être appliquée."
             )
         claim_ids = set(current.claims.values_list("pk", flat=True))
-        match = [_Match(current.bank_line, claim_ids)]
+        match = [_Match(Line.of(current.bank_line), claim_ids)]
         (payment_id,) = _apply(current.organization_id, match, actor=actor, automatic=False)
         MatchProposal.objects.filter(pk=current.pk).update(payment_id=payment_id)
         payment = Payment.objects.get(pk=payment_id)
@@ -281,7 +282,7 @@ def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
     proposal.status = ProposalStatus.REVERSED
 
 
-def build_matcher(organization_id: int, lines: Sequence[LineLike]) -> Matcher:
+def build_matcher(organization_id: int, lines: Sequence[Line]) -> Matcher:
     """The engine loaded with the tenant's open claims, debtors and matching history."""
     claims = _open_claims(organization_id)
     debtor_ids = {c.debtor_id for c in claims}
@@ -335,27 +336,7 @@ def _open_claims(organization_id: int) -> list[OpenClaim]:
     return claims
 
 
-@dataclass(slots=True)
-class _Line:
-    """What the engine and the storage read of a bank line: lighter than a BankLine."""
-
-    pk: int
-    amount_cents: int
-    currency: str
-    booking_date: date
-    label: str
-    reference: str
-    end_to_end_id: str
-    mandate_reference: str
-    counterparty_name: str
-    counterparty_iban: str
-    status: str
-
-
-LINE_FIELDS = [f.name for f in fields(_Line)]
-
-
-def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[_Line]:
+def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[Line]:
     queryset = BankLine.objects.all() if lines is None else lines
     todo = queryset.filter(
         organization_id=organization_id, status=BankLineStatus.UNMATCHED, amount_cents__gt=0
@@ -363,10 +344,10 @@ def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> l
     # PostgreSQL: a concurrent run skips the lines this one holds, so no line gets two
     # proposals; SQLite's IMMEDIATE transactions already run one writer at a time.
     todo = todo.select_for_update(skip_locked=True).order_by("booking_date", "pk")
-    return [_Line(*row) for row in todo.values_list(*LINE_FIELDS)]
+    return [Line(*row) for row in todo.values_list(*LINE_FIELDS)]
 
 
-def _history(organization_id: int, lines: Sequence[LineLike]) -> History:
+def _history(organization_id: int, lines: Sequence[Line]) -> History:
     """Debtors of earlier matched lines with the same IBAN, end-to-end id or mandate."""
     history = History()
     # an applied proposal's line is matched (undoing a match reverses the proposal); the
@@ -412,7 +393,7 @@ def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int
 
 def _create_proposals(
     organization_id: int,
-    chosen: Sequence[tuple[_Line, Candidate]],
+    chosen: Sequence[tuple[Line, Candidate]],
     payments: dict[int, int],
 ) -> list[int]:
     """Store the proposals (those in `payments`, by index, already applied) in bulk."""
@@ -449,7 +430,7 @@ def _create_proposals(
 class _Match:
     """A line and the claims it pays; `candidate` when the engine chose them (its split)."""
 
-    line: BankLine | _Line
+    line: Line
     claims: Candidate | Iterable[int]
 
     @property
@@ -509,7 +490,7 @@ def _apply(
 
 @dataclass
 class _Plan:
-    line: BankLine | _Line
+    line: Line
     shares: list[tuple[OpenClaim, Share]]
     credit: int  # what exceeds the claims: a credit of the debtor
     first: OpenClaim  # the oldest claim: its creditor and debtor are the payment's
@@ -611,7 +592,7 @@ def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
     )
 
 
-def _mark_lines_matched(lines: Sequence[BankLine | _Line], now: datetime) -> None:
+def _mark_lines_matched(lines: Sequence[Line], now: datetime) -> None:
     done = 0
     for chunk in _chunks([line.pk for line in lines]):
         done += BankLine.objects.filter(
