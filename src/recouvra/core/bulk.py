@@ -32,8 +32,10 @@ def insert_returning(
 ) -> list[int]:
     """Insert rows like insert_rows; returns their primary keys, in the order of `rows`.
 
-    One multi-row INSERT … RETURNING per RETURNING_BATCH rows (SQLite 3.35+ and
-    PostgreSQL both return the rows in the order of the VALUES, as bulk_create relies on).
+    One multi-row INSERT … RETURNING per RETURNING_BATCH rows. Both SQLite 3.35+ and
+    PostgreSQL insert the rows in the order of the VALUES and number them increasingly
+    (bulk_create relies on it); the ids of a batch are sorted so that the order RETURNING
+    happens to give them in does not matter.
     """
     sql, rows = _insert(model, fields, rows)
     head, values = sql.split(" VALUES ")
@@ -44,7 +46,7 @@ def insert_returning(
             placeholders = ", ".join([values] * len(chunk))
             params = [value for row in chunk for value in row]
             cursor.execute(f"{head} VALUES {placeholders} RETURNING {pk}", params)
-            ids.extend(row[0] for row in cursor.fetchall())
+            ids.extend(sorted(row[0] for row in cursor.fetchall()))
     return ids
 
 

@@ -14,7 +14,9 @@ retried task, only the one that moves the proposal out of its state goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -144,7 +146,7 @@ def propose_matches(
     """
     if auto_threshold is None:
         auto_threshold = settings.RECONCILE_AUTO_THRESHOLD
-    with transaction.atomic():
+    with transaction.atomic(), _without_cycle_collection():
         todo = _lines_to_match(organization_id, lines)
         if not todo:
             return []
@@ -166,6 +168,20 @@ def propose_matches(
         return _create_proposals(
             organization_id, chosen, dict(zip(automatic, payments, strict=True))
         )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """A run holds up to a million claims in memory: Python's cycle collector would walk
+    them again and again as the run allocates (a quarter of a run of 20,000 lines), for
+    cycles it does not make. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
