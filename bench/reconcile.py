@@ -17,6 +17,7 @@ invoices, and payments from strangers; the script checks the proposals against t
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import shutil
@@ -477,6 +478,7 @@ def run(args: argparse.Namespace) -> None:
         Line.of(line)
         for line in BankLine.objects.filter(batch=batch).order_by("booking_date", "pk")
     ]
+    gc.disable()  # as propose_matches does
     start = time.perf_counter()
     matcher = build_matcher(org.pk, queue)
     loaded = time.perf_counter() - start
@@ -484,6 +486,8 @@ def run(args: argparse.Namespace) -> None:
     for line in queue:
         matcher.best(line)
     engine = time.perf_counter() - start
+    del matcher
+    gc.enable()
 
     spent = timed(propose_matches, org.pk)
     base = floor(lines, data["claims"])
