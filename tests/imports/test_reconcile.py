@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from itertools import count
 
@@ -221,6 +222,12 @@ class AutomaticTestCase(ReconcileTestCase):
         (proposal,) = self.propose(threshold=90)
         self.assertEqual((proposal.status, self.proposed(line)), (ProposalStatus.PENDING, {"FA-2"}))
 
+    def test_a_run_leaves_the_cycle_collector_on(self) -> None:
+        self.claim(125_000, "FA-1001")
+        self.line(125_000, "FACTURE FA-1001")
+        self.propose(threshold=90)
+        self.assertTrue(gc.isenabled())
+
     def test_running_twice_proposes_and_pays_nothing_more(self) -> None:
         self.claim(125_000, "FA-1001")
         self.claim(80_000, "FA-1002")
@@ -291,6 +298,17 @@ class DecisionsTestCase(ReconcileTestCase):
         self.assertTrue(
             AuditEvent.objects.filter(object_id=str(payment.pk), action="update").exists()
         )
+
+    def test_a_reversed_payment_no_longer_counts_when_the_claim_is_paid_again(self) -> None:
+        BankLine.objects.filter(pk=self.line_.pk).update(amount_cents=125_000)
+        apply_proposal(self.proposal, actor=self.charlie)
+        reverse_match(self.proposal, actor=self.alice)
+        again = self.line(125_000, f"FACTURE {self.invoice.reference}", reference="R2")
+        (proposal,) = self.propose(threshold=90)
+        self.assertEqual((proposal.bank_line_id, proposal.status), (again.pk, "applied"))
+        self.assertEqual(proposal.payment.allocations.get().to_principal, 125_000)
+        self.invoice.refresh_from_db()
+        self.assertEqual((self.balance(), self.invoice.status), (0, ClaimStatus.PAID))
 
     def test_a_reversed_match_is_not_proposed_again(self) -> None:
         apply_proposal(self.proposal, actor=self.charlie)
