@@ -204,6 +204,9 @@ X_FRAME_OPTIONS = "DENY"
 # Reconciliation (lettrage): a proposal scoring at least this much (0–100) is applied
 # without waiting for an agent; 101 turns automatic matching off.
 RECONCILE_AUTO_THRESHOLD = env_int("RECONCILE_AUTO_THRESHOLD", 90)
+# From this many lines, matching runs in a second process while this one stores
+# (imports/decide.py); 0 turns it off.
+RECONCILE_PARALLEL_MIN_LINES = env_int("RECONCILE_PARALLEL_MIN_LINES", 5_000) or 10**12
 
 LOGGING = {
     "version": 1,

@@ -45,6 +45,7 @@ from recouvra.ledger.models import (
     PaymentMethod,
 )
 
+from .decide import decisions
 from .matching import (
     LINE_FIELDS,
     NOT_PROVIDED,
@@ -152,22 +153,16 @@ def propose_matches(
             return []
         matcher = build_matcher(organization_id, todo)
         excluded = _excluded_claim_sets([line.pk for line in todo])
-        chosen: list[tuple[Line, Candidate]] = []
-        automatic: list[int] = []
-        for line in todo:
-            candidate = matcher.best(line, excluded.get(line.pk, ()))
-            if candidate is None:
-                continue
-            if candidate.score >= auto_threshold:
-                matcher.settle(line, candidate)
-                automatic.append(len(chosen))
-            chosen.append((line, candidate))
-        # the sure matches first: their payments exist when their proposals are stored
-        sure = [_Match(*chosen[i]) for i in automatic]
-        payments = _apply(organization_id, sure, actor=actor, automatic=True) if sure else []
-        return _create_proposals(
-            organization_id, chosen, dict(zip(automatic, payments, strict=True))
-        )
+        created: list[int] = []
+        for chunk in decisions(matcher, todo, excluded, auto_threshold):
+            chosen = [(todo[n], candidate) for n, candidate, _sure in chunk]
+            automatic = [i for i, (_n, _candidate, sure) in enumerate(chunk) if sure]
+            # the sure matches first: their payments exist when their proposals are stored
+            sure = [_Match(*chosen[i]) for i in automatic]
+            payments = _apply(organization_id, sure, actor=actor, automatic=True) if sure else []
+            payment_of = dict(zip(automatic, payments, strict=True))
+            created += _create_proposals(organization_id, chosen, payment_of)
+        return created
 
 
 @contextmanager

@@ -1,0 +1,117 @@
+"""Deciding each line's match: here, or in a forked process while this one stores.
+
+On a long statement, matching and storing each take about half of the run. When the
+machine has a second processor, the engine runs in a child process forked once the
+matcher is built (it shares its memory, and never touches the database) and sends its
+decisions in chunks through a pipe, while this process stores the previous chunk.
+Decisions are the same either way: the child takes the lines in order and settles the
+sure matches as it goes, as the engine does here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from multiprocessing.connection import Connection
+
+from django.conf import settings
+
+from .matching import Candidate, Line, Matcher
+
+CHUNK = 2_000  # decisions stored at a time
+
+# (index of the line, its best candidate, applied at once?)
+Decision = tuple[int, Candidate, bool]
+
+
+def decisions(
+    matcher: Matcher,
+    lines: Sequence[Line],
+    excluded: dict[int, Collection[frozenset[int]]],
+    threshold: int,
+) -> Iterator[list[Decision]]:
+    """The best candidate of each line that has one, in chunks, in the order of `lines`."""
+    if _can_fork(len(lines)):
+        yield from _from_child(matcher, lines, excluded, threshold)
+    else:
+        yield from _decide(matcher, lines, excluded, threshold)
+
+
+def _decide(
+    matcher: Matcher,
+    lines: Sequence[Line],
+    excluded: dict[int, Collection[frozenset[int]]],
+    threshold: int,
+) -> Iterator[list[Decision]]:
+    chunk: list[Decision] = []
+    for n, line in enumerate(lines):
+        candidate = matcher.best(line, excluded.get(line.pk, ()))
+        if candidate is None:
+            continue
+        sure = candidate.score >= threshold
+        if sure:  # its claims' balances drop for the next lines
+            matcher.settle(line, candidate)
+        chunk.append((n, candidate, sure))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _can_fork(count: int) -> bool:
+    """A long statement, a second processor, and no other thread whose locks a fork
+    would copy half-taken (a threaded web server decides here instead)."""
+    return (
+        count >= settings.RECONCILE_PARALLEL_MIN_LINES
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+def _from_child(
+    matcher: Matcher,
+    lines: Sequence[Line],
+    excluded: dict[int, Collection[frozenset[int]]],
+    threshold: int,
+) -> Iterator[list[Decision]]:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_send, args=(sender, matcher, lines, excluded, threshold), daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        while (chunk := _receive(receiver)) is not None:
+            yield chunk
+        child.join()
+    finally:
+        receiver.close()
+        if child.is_alive():  # this process failed while storing: stop the engine
+            child.terminate()
+            child.join()
+
+
+def _receive(receiver: Connection) -> list[Decision] | None:
+    try:
+        return receiver.recv()
+    except EOFError:
+        raise RuntimeError("Le processus de lettrage s'est arrêté avant la fin.") from None
+
+
+def _send(
+    sender: Connection,
+    matcher: Matcher,
+    lines: Sequence[Line],
+    excluded: dict[int, Collection[frozenset[int]]],
+    threshold: int,
+) -> None:
+    """In the child: decide, send each chunk, then None. No database here."""
+    for chunk in _decide(matcher, lines, excluded, threshold):
+        sender.send(chunk)
+    sender.send(None)
+    sender.close()

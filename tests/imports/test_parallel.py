@@ -1,0 +1,68 @@
+"""A long statement is decided in a second process while this one stores: same result."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from unittest import mock
+
+from django.test import override_settings
+
+from recouvra.imports import decide
+from recouvra.imports.matching import Line, Matcher, OpenClaim
+from recouvra.imports.models import BankLine, BankLineStatus, MatchProposal
+from recouvra.ledger.models import Payment
+
+from .test_reconcile import ReconcileTestCase
+
+DAY = date(2026, 3, 2)
+
+
+def engine() -> Matcher:
+    claims = [
+        OpenClaim(n, f"FA-2026-{n:06d}", n % 7, 1, 10_000 + n, DAY - timedelta(days=n % 30))
+        for n in range(1, 200)
+    ]
+    debtors = {d: (f"Garage Client{chr(65 + d)}", "") for d in range(7)}
+    return Matcher(claims, debtors)
+
+
+def statement() -> list[Line]:
+    lines = []
+    for n in range(1, 120):
+        label = f"VIR FACTURE FA-2026-{n:06d}" if n % 3 else f"VIR GARAGE CLIENT{chr(65 + n % 7)}"
+        amount = 10_000 + n if n % 5 else 5_000
+        lines.append(Line(n, amount, "EUR", DAY, label, "", "", "", "", ""))
+    return lines
+
+
+def summary(chunks: list[list[decide.Decision]]) -> list[tuple]:
+    return [(n, sorted(c.claim_ids), c.score, sure) for chunk in chunks for n, c, sure in chunk]
+
+
+def test_the_child_process_decides_as_this_one_does() -> None:
+    with mock.patch.object(decide, "CHUNK", 7):  # several chunks through the pipe
+        here = list(decide._decide(engine(), statement(), {}, 90))
+        there = list(decide._from_child(engine(), statement(), {}, 90))
+    assert len(here) > 2
+    assert summary(there) == summary(here)
+    assert any(sure for _n, _c, sure in here[0]) and any(not sure for _n, _c, sure in here[0])
+
+
+class ParallelRunTestCase(ReconcileTestCase):
+    @override_settings(RECONCILE_PARALLEL_MIN_LINES=2)
+    def test_a_payment_stored_in_one_chunk_counts_for_the_next(self) -> None:
+        if (os.cpu_count() or 1) < 2:
+            self.skipTest("one processor: the run decides in its own process")
+        self.assertTrue(decide._can_fork(3))
+        self.claim(125_000, "FA-1001")
+        self.claim(80_000, "FA-1002")
+        self.line(125_000, "FACTURE FA-1001")
+        self.line(125_000, "FACTURE FA-1001", booking_date=date(2026, 3, 3))
+        other = self.line(80_000, "FACTURE FA-1002", booking_date=date(2026, 3, 4))
+        with mock.patch.object(decide, "CHUNK", 1):
+            self.propose(threshold=90)
+        self.assertEqual(Payment.objects.count(), 2)
+        self.assertEqual(BankLine.objects.filter(status=BankLineStatus.UNMATCHED).count(), 1)
+        self.assertEqual(self.proposed(other), {"FA-1002"})
+        self.assertEqual(MatchProposal.objects.filter(status="applied").count(), 2)
