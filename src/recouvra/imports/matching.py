@@ -182,7 +182,7 @@ class Matcher:
             per_debtor.setdefault((claim.creditor_id, claim.currency), []).append(claim)
         for per_debtor in self._groups.values():
             for group in per_debtor.values():
-                group.sort(key=_age)  # oldest first (claims loaded in that order: no work)
+                group.sort(key=_age)  # oldest first
         self._names = {d: name for d, (name, _iban) in debtors.items() if d in self._groups}
         self._name_index = NameIndex(self._names)
         self._ibans: dict[str, set[int]] = {}
