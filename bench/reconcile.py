@@ -11,7 +11,7 @@ The lines mix every signal: references written in several ways, with a typo, par
 payments, the debtor's IBAN, an IBAN or mandate seen before, names only, combinations of
 invoices, and payments from strangers; the script checks the proposals against the truth.
 
-    python bench/reconcile.py [--debtors N] [--claims N] [--lines N]
+    python bench/reconcile.py [--debtors N] [--claims N] [--lines N] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ ACTIVITIES, SURNAMES, CITIES = _ACTIVITIES.split(), _SURNAMES.split(), _CITIES.s
 STRANGERS = ("ASSOCIATION SPORTIVE", "SYNDIC COPRO", "CAF", "URSSAF", "SCI LES TILLEULS")
 
 
-def setup_django(folder: str) -> None:
+def setup_django(folder: str, database_url: str = "") -> None:
     os.environ["RECOUVRA_VAR_DIR"] = folder
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvra.settings")
     os.environ.pop("RECONCILE_AUTO_THRESHOLD", None)
     import django
@@ -435,10 +435,15 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an empty database to fill instead of a temporary SQLite file (PostgreSQL)",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="recouvra-bench-")
     try:
-        setup_django(folder)
+        setup_django(folder, args.database_url)
         run(args)
     finally:
         if args.keep:
