@@ -18,6 +18,8 @@ RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,7
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert rows (tuples in the order of `fields`, attnames); returns how many."""
+    if connection.vendor == "postgresql":
+        return _copy(model, fields, rows)
     sql, rows = _insert(model, fields, rows)
     count = 0
     with connection.cursor() as cursor:
@@ -32,11 +34,17 @@ def insert_returning(
 ) -> list[int]:
     """Insert rows like insert_rows; returns their primary keys, in the order of `rows`.
 
-    One multi-row INSERT … RETURNING per RETURNING_BATCH rows. Both SQLite 3.35+ and
-    PostgreSQL insert the rows in the order of the VALUES and number them increasingly
-    (bulk_create relies on it); the ids of a batch are sorted so that the order RETURNING
-    happens to give them in does not matter.
+    PostgreSQL: the ids are taken from the table's sequence first, then the rows are
+    copied with them. SQLite: one multi-row INSERT … RETURNING per RETURNING_BATCH rows;
+    SQLite 3.35+ inserts the rows in the order of the VALUES and numbers them increasingly
+    (bulk_create relies on it), and the ids of a batch are sorted so that the order
+    RETURNING happens to give them in does not matter.
     """
+    if connection.vendor == "postgresql":
+        rows = list(rows)
+        ids = _next_ids(model, len(rows))
+        _copy(model, ("pk", *fields), ((pk, *row) for pk, row in zip(ids, rows, strict=True)))
+        return ids
     sql, rows = _insert(model, fields, rows)
     head, values = sql.split(" VALUES ")
     pk = connection.ops.quote_name(model._meta.pk.column)
@@ -48,6 +56,39 @@ def insert_returning(
             cursor.execute(f"{head} VALUES {placeholders} RETURNING {pk}", params)
             ids.extend(sorted(row[0] for row in cursor.fetchall()))
     return ids
+
+
+def _copy(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """PostgreSQL's COPY FROM STDIN: six times faster than executemany."""
+    quote = connection.ops.quote_name
+    model_fields = [
+        model._meta.pk if name == "pk" else model._meta.get_field(name) for name in fields
+    ]
+    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in model_fields) if a]
+    if adapters:
+        rows = _adapted(rows, adapters)
+    columns = ", ".join(quote(f.column) for f in model_fields)
+    count = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` ids from the primary key's sequence (PostgreSQL), taken for good."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _insert(
