@@ -42,8 +42,8 @@ def summary(chunks: list[list[decide.Decision]]) -> list[tuple]:
 
 def test_the_child_process_decides_as_this_one_does() -> None:
     with mock.patch.object(decide, "CHUNK", 7):  # several chunks through the pipe
-        here = list(decide._decide(engine(), statement(), {}, 90))
-        there = list(decide._from_child(engine(), statement(), {}, 90))
+        here = list(decide._decide(decide.Job(engine(), statement(), {}, 90)))
+        there = list(decide._from_child(decide.Job(engine(), statement(), {}, 90)))
     assert len(here) > 2
     assert summary(there) == summary(here)
     assert any(sure for _n, _c, sure in here[0]) and any(not sure for _n, _c, sure in here[0])

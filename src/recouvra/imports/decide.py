@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from django.conf import settings
@@ -26,33 +27,33 @@ CHUNK = 2_000  # decisions stored at a time
 Decision = tuple[int, Candidate, bool]
 
 
-def decisions(
-    matcher: Matcher,
-    lines: Sequence[Line],
-    excluded: dict[int, Collection[frozenset[int]]],
-    threshold: int,
-) -> Iterator[list[Decision]]:
-    """The best candidate of each line that has one, in chunks, in the order of `lines`."""
-    if _can_fork(len(lines)):
-        yield from _from_child(matcher, lines, excluded, threshold)
+@dataclass
+class Job:
+    """The lines to decide, in booking order, and what the engine needs to decide them."""
+
+    matcher: Matcher
+    lines: Sequence[Line]
+    excluded: dict[int, Collection[frozenset[int]]]  # line id → claim sets rejected for it
+    threshold: int  # a candidate scoring this much is applied at once
+
+
+def decisions(job: Job) -> Iterator[list[Decision]]:
+    """The best candidate of each line that has one, in chunks, in the order of the lines."""
+    if _can_fork(len(job.lines)):
+        yield from _from_child(job)
     else:
-        yield from _decide(matcher, lines, excluded, threshold)
+        yield from _decide(job)
 
 
-def _decide(
-    matcher: Matcher,
-    lines: Sequence[Line],
-    excluded: dict[int, Collection[frozenset[int]]],
-    threshold: int,
-) -> Iterator[list[Decision]]:
+def _decide(job: Job) -> Iterator[list[Decision]]:
     chunk: list[Decision] = []
-    for n, line in enumerate(lines):
-        candidate = matcher.best(line, excluded.get(line.pk, ()))
+    for n, line in enumerate(job.lines):
+        candidate = job.matcher.best(line, job.excluded.get(line.pk, ()))
         if candidate is None:
             continue
-        sure = candidate.score >= threshold
+        sure = candidate.score >= job.threshold
         if sure:  # its claims' balances drop for the next lines
-            matcher.settle(line, candidate)
+            job.matcher.settle(line, candidate)
         chunk.append((n, candidate, sure))
         if len(chunk) == CHUNK:
             yield chunk
@@ -72,17 +73,10 @@ def _can_fork(count: int) -> bool:
     )
 
 
-def _from_child(
-    matcher: Matcher,
-    lines: Sequence[Line],
-    excluded: dict[int, Collection[frozenset[int]]],
-    threshold: int,
-) -> Iterator[list[Decision]]:
+def _from_child(job: Job) -> Iterator[list[Decision]]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_send, args=(sender, matcher, lines, excluded, threshold), daemon=True
-    )
+    child = context.Process(target=_send, args=(sender, job), daemon=True)
     child.start()
     sender.close()
     try:
@@ -103,15 +97,9 @@ def _receive(receiver: Connection) -> list[Decision] | None:
         raise RuntimeError("Le processus de lettrage s'est arrêté avant la fin.") from None
 
 
-def _send(
-    sender: Connection,
-    matcher: Matcher,
-    lines: Sequence[Line],
-    excluded: dict[int, Collection[frozenset[int]]],
-    threshold: int,
-) -> None:
+def _send(sender: Connection, job: Job) -> None:
     """In the child: decide, send each chunk, then None. No database here."""
-    for chunk in _decide(matcher, lines, excluded, threshold):
+    for chunk in _decide(job):
         sender.send(chunk)
     sender.send(None)
     sender.close()

@@ -45,7 +45,7 @@ from recouvra.ledger.models import (
     PaymentMethod,
 )
 
-from .decide import decisions
+from .decide import Job, decisions
 from .matching import (
     LINE_FIELDS,
     NOT_PROVIDED,
@@ -154,7 +154,7 @@ def propose_matches(
         matcher = build_matcher(organization_id, todo)
         excluded = _excluded_claim_sets([line.pk for line in todo])
         created: list[int] = []
-        for chunk in decisions(matcher, todo, excluded, auto_threshold):
+        for chunk in decisions(Job(matcher, todo, excluded, auto_threshold)):
             chosen = [(todo[n], candidate) for n, candidate, _sure in chunk]
             automatic = [i for i, (_n, _candidate, sure) in enumerate(chunk) if sure]
             # the sure matches first: their payments exist when their proposals are stored
