@@ -9,10 +9,12 @@ The caller passes values ready for the database (ints, str, date, datetime, Deci
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, models
 
 BATCH = 5_000
+IN_BATCH = 500  # ids per IN (...) query
 RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,766 SQLite variables
 
 
@@ -23,7 +25,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     sql, rows = _insert(model, fields, rows)
     count = 0
     with connection.cursor() as cursor:
-        for chunk in _batches(rows, BATCH):
+        for chunk in batches(rows, BATCH):
             cursor.executemany(sql, chunk)
             count += len(chunk)
     return count
@@ -50,7 +52,7 @@ def insert_returning(
     pk = connection.ops.quote_name(model._meta.pk.column)
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for chunk in _batches(rows, RETURNING_BATCH):
+        for chunk in batches(rows, RETURNING_BATCH):
             placeholders = ", ".join([values] * len(chunk))
             params = [value for row in chunk for value in row]
             cursor.execute(f"{head} VALUES {placeholders} RETURNING {pk}", params)
@@ -107,8 +109,9 @@ def _insert(
     return sql, rows
 
 
-def _batches(rows: Iterable[Sequence], size: int) -> Iterable[list[Sequence]]:
-    chunk: list[Sequence] = []
+def batches(rows: Iterable[Any], size: int = IN_BATCH) -> Iterable[list[Any]]:
+    """`rows` in lists of `size` (default: ids per IN (...) query, well under SQLite's limit)."""
+    chunk: list[Any] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == size:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
+from recouvra.core.bulk import batches
 from recouvra.law.money import format_amount
 from recouvra.ledger.search import normalize
 
@@ -109,7 +110,7 @@ def _bank_account(org_id: int, account: StatementAccount) -> BankAccount:
 
 def _known_fingerprints(bank_account: BankAccount, keys: Sequence[str]) -> set[str]:
     known: set[str] = set()
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in batches(sorted(set(keys))):
         lines = BankLine.objects.filter(account=bank_account, fingerprint__in=chunk)
         known.update(lines.values_list("fingerprint", flat=True))
     return known
@@ -161,8 +162,3 @@ def _error(error: Any) -> dict[str, Any]:
 
 def _compact(iban: str) -> str:
     return "".join(iban.split()).upper()
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]

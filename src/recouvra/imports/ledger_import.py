@@ -17,8 +17,9 @@ from django.db.models import Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
-from recouvra.cases.models import Case, CaseStatus, Direction, Interaction, InteractionKind
-from recouvra.core.bulk import insert_rows
+from recouvra.cases.models import Case, CaseStatus, InteractionKind
+from recouvra.cases.services import add_events
+from recouvra.core.bulk import batches, insert_rows
 from recouvra.law.identifiers import InvalidIdentifier, clean_siren
 from recouvra.law.money import format_amount
 from recouvra.law.tables import threshold_count
@@ -128,7 +129,7 @@ def _resolve_debtors(org_id: int, claims: Sequence[LedgerClaim]) -> dict[tuple[s
     debtors = Debtor.objects.filter(organization_id=org_id)
     for kind in ("siren", "customer_code"):
         values = [v for k, v in keys if k == kind]
-        for chunk in _chunks(values):
+        for chunk in batches(values):
             for debtor_id, value in debtors.filter(**{f"{kind}__in": chunk}).values_list(
                 "id", kind
             ):
@@ -207,7 +208,7 @@ def _new_debtor_row(org_id: int, claim: LedgerClaim, now: Any) -> tuple:
 
 def _existing_claims(creditor: Creditor, references: list[str]) -> dict[str, Claim]:
     existing = {}
-    for chunk in _chunks(references):
+    for chunk in batches(references):
         for claim in Claim.objects.filter(creditor=creditor, reference__in=chunk):
             existing[claim.reference] = claim
     return existing
@@ -304,7 +305,7 @@ def _create_claims(
 
 def _names(debtor_ids: set[int]) -> dict[int, str]:
     names: dict[int, str] = {}
-    for chunk in _chunks(sorted(debtor_ids)):
+    for chunk in batches(sorted(debtor_ids)):
         names.update(Debtor.objects.filter(pk__in=chunk).values_list("id", "name"))
     return names
 
@@ -322,7 +323,7 @@ def _open_cases(batch: ImportBatch, creditor: Creditor, debtor_ids: set[int]) ->
     open_cases = Case.objects.filter(organization_id=org_id, creditor=creditor).exclude(
         status=CaseStatus.CLOSED
     )
-    for chunk in _chunks(sorted(debtor_ids)):
+    for chunk in batches(sorted(debtor_ids)):
         cases.update(open_cases.filter(debtor_id__in=chunk).values_list("debtor_id", "id"))
     missing = sorted(debtor_ids - cases.keys())
     if not missing:
@@ -346,7 +347,7 @@ def _open_cases(batch: ImportBatch, creditor: Creditor, debtor_ids: set[int]) ->
     # the new cases get their reference D-000123 from their id, in one UPDATE
     number = LPad(Cast("id", models.CharField()), 6, Value("0"))
     open_cases.filter(reference="").update(reference=Concat(Value("D-"), number))
-    for chunk in _chunks(missing):
+    for chunk in batches(missing):
         cases.update(open_cases.filter(debtor_id__in=chunk).values_list("debtor_id", "id"))
     opened = ((cases[d], "Dossier ouvert.") for d in missing)
     _timeline(batch, opened, InteractionKind.SYSTEM)
@@ -357,42 +358,4 @@ def _timeline(
     batch: ImportBatch, entries: Iterable[tuple[int, str]], kind: str = InteractionKind.CLAIM
 ) -> None:
     """Append entries (case id, text) to case timelines, in one executemany."""
-    now = timezone.now()
-    insert_rows(
-        Interaction,
-        (
-            "organization_id",
-            "created_at",
-            "updated_at",
-            "case_id",
-            "kind",
-            "channel",
-            "direction",
-            "author_id",
-            "occurred_at",
-            "text",
-            "attachment",
-        ),
-        (
-            (
-                batch.organization_id,
-                now,
-                now,
-                case_id,
-                kind,
-                "",
-                Direction.INTERNAL,
-                batch.uploaded_by_id,
-                now,
-                text,
-                "",
-            )
-            for case_id, text in entries
-        ),
-    )
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+    add_events(batch.organization_id, entries, kind, author_id=batch.uploaded_by_id)

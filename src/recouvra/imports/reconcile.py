@@ -28,10 +28,10 @@ from django.db.models import CharField, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from recouvra.cases.models import Direction, Interaction, InteractionKind
-from recouvra.cases.services import add_event
+from recouvra.cases.models import InteractionKind
+from recouvra.cases.services import add_event, add_events
 from recouvra.core import audit
-from recouvra.core.bulk import insert_returning, insert_rows
+from recouvra.core.bulk import batches, insert_returning, insert_rows
 from recouvra.core.models import AuditAction, AuditEvent
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
@@ -61,7 +61,6 @@ from .matching import (
 )
 from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
 
-CHUNK = 500  # ids per IN (...) query, rows per bulk statement
 LOCKED_FIELDS = ("pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due_date")
 LOCKED_FIELDS += ("currency", "case_id", "status")
 Through = MatchProposal.claims.through
@@ -74,19 +73,6 @@ ALLOCATION_FIELDS = (
     "to_fees",
     "to_interest",
     "to_principal",
-)
-INTERACTION_FIELDS = (
-    "organization_id",
-    "created_at",
-    "updated_at",
-    "case_id",
-    "kind",
-    "channel",
-    "direction",
-    "author_id",
-    "occurred_at",
-    "text",
-    "attachment",
 )
 PAYMENT_FIELDS = (
     "organization_id",
@@ -374,7 +360,7 @@ def _history(organization_id: int, lines: Sequence[Line]) -> History:
     wanted["end_to_end_id"] -= {NOT_PROVIDED}
     for name, values in wanted.items():
         seen: dict[str, set[int]] = {}
-        for chunk in _chunks(sorted(values - {""})):
+        for chunk in batches(sorted(values - {""})):
             rows = matched.filter(**{f"{name}__in": chunk})
             for value, debtor_id in rows.values_list(name, "proposals__debtor_id"):
                 seen.setdefault(value, set()).add(debtor_id)
@@ -390,7 +376,7 @@ def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int
     """Per line, the claim sets of its rejected or undone proposals: never proposed again."""
     sets: dict[tuple[int, int], set[int]] = {}
     undone = (ProposalStatus.REJECTED, ProposalStatus.REVERSED)
-    for chunk in _chunks(line_ids):
+    for chunk in batches(line_ids):
         rows = Through.objects.filter(
             matchproposal__bank_line_id__in=chunk, matchproposal__status__in=undone
         ).values_list("matchproposal__bank_line_id", "matchproposal_id", "claim_id")
@@ -430,7 +416,7 @@ def _create_proposals(
         ),
     )
     waiting = [line for n, (line, _candidate) in enumerate(chosen) if n not in payments]
-    for chunk in _chunks([line.pk for line in waiting]):
+    for chunk in batches([line.pk for line in waiting]):
         BankLine.objects.filter(pk__in=chunk).update(status=BankLineStatus.PROPOSED, updated_at=now)
     for line in waiting:
         line.status = BankLineStatus.PROPOSED
@@ -477,22 +463,14 @@ def _apply(
     )
     _mark_lines_matched([plan.line for plan in plans], now)
     settled = [claim.id for plan in plans for claim, _s in plan.shares if claim.balance <= 0]
-    for chunk in _chunks(settled):
+    for chunk in batches(settled):
         Claim.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
             status=ClaimStatus.PAID, updated_at=now
         )
     author = getattr(_user(actor), "pk", None)
     how = "lettrage automatique" if automatic else f"lettré par {_name(actor)}"
-    insert_rows(
-        Interaction,
-        INTERACTION_FIELDS,
-        (
-            (organization_id, now, now, case_id, InteractionKind.PAYMENT, "")
-            + (Direction.INTERNAL, author, now, text, "")
-            for plan in plans
-            for case_id, text in _payment_events(plan, rows, how)
-        ),
-    )
+    events = (event for plan in plans for event in _payment_events(plan, rows, how))
+    add_events(organization_id, events, InteractionKind.PAYMENT, author_id=author)
     _audit_created(
         [(payment_id, row) for payment_id, row in zip(payment_ids, payments, strict=True)], author
     )
@@ -552,7 +530,7 @@ def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, _Locke
     (PostgreSQL; SQLite has one writer at a time already)."""
     found: dict[int, _Locked] = {}
     claims = Claim.objects.filter(organization_id=organization_id)
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         if connection.features.has_select_for_update:
             list(claims.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
         paid = dict(
@@ -589,10 +567,15 @@ def _open_claims_of(ids: Iterable[int], rows: dict[int, _Locked]) -> list[OpenCl
     return sorted(claims, key=lambda c: (c.due_date, c.id))
 
 
+def _how_paid(line: Line) -> tuple[str, str]:
+    """The payment's method and reference, as the bank line tells them."""
+    method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
+    return method, (line.reference or line.end_to_end_id)[:100]
+
+
 def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
     line = plan.line
-    method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
-    reference = (line.reference or line.end_to_end_id)[:100]
+    method, reference = _how_paid(line)
     return (organization_id, now, now, plan.first.creditor_id, plan.first.debtor_id) + (
         line.amount_cents,
         line.currency,
@@ -605,7 +588,7 @@ def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
 
 def _mark_lines_matched(lines: Sequence[Line], now: datetime) -> None:
     done = 0
-    for chunk in _chunks([line.pk for line in lines]):
+    for chunk in batches([line.pk for line in lines]):
         done += BankLine.objects.filter(
             pk__in=chunk, status__in=(BankLineStatus.UNMATCHED, BankLineStatus.PROPOSED)
         ).update(status=BankLineStatus.MATCHED, updated_at=now)
@@ -622,8 +605,7 @@ def _payment_events(plan: _Plan, rows: dict[int, _Locked], how: str) -> list[tup
         if rows[claim.id].case_id is not None:
             part = f"{claim.reference} ({format_amount(share.total, line.currency)})"
             per_case.setdefault(rows[claim.id].case_id, []).append(part)
-    method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
-    reference = (line.reference or line.end_to_end_id)[:100]
+    method, reference = _how_paid(line)
     head = (
         f"Paiement de {format_amount(line.amount_cents, line.currency)} reçu le "
         f"{line.booking_date:%d/%m/%Y} ({_METHODS[method]}{_ref(reference)})"
@@ -679,9 +661,3 @@ def _name(actor: Any) -> str:
 
 def _ref(reference: str) -> str:
     return f", réf. {reference}" if reference else ""
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
