@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from recouvra.core.bulk import RETURNING_BATCH, insert_returning, insert_rows
+from recouvra.core.bulk import IN_BATCH, RETURNING_BATCH, insert_returning, insert_rows, update_ids
 from recouvra.core.models import AuditAction, AuditEvent
 
 from ..base import RecouvraTestCase
@@ -34,3 +34,21 @@ class BulkInsertTestCase(RecouvraTestCase):
         self.assertEqual(insert_rows(AuditEvent, FIELDS, self.rows(range(3))), 3)
         self.assertEqual(insert_returning(AuditEvent, FIELDS, []), [])
         self.assertEqual(AuditEvent.objects.filter(object_repr__startswith="n°").count(), 3)
+
+    def test_update_ids_changes_only_the_rows_given_that_are_among_the_values(self) -> None:
+        ids = insert_returning(AuditEvent, FIELDS, self.rows(range(IN_BATCH + 3)))
+        AuditEvent.objects.filter(pk=ids[1]).update(action=AuditAction.DELETE)
+        later = timezone.now()
+        changed = update_ids(
+            AuditEvent,
+            ids[:-1],  # across two batches, the last row left out
+            {"action": AuditAction.UPDATE, "created_at": later},
+            among={"action": (AuditAction.CREATE,)},
+        )
+        self.assertEqual(changed, len(ids) - 2)
+        actions = dict(AuditEvent.objects.filter(pk__in=ids).values_list("pk", "action"))
+        self.assertEqual(actions[ids[0]], AuditAction.UPDATE)
+        self.assertEqual(actions[ids[1]], AuditAction.DELETE)  # was not among
+        self.assertEqual(actions[ids[-1]], AuditAction.CREATE)  # not given
+        self.assertEqual(AuditEvent.objects.get(pk=ids[0]).created_at, later)
+        self.assertEqual(update_ids(AuditEvent, [], {"action": AuditAction.UPDATE}), 0)

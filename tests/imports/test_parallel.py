@@ -37,7 +37,7 @@ def statement() -> list[Line]:
 
 
 def summary(chunks: list[list[decide.Decision]]) -> list[tuple]:
-    return [(n, sorted(c.claim_ids), c.score, sure) for chunk in chunks for n, c, sure in chunk]
+    return [(d.index, d.claim_ids, d.score, d.sure, d.split) for chunk in chunks for d in chunk]
 
 
 def test_the_child_process_decides_as_this_one_does() -> None:
@@ -46,7 +46,7 @@ def test_the_child_process_decides_as_this_one_does() -> None:
         there = list(decide._from_child(decide.Job(engine(), statement(), {}, 90)))
     assert len(here) > 2
     assert summary(there) == summary(here)
-    assert any(sure for _n, _c, sure in here[0]) and any(not sure for _n, _c, sure in here[0])
+    assert any(d.sure for d in here[0]) and any(not d.sure for d in here[0])
 
 
 class ParallelRunTestCase(ReconcileTestCase):

@@ -60,6 +60,40 @@ def insert_returning(
     return ids
 
 
+def update_ids(
+    model: type[models.Model],
+    ids: Iterable[int],
+    values: dict[str, Any],
+    *,
+    among: dict[str, Sequence[Any]] | None = None,
+) -> int:
+    """UPDATE the rows of `ids` to `values`, only those whose fields are `among` the values
+    given (a conditional update); returns how many changed.
+
+    Plain SQL per IN_BATCH ids: the ORM would prepare each id of each batch on its own,
+    which costs more than the update itself for tens of thousands of rows.
+    """
+    quote = connection.ops.quote_name
+    meta = model._meta
+    setting = [meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in setting)
+    new = [f.get_db_prep_save(v, connection) for f, v in zip(setting, values.values(), strict=True)]
+    conditions, allowed = "", []
+    for name, options in (among or {}).items():
+        column = quote(meta.get_field(name).column)
+        conditions += f" AND {column} IN ({', '.join(['%s'] * len(options))})"
+        allowed += list(options)
+    head = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} IN"
+    count = 0
+    with connection.cursor() as cursor:
+        for chunk in batches(ids):
+            cursor.execute(
+                f"{head} ({', '.join(['%s'] * len(chunk))}){conditions}", [*new, *chunk, *allowed]
+            )
+            count += cursor.rowcount
+    return count
+
+
 def _copy(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
     """PostgreSQL's COPY FROM STDIN: six times faster than executemany."""
     quote = connection.ops.quote_name

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
@@ -23,8 +24,31 @@ from .matching import Candidate, Line, Matcher
 
 CHUNK = 2_000  # decisions stored at a time
 
-# (index of the line, its best candidate, applied at once?)
-Decision = tuple[int, Candidate, bool]
+
+class Decision(NamedTuple):
+    """A line's best candidate, in plain values: cheap to send through a pipe."""
+
+    index: int  # of the line in Job.lines
+    debtor_id: int
+    claim_ids: tuple[int, ...]  # oldest first
+    designated_id: int | None  # the one claim the payer cited, paid first
+    score: int
+    reasons: list[dict[str, Any]]
+    sure: bool  # applied at once; then split is the engine's split of the payment
+    # what each claim owed, the law's split (claim id, fees, interest, principal), credit
+    split: tuple[dict[int, int], list[tuple[int, int, int, int]], int] | None
+
+    @classmethod
+    def of(cls, index: int, candidate: Candidate, sure: bool) -> Decision:
+        split = None
+        if candidate.split is not None:
+            owed, shares, credit = candidate.split
+            parts = [(i, s.to_fees, s.to_interest, s.to_principal) for i, s in shares]
+            split = (owed, parts, credit)
+        designated = candidate.designated.id if candidate.designated is not None else None
+        claim_ids = tuple(c.id for c in candidate.claims)
+        score, reasons = candidate.score, candidate.reasons
+        return cls(index, candidate.debtor_id, claim_ids, designated, score, reasons, sure, split)
 
 
 @dataclass
@@ -54,7 +78,7 @@ def _decide(job: Job) -> Iterator[list[Decision]]:
         sure = candidate.score >= job.threshold
         if sure:  # its claims' balances drop for the next lines
             job.matcher.settle(line, candidate)
-        chunk.append((n, candidate, sure))
+        chunk.append(Decision.of(n, candidate, sure))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []

@@ -106,6 +106,7 @@ class OpenClaim:
     balance: int
     due_date: date
     currency: str = "EUR"
+    case_id: int | None = None  # reconcile.py: whose timeline tells the payment
 
 
 @dataclass

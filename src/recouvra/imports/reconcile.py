@@ -31,7 +31,7 @@ from django.utils import timezone
 from recouvra.cases.models import InteractionKind
 from recouvra.cases.services import add_event, add_events
 from recouvra.core import audit
-from recouvra.core.bulk import batches, insert_returning, insert_rows
+from recouvra.core.bulk import batches, insert_returning, insert_rows, update_ids
 from recouvra.core.models import AuditAction, AuditEvent
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
@@ -45,11 +45,10 @@ from recouvra.ledger.models import (
     PaymentMethod,
 )
 
-from .decide import Job, decisions
+from .decide import Decision, Job, decisions
 from .matching import (
     LINE_FIELDS,
     NOT_PROVIDED,
-    Candidate,
     History,
     Line,
     Matcher,
@@ -137,18 +136,59 @@ def propose_matches(
         todo = _lines_to_match(organization_id, lines)
         if not todo:
             return []
-        matcher = build_matcher(organization_id, todo)
+        claims = _open_claims(organization_id)
+        matcher = build_matcher(organization_id, todo, claims)
+        known = _Known(claims) if _one_writer() else None
+        del claims
         excluded = _excluded_claim_sets([line.pk for line in todo])
         created: list[int] = []
         for chunk in decisions(Job(matcher, todo, excluded, auto_threshold)):
-            chosen = [(todo[n], candidate) for n, candidate, _sure in chunk]
-            automatic = [i for i, (_n, _candidate, sure) in enumerate(chunk) if sure]
             # the sure matches first: their payments exist when their proposals are stored
-            sure = [_Match(*chosen[i]) for i in automatic]
-            payments = _apply(organization_id, sure, actor=actor, automatic=True) if sure else []
-            payment_of = dict(zip(automatic, payments, strict=True))
-            created += _create_proposals(organization_id, chosen, payment_of)
+            sure = [decision for decision in chunk if decision.sure]
+            matches = [_Match(todo[decision.index], decision) for decision in sure]
+            payments = _apply(organization_id, matches, actor=actor, run=True, known=known)
+            payment_of = {d.index: p for d, p in zip(sure, payments, strict=True)}
+            created += _create_proposals(organization_id, todo, chunk, payment_of)
         return created
+
+
+def _one_writer() -> bool:
+    """SQLite lets one transaction write at a time, and this one took the lock when it
+    began (IMMEDIATE; in DEFERRED mode its first write would fail if another had written
+    since it read): the balances the run loaded stay true until it commits."""
+    return connection.vendor == "sqlite"
+
+
+class _Known:
+    """The open claims a run loaded, by id, when nobody else can pay them meanwhile
+    (_one_writer): a match is then applied with the engine's split, without reading its
+    claims again. Only their fixed fields are read here: the engine lowers the balances."""
+
+    def __init__(self, claims: Iterable[OpenClaim]) -> None:
+        self._by_id = {claim.id: claim for claim in claims}
+
+    def claims(self, matches: Sequence[_Match]) -> dict[int, _Locked] | None:
+        """The claims of `matches` as the engine saw them before the first of them, or None
+        when a match has no split of the engine's (the database must be read)."""
+        found: dict[int, _Locked] = {}
+        for match in matches:
+            if not isinstance(match.claims, Decision) or match.claims.split is None:
+                return None
+            for claim_id, balance in match.claims.split[0].items():
+                if claim_id not in found:
+                    c = self._by_id[claim_id]
+                    claim = OpenClaim(
+                        c.id,
+                        c.reference,
+                        c.debtor_id,
+                        c.creditor_id,
+                        balance,
+                        c.due_date,
+                        c.currency,
+                        c.case_id,
+                    )
+                    found[claim_id] = _Locked(claim, c.case_id, ClaimStatus.OPEN)
+        return found
 
 
 @contextmanager
@@ -182,7 +222,7 @@ def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
             )
         claim_ids = set(current.claims.values_list("pk", flat=True))
         match = [_Match(Line.of(current.bank_line), claim_ids)]
-        (payment_id,) = _apply(current.organization_id, match, actor=actor, automatic=False)
+        (payment_id,) = _apply(current.organization_id, match, actor=actor)
         MatchProposal.objects.filter(pk=current.pk).update(payment_id=payment_id)
         payment = Payment.objects.get(pk=payment_id)
     proposal.status, proposal.payment = ProposalStatus.APPLIED, payment
@@ -279,9 +319,13 @@ def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
     proposal.status = ProposalStatus.REVERSED
 
 
-def build_matcher(organization_id: int, lines: Sequence[Line]) -> Matcher:
-    """The engine loaded with the tenant's open claims, debtors and matching history."""
-    claims = _open_claims(organization_id)
+def build_matcher(
+    organization_id: int, lines: Sequence[Line], claims: Sequence[OpenClaim] | None = None
+) -> Matcher:
+    """The engine loaded with the tenant's open claims (or `claims`, loaded already),
+    debtors and matching history."""
+    if claims is None:
+        claims = _open_claims(organization_id)
     debtor_ids = {c.debtor_id for c in claims}
     debtors = {
         pk: (name, iban)
@@ -316,19 +360,28 @@ def _open_claims(organization_id: int) -> list[OpenClaim]:
         .annotate(due=Cast("due_date", CharField()))
         .order_by("pk")  # by due date would cost a sort: each debtor's claims are sorted
         .values_list(
-            "pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due", "currency"
+            "pk",
+            "reference",
+            "debtor_id",
+            "creditor_id",
+            "principal_cents",
+            "due",
+            "currency",
+            "case_id",
         )
     )
     dates: dict[str, date] = {}
     claims = []
-    for pk, reference, debtor_id, creditor_id, principal, due, currency in rows.iterator(
+    for pk, reference, debtor_id, creditor_id, principal, due, currency, case_id in rows.iterator(
         chunk_size=10_000
     ):
         balance = principal - paid.get(pk, 0)
         if balance > 0:
             due_date = dates.get(due) or dates.setdefault(due, date.fromisoformat(due[:10]))
             claims.append(
-                OpenClaim(pk, reference, debtor_id, creditor_id, balance, due_date, currency)
+                OpenClaim(
+                    pk, reference, debtor_id, creditor_id, balance, due_date, currency, case_id
+                )
             )
     return claims
 
@@ -390,34 +443,37 @@ def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int
 
 def _create_proposals(
     organization_id: int,
-    chosen: Sequence[tuple[Line, Candidate]],
+    lines: Sequence[Line],
+    chosen: Sequence[Decision],
     payments: dict[int, int],
 ) -> list[int]:
-    """Store the proposals (those in `payments`, by index, already applied) in bulk."""
+    """Store the proposals (those whose line index is in `payments`, already applied)."""
     now = timezone.now()
     applied, pending = ProposalStatus.APPLIED, ProposalStatus.PENDING
     ids = insert_returning(
         MatchProposal,
         PROPOSAL_FIELDS,
         (
-            (organization_id, now, now, line.pk, candidate.debtor_id, candidate.score)
-            + (candidate.reasons, applied if n in payments else pending, payments.get(n))
-            + (now if n in payments else None,)
-            for n, (line, candidate) in enumerate(chosen)
+            (organization_id, now, now, lines[d.index].pk, d.debtor_id, d.score, d.reasons)
+            + ((applied, payments[d.index], now) if d.index in payments else (pending, None, None))
+            for d in chosen
         ),
     )
     insert_rows(
         Through,
         ("matchproposal_id", "claim_id"),
         (
-            (proposal_id, claim.id)
-            for proposal_id, (_line, candidate) in zip(ids, chosen, strict=True)
-            for claim in candidate.claims
+            (proposal_id, claim_id)
+            for proposal_id, decision in zip(ids, chosen, strict=True)
+            for claim_id in decision.claim_ids
         ),
     )
-    waiting = [line for n, (line, _candidate) in enumerate(chosen) if n not in payments]
-    for chunk in batches([line.pk for line in waiting]):
-        BankLine.objects.filter(pk__in=chunk).update(status=BankLineStatus.PROPOSED, updated_at=now)
+    waiting = [lines[d.index] for d in chosen if d.index not in payments]
+    update_ids(
+        BankLine,
+        [line.pk for line in waiting],
+        {"status": BankLineStatus.PROPOSED, "updated_at": now},
+    )
     for line in waiting:
         line.status = BankLineStatus.PROPOSED
     return ids
@@ -425,28 +481,37 @@ def _create_proposals(
 
 @dataclass
 class _Match:
-    """A line and the claims it pays; `candidate` when the engine chose them (its split)."""
+    """A line and the claims it pays: the engine's decision (with its split), or ids."""
 
     line: Line
-    claims: Candidate | Iterable[int]
+    claims: Decision | Iterable[int]
 
     @property
     def claim_ids(self) -> Iterable[int]:
-        return self.claims.claim_ids if isinstance(self.claims, Candidate) else self.claims
+        return self.claims.claim_ids if isinstance(self.claims, Decision) else self.claims
 
 
 def _apply(
-    organization_id: int, matches: Sequence[_Match], *, actor: Any, automatic: bool
+    organization_id: int,
+    matches: Sequence[_Match],
+    *,
+    actor: Any,
+    run: bool = False,
+    known: _Known | None = None,
 ) -> list[int]:
     """Record the payment of each match; returns the payment ids (the caller links its
-    proposal).
+    proposal). The matches of a run are automatic; the others an agent's.
 
     In bulk: a few queries per 500 matches. Balances are read after locking the claims
     (PostgreSQL), in a statement of their own, so that they include what a concurrent
-    match committed while we waited.
+    match committed while we waited; where nobody else writes (_Known), the engine's.
     """
-    wanted = sorted({claim_id for match in matches for claim_id in match.claim_ids})
-    rows = _locked_claims(organization_id, wanted)
+    if not matches:
+        return []
+    rows = known.claims(matches) if known is not None else None
+    if rows is None:
+        wanted = sorted({claim_id for match in matches for claim_id in match.claim_ids})
+        rows = _locked_claims(organization_id, wanted)
     plans = [_plan(match, rows) for match in matches]
     now = timezone.now()
     payments = [_payment_row(organization_id, plan, now) for plan in plans]
@@ -463,12 +528,10 @@ def _apply(
     )
     _mark_lines_matched([plan.line for plan in plans], now)
     settled = [claim.id for plan in plans for claim, _s in plan.shares if claim.balance <= 0]
-    for chunk in batches(settled):
-        Claim.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
-            status=ClaimStatus.PAID, updated_at=now
-        )
+    paid = {"status": ClaimStatus.PAID, "updated_at": now}
+    update_ids(Claim, settled, paid, among={"status": OPEN_STATUSES})
     author = getattr(_user(actor), "pk", None)
-    how = "lettrage automatique" if automatic else f"lettré par {_name(actor)}"
+    how = "lettrage automatique" if run else f"lettré par {_name(actor)}"
     events = (event for plan in plans for event in _payment_events(plan, rows, how))
     add_events(organization_id, events, InteractionKind.PAYMENT, author_id=author)
     _audit_created(
@@ -506,14 +569,17 @@ def _split_as_settled(
 ) -> tuple[list[tuple[OpenClaim, Share]], int] | None:
     """The engine's split of the payment when it settled the match, if the claims still
     owe what the engine then saw (nothing was paid on them meanwhile)."""
-    candidate = match.claims
-    if not isinstance(candidate, Candidate) or candidate.split is None:
+    decision = match.claims
+    if not isinstance(decision, Decision) or decision.split is None:
         return None
-    owed, shares, credit = candidate.split
+    owed, shares, credit = decision.split
     if {c.id: c.balance for c in claims} != owed:
         return None
     by_id = {c.id: c for c in claims}
-    return [(by_id[claim_id], share) for claim_id, share in shares], credit
+    return [
+        (by_id[claim_id], Share(str(claim_id), fees, interest, principal))
+        for claim_id, fees, interest, principal in shares
+    ], credit
 
 
 @dataclass(slots=True)
@@ -587,11 +653,9 @@ def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
 
 
 def _mark_lines_matched(lines: Sequence[Line], now: datetime) -> None:
-    done = 0
-    for chunk in batches([line.pk for line in lines]):
-        done += BankLine.objects.filter(
-            pk__in=chunk, status__in=(BankLineStatus.UNMATCHED, BankLineStatus.PROPOSED)
-        ).update(status=BankLineStatus.MATCHED, updated_at=now)
+    matched = {"status": BankLineStatus.MATCHED, "updated_at": now}
+    waiting = {"status": (BankLineStatus.UNMATCHED, BankLineStatus.PROPOSED)}
+    done = update_ids(BankLine, [line.pk for line in lines], matched, among=waiting)
     if done != len(lines):  # another proposal of the line was applied meanwhile
         raise ReconcileError("Cette ligne de relevé est déjà lettrée.")
     for line in lines:
