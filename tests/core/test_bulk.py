@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from recouvra.core.bulk import IN_BATCH, RETURNING_BATCH, insert_returning, insert_rows, update_ids
+from recouvra.core.bulk import (
+    IN_BATCH,
+    RETURNING_BATCH,
+    among,
+    insert_returning,
+    insert_rows,
+    update_ids,
+)
 from recouvra.core.models import AuditAction, AuditEvent
 
 from ..base import RecouvraTestCase
@@ -52,3 +59,10 @@ class BulkInsertTestCase(RecouvraTestCase):
         self.assertEqual(actions[ids[-1]], AuditAction.CREATE)  # not given
         self.assertEqual(AuditEvent.objects.get(pk=ids[0]).created_at, later)
         self.assertEqual(update_ids(AuditEvent, [], {"action": AuditAction.UPDATE}), 0)
+
+    def test_among_filters_like_in_with_the_values_as_they_are(self) -> None:
+        ids = insert_returning(AuditEvent, FIELDS, self.rows(range(5)))
+        events = AuditEvent.objects.filter(organization=self.alpha)
+        found = among(events.filter(pk__in=ids), "object_id", ["1", "3", "9"])
+        self.assertEqual(sorted(found.values_list("object_id", flat=True)), ["1", "3"])
+        self.assertFalse(among(events, "object_id", []).exists())

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recouvra.imports.matching import OpenClaim, _combination, allocation_plan
-from recouvra.imports.remittance import NameIndex, ReferenceIndex, core, reference_key
+from recouvra.imports.remittance import NameIndex, ReferenceIndex, core, core_keys, reference_key
 from recouvra.law.allocation import Debt, allocate_payment
 
 PAID_ON = date(2026, 3, 2)
@@ -21,6 +21,11 @@ def claim(n: int, reference: str = "", balance: int = 10_000, days: int = 0) -> 
 
 def found(index: ReferenceIndex, text: str) -> list[tuple[str, bool]]:
     return sorted((hit.claim.reference, hit.typo) for hit in index.find(text))
+
+
+@given(st.lists(st.text(alphabet="FACTURENo°é-/. 0123456789\n\tß", max_size=14), max_size=8))
+def test_keys_of_many_references_at_once_are_the_keys_of_each(references: list[str]) -> None:
+    assert core_keys(references) == [core(reference_key(r)) for r in references]
 
 
 def test_reference_keys_drop_case_spaces_dashes_dots_slashes_and_prefixes() -> None:

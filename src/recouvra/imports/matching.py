@@ -170,25 +170,25 @@ class Matcher:
         debtors: dict[int, tuple[str, str]],  # id → (name, IBAN)
         history: History | None = None,
     ) -> None:
-        claims = list(claims)
+        claims = [claim for claim in claims if claim.balance > 0]
         self.references = ReferenceIndex(claims)
         self.history = history or History()
-        self._groups: dict[int, dict[tuple[int, str], list[OpenClaim]]] = {}
+        # each debtor's open claims; split by creditor and currency, oldest first, when the
+        # run first looks at the debtor (most runs look at a part of the debtors only)
+        self._claims_of: dict[int, list[OpenClaim]] = {}
+        claims_of = self._claims_of
         for claim in claims:
-            if claim.balance <= 0:
-                continue
-            per_debtor = self._groups.get(claim.debtor_id)
-            if per_debtor is None:
-                per_debtor = self._groups[claim.debtor_id] = {}
-            per_debtor.setdefault((claim.creditor_id, claim.currency), []).append(claim)
-        for per_debtor in self._groups.values():
-            for group in per_debtor.values():
-                group.sort(key=_age)  # oldest first
-        self._names = {d: name for d, (name, _iban) in debtors.items() if d in self._groups}
+            found = claims_of.get(claim.debtor_id)
+            if found is None:
+                claims_of[claim.debtor_id] = [claim]
+            else:
+                found.append(claim)
+        self._groups: dict[int, dict[tuple[int, str], list[OpenClaim]]] = {}
+        self._names = {d: name for d, (name, _iban) in debtors.items() if d in claims_of}
         self._name_index = NameIndex(self._names)
         self._ibans: dict[str, set[int]] = {}
         for debtor_id, (_name, iban) in debtors.items():
-            if iban and debtor_id in self._groups:
+            if iban and debtor_id in claims_of:
                 self._ibans.setdefault(compact_iban(iban), set()).add(debtor_id)
 
     def best(self, line: Line, excluded: Collection[frozenset[int]] = ()) -> Candidate | None:
@@ -222,9 +222,20 @@ class Matcher:
         for claim, share in shares:
             claim.balance -= share.to_principal
             if claim.balance <= 0:  # paid: out of its debtor's open claims
-                group = self._groups[claim.debtor_id][(claim.creditor_id, claim.currency)]
+                group = self._open(claim.debtor_id)[(claim.creditor_id, claim.currency)]
                 if claim in group:
                     group.remove(claim)
+
+    def _open(self, debtor_id: int) -> dict[tuple[int, str], list[OpenClaim]]:
+        """The debtor's open claims per creditor and currency, oldest first."""
+        groups = self._groups.get(debtor_id)
+        if groups is None:
+            groups = self._groups[debtor_id] = {}
+            for claim in self._claims_of[debtor_id]:
+                groups.setdefault((claim.creditor_id, claim.currency), []).append(claim)
+            for group in groups.values():
+                group.sort(key=_age)
+        return groups
 
     def debtor_name(self, debtor_id: int) -> str:
         return self._names.get(debtor_id, "")
@@ -257,7 +268,7 @@ class Matcher:
         found: dict[int, list[dict[str, Any]]] = {}
 
         def add(debtor_id: int, signal: str, detail: str, points: int) -> None:
-            if debtor_id in self._groups:
+            if debtor_id in self._claims_of:
                 found.setdefault(debtor_id, []).append(reason(signal, detail, points))
 
         e2e = line.end_to_end_id.strip()
@@ -320,7 +331,7 @@ class Matcher:
             # a partial payment is only guessed for a debtor the payer surely is: a known
             # IBAN, mandate or end-to-end id, or the one debtor whose name resembles his
             partial = len(seen.identity) == 1 or any(r["signal"] in STRONG for r in reasons)
-            for (creditor_id, currency), claims in self._groups[debtor_id].items():
+            for (creditor_id, currency), claims in self._open(debtor_id).items():
                 if claims and currency == seen.currency:  # the open claims, oldest first
                     found = _from_amount(seen, debtor_id, creditor_id, claims, partial, need)
                     for candidate in found:
@@ -334,7 +345,7 @@ class Matcher:
         for hit in seen.hits:
             groups.setdefault((hit.claim.debtor_id, hit.claim.creditor_id), []).append(hit)
         for (debtor_id, creditor_id), hits in groups.items():
-            claims = self._groups[debtor_id][(creditor_id, seen.currency)]
+            claims = self._open(debtor_id)[(creditor_id, seen.currency)]
             candidate = _cited(seen, debtor_id, creditor_id, hits, claims)
             if debtor_id in seen.identity:
                 candidate.reasons.extend(seen.identity[debtor_id])

@@ -31,7 +31,7 @@ from django.utils import timezone
 from recouvra.cases.models import InteractionKind
 from recouvra.cases.services import add_event, add_events
 from recouvra.core import audit
-from recouvra.core.bulk import batches, insert_returning, insert_rows, update_ids
+from recouvra.core.bulk import among, batches, insert_returning, insert_rows, update_ids
 from recouvra.core.models import AuditAction, AuditEvent
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
@@ -414,7 +414,7 @@ def _history(organization_id: int, lines: Sequence[Line]) -> History:
     for name, values in wanted.items():
         seen: dict[str, set[int]] = {}
         for chunk in batches(sorted(values - {""})):
-            rows = matched.filter(**{f"{name}__in": chunk})
+            rows = among(matched, name, chunk)
             for value, debtor_id in rows.values_list(name, "proposals__debtor_id"):
                 seen.setdefault(value, set()).add(debtor_id)
         if name == "counterparty_iban":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
@@ -32,7 +33,10 @@ _NOT_ALNUM_NOR_SPACE = str.maketrans(
     "", "", "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c).isspace()))
 )
 # invoice-number prefixes a payer may add or drop: "FACT. 2026-12", "N° FA2026-12"
-_PREFIX = re.compile(r"(?:FACTURES?|FACT|FAC|FCT|FA|FT|F|INVOICE|INV|REF|NUMERO|NUM|NO|N)+(?=\d)")
+_PREFIXES = r"(?:FACTURES?|FACT|FAC|FCT|FA|FT|F|INVOICE|INV|REF|NUMERO|NUM|NO|N)+(?=\d)"
+_PREFIX = re.compile(_PREFIXES)
+_PREFIX_OF_LINES = re.compile(f"(?m)^{_PREFIXES}")
+_NOT_ALNUM_NOR_NEWLINE = {c: None for c in _NOT_ALNUM if c != ord("\n")}
 # characters that end a reference: "1 234,56" is an amount, not the reference "123456"
 _HARD_STOP = re.compile(r"[,;:()\[\]{}<>|'\"+*=?!&@#%$]")
 _NAME_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -90,6 +94,16 @@ def core(key: str) -> str:
     return key[prefix.end() :] if prefix else key
 
 
+def core_keys(references: list[str]) -> list[str]:
+    """core(reference_key(r)) for each of `references`, a million at C speed: they are
+    joined into one text, folded, stripped and cut again."""
+    joined = "\n".join(references)
+    if joined.count("\n") != max(len(references) - 1, 0):  # a reference on two lines
+        return [core(reference_key(r)) for r in references]
+    keys = _PREFIX_OF_LINES.sub("", fold(joined).translate(_NOT_ALNUM_NOR_NEWLINE))
+    return keys.split("\n") if references else []
+
+
 class ReferenceIndex(Generic[C]):
     """Open claims by reference key, built once per run; finds references in free text.
 
@@ -105,19 +119,20 @@ class ReferenceIndex(Generic[C]):
     def __init__(self, claims: Iterable[C]) -> None:
         # key → its claim, or a list of them (the same number at two creditors): one
         # object per claim, not a list per key, for a million references
-        self._by_core: dict[str, C | list[C]] = {}
-        by_core = self._by_core
-        for claim in claims:
-            key = core(reference_key(claim.reference))
-            if key:
-                found = by_core.get(key)
-                if found is None:
-                    by_core[key] = claim
-                elif isinstance(found, list):
-                    found.append(claim)
-                else:
-                    by_core[key] = [found, claim]
-        self._shapes = {shape(k) for k in self._by_core if len(k) >= TYPO_MIN_LENGTH}
+        claims = list(claims)
+        keys = core_keys([claim.reference for claim in claims])
+        by_core: dict[str, C | list[C]] = dict(zip(keys, claims, strict=True))
+        if len(by_core) < len(keys):  # a key shared by claims: all of them
+            shared = {key for key, count in Counter(keys).items() if count > 1}
+            for key in shared:
+                by_core[key] = []
+            for key, claim in zip(keys, claims, strict=True):
+                if key in shared:
+                    by_core[key].append(claim)
+        by_core.pop("", None)
+        self._by_core = by_core
+        shapes = "\n".join(k for k in by_core if len(k) >= TYPO_MIN_LENGTH).translate(_SHAPE)
+        self._shapes = set(shapes.split("\n")) - {""}
         self._shape_near: dict[str, bool] = {}
 
     def find(self, text: str) -> list[Hit[C]]:
@@ -281,21 +296,27 @@ class NameIndex:
                 self._names[debtor_id] = " ".join(tokens)
                 for token in tokens:
                     postings[token] = postings.get(token, 0) + 1
-        self._by_words: dict[frozenset[str], list[int]] = {}
-        self._by_all_but_one: dict[frozenset[str], list[int]] = {}
+        # key words, sorted → (debtors with those key words, debtors with one more)
+        self._by_words: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
         for debtor_id, name in self._names.items():
             words = sorted(name.split(), key=lambda t: (postings[t], t))[:MAX_KEY_WORDS]
-            self._by_words.setdefault(frozenset(words), []).append(debtor_id)
+            self._debtors_of(sorted(words))[0].append(debtor_id)
             if len(words) >= 3:
                 for left_out in words[1:]:  # never the rarest
-                    key = frozenset(w for w in words if w != left_out)
-                    self._by_all_but_one.setdefault(key, []).append(debtor_id)
+                    self._debtors_of(sorted(w for w in words if w != left_out))[1].append(debtor_id)
         self._vocabulary = frozenset(postings)
         self._variants: dict[str, list[str]] = {}  # a word less one letter → the words
         for word in self._vocabulary:
             if len(word) >= 4:
                 for variant in _deletions(word):
                     self._variants.setdefault(variant, []).append(word)
+
+    def _debtors_of(self, words: list[str]) -> tuple[list[int], list[int]]:
+        key = tuple(words)
+        found = self._by_words.get(key)
+        if found is None:
+            found = self._by_words[key] = ([], [])
+        return found
 
     def similar(self, text: str) -> list[NameMatch]:
         """Debtors whose name resembles `text`, best first, at most MAX_NAME_MATCHES.
@@ -315,13 +336,12 @@ class NameIndex:
         ordered = sorted(written)[:MAX_WRITTEN_WORDS]
         whole: set[int] = set()
         all_but_one: set[int] = set()
+        by_words = self._by_words
         for size in range(1, min(len(ordered), MAX_KEY_WORDS) + 1):
-            for words in combinations(ordered, size):
-                key = frozenset(words)
-                if found := self._by_words.get(key):
-                    whole.update(found)
-                if found := self._by_all_but_one.get(key):
-                    all_but_one.update(found)
+            for words in combinations(ordered, size):  # sorted, as the keys are
+                if found := by_words.get(words):
+                    whole.update(found[0])
+                    all_but_one.update(found[1])
         typo = len(fixed) == 1
         query = " ".join(sorted({fixed.get(t, t) for t in tokens} if typo else tokens))
         matches = []
