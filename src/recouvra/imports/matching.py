@@ -610,14 +610,14 @@ def allocation_plan(
     debts = [
         Debt(ref=str(c.id), principal_cents=max(c.balance, 0), due_date=c.due_date) for c in reached
     ]
-    shares = allocate_payment(
+    split = allocate_payment(
         amount,
         debts,
         designated_ref=str(designated.id) if designated is not None else None,
         paid_on=paid_on,
     )
-    credit = sum(s.to_credit for s in shares if s.debt_ref is None)
-    return [(by_ref[s.debt_ref], s) for s in shares if s.debt_ref is not None], credit
+    credit = sum(s.to_credit for s in split if s.debt_ref is None)
+    return [(by_ref[s.debt_ref], s) for s in split if s.debt_ref is not None], credit
 
 
 def _reached(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Generic, NamedTuple, Protocol, TypeVar
@@ -123,12 +123,11 @@ class ReferenceIndex(Generic[C]):
         keys = core_keys([claim.reference for claim in claims])
         by_core: dict[str, C | list[C]] = dict(zip(keys, claims, strict=True))
         if len(by_core) < len(keys):  # a key shared by claims: all of them
-            shared = {key for key, count in Counter(keys).items() if count > 1}
-            for key in shared:
-                by_core[key] = []
+            shared: dict[str, list[C]] = {k: [] for k, n in Counter(keys).items() if n > 1}
             for key, claim in zip(keys, claims, strict=True):
                 if key in shared:
-                    by_core[key].append(claim)
+                    shared[key].append(claim)
+            by_core.update(shared)
         by_core.pop("", None)
         self._by_core = by_core
         shapes = "\n".join(k for k in by_core if len(k) >= TYPO_MIN_LENGTH).translate(_SHAPE)
@@ -339,9 +338,9 @@ class NameIndex:
         by_words = self._by_words
         for size in range(1, min(len(ordered), MAX_KEY_WORDS) + 1):
             for words in combinations(ordered, size):  # sorted, as the keys are
-                if found := by_words.get(words):
-                    whole.update(found[0])
-                    all_but_one.update(found[1])
+                if debtors := by_words.get(words):
+                    whole.update(debtors[0])
+                    all_but_one.update(debtors[1])
         typo = len(fixed) == 1
         query = " ".join(sorted({fixed.get(t, t) for t in tokens} if typo else tokens))
         matches = []
@@ -360,7 +359,7 @@ class NameIndex:
             ]
         return found[:MAX_NAME_MATCHES]
 
-    def _words_for(self, token: str) -> Iterable[str]:
+    def _words_for(self, token: str) -> Sequence[str]:
         """The debtors' words `token` may be: itself, or those one typo away."""
         if token in self._vocabulary:
             return (token,)
