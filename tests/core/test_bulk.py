@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 
+from recouvra.core import bulk
 from recouvra.core.bulk import (
     IN_BATCH,
     RETURNING_BATCH,
@@ -66,3 +70,22 @@ class BulkInsertTestCase(RecouvraTestCase):
         found = among(events.filter(pk__in=ids), "object_id", ["1", "3", "9"])
         self.assertEqual(sorted(found.values_list("object_id", flat=True)), ["1", "3"])
         self.assertFalse(among(events, "object_id", []).exists())
+
+    def test_a_big_copy_renews_postgresql_statistics_of_the_table(self) -> None:
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL's planner statistics")
+
+        def rows_known() -> float:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples FROM pg_class WHERE relname = %s",
+                    [AuditEvent._meta.db_table],
+                )
+                return cursor.fetchone()[0]
+
+        insert_rows(AuditEvent, FIELDS, self.rows(range(3)))  # below the threshold
+        before = rows_known()
+        with mock.patch.object(bulk, "ANALYZE_AFTER", 20):
+            insert_rows(AuditEvent, FIELDS, self.rows(range(20)))
+        self.assertNotEqual(rows_known(), before)
+        self.assertGreaterEqual(rows_known(), 23)

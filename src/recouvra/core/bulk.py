@@ -16,6 +16,7 @@ from django.db import connection, models
 BATCH = 5_000
 IN_BATCH = 500  # ids per IN (...) query
 RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,766 SQLite variables
+ANALYZE_AFTER = 10_000  # rows copied at once after which PostgreSQL's statistics are renewed
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -123,7 +124,20 @@ def _copy(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple
         for row in rows:
             copy.write_row(row)
             count += 1
+    if count >= ANALYZE_AFTER:
+        _analyze(model)
     return count
+
+
+def _analyze(model: type[models.Model]) -> None:
+    """Renew the planner's statistics of a table that has just grown a lot.
+
+    Autovacuum would, a minute or so later; meanwhile PostgreSQL plans the next queries
+    for the table it knew (a few rows: scans instead of index lookups). A lettrage run right
+    after importing a ledger of 200,000 claims took 20 s instead of 12.5 s.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _next_ids(model: type[models.Model], count: int) -> list[int]:
