@@ -160,7 +160,11 @@ class Interaction(TenantModel):
     """One entry of the case timeline. Append-only: a correction is a new entry."""
 
     case = models.ForeignKey(
-        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="interactions"
+        Case,
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="interactions",
+        db_index=False,  # interaction_timeline_idx starts with it
     )
     kind = models.CharField(_("type"), max_length=10, choices=InteractionKind.choices)
     channel = models.CharField(_("canal"), max_length=20, blank=True)
