@@ -317,7 +317,7 @@ class Matcher:
         points could not come within CLOSE of the best candidate so far is not examined
         (no candidate of its would rank first, nor make the best one ambiguous).
         """
-        best = max((c.score for c in built if c.claim_ids not in seen.excluded), default=0)
+        best = max((c.score for c in built if not seen.rejected(c)), default=0)
         # a reference with a slip (_exact_amount) only counts when no cited reference
         # explains the amount
         explained = any(r["signal"] == "amount_reference" for c in built for r in c.reasons)
@@ -337,7 +337,7 @@ class Matcher:
                     for candidate in found:
                         candidate.reasons.extend(reasons)
                         built.append(candidate)
-                        if candidate.claim_ids not in seen.excluded:
+                        if not seen.rejected(candidate):
                             best = max(best, candidate.score)
 
     def _from_references(self, seen: _Reading) -> Iterator[Candidate]:
@@ -371,6 +371,9 @@ class _Reading:
     identity: dict[int, list[dict[str, Any]]]
     excluded: Collection[frozenset[int]]
 
+    def rejected(self, candidate: Candidate) -> bool:
+        return bool(self.excluded) and candidate.claim_ids in self.excluded
+
     def designated(self, claims: Sequence[OpenClaim]) -> OpenClaim | None:
         cited = [c for c in claims if c.id in self.cited]
         return cited[0] if len(cited) == 1 else None
@@ -381,19 +384,22 @@ class _Reading:
 
 def _ranked(built: Iterable[Candidate], excluded: Collection[frozenset[int]]) -> list[Candidate]:
     """The strongest candidate of each claim set, best first; weak and rejected ones out."""
-    best: dict[frozenset[int], Candidate] = {}
+    best: dict[frozenset[int], tuple[int, int, Candidate]] = {}
     for candidate in built:
         key = candidate.claim_ids
-        if key in excluded or candidate.score < MIN_SCORE:
+        score = candidate.score
+        if score < MIN_SCORE or key in excluded:
             continue
+        weight = candidate.weight
         kept = best.get(key)
-        if kept is None or (candidate.score, candidate.weight) > (kept.score, kept.weight):
-            best[key] = candidate
-    ranked = sorted(
+        if kept is None or (score, weight) > (kept[0], kept[1]):
+            best[key] = (score, weight, candidate)
+    ordered = sorted(
         best.values(),
         # equal scores (100 is a cap): more evidence first, then fewer and older claims
-        key=lambda c: (-c.score, -c.weight, len(c.claims), c.claims[0].due_date, c.claims[0].id),
+        key=lambda k: (-k[0], -k[1], len(k[2].claims), k[2].claims[0].due_date, k[2].claims[0].id),
     )
+    ranked = [candidate for _score, _weight, candidate in ordered]
     for candidate in ranked:  # strongest reasons first, penalties last
         candidate.reasons.sort(key=lambda r: -r["points"])
     return ranked
