@@ -11,7 +11,7 @@ LINT_PATHS := $(wildcard src tests bench)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .NOTPARALLEL:
-.PHONY: run install test test-sqlite test-postgres lint format bench e2e-deps
+.PHONY: run install test test-sqlite test-postgres test-compiled compile clean-compiled lint format bench e2e-deps
 
 # Migrate, load demo data if the database is empty, run web server + worker.
 run: install
@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
-# Lint, then the whole suite on SQLite, then again on PostgreSQL.
-test: lint test-sqlite test-postgres
+# Lint, then the whole suite on SQLite, then on PostgreSQL, then the engine compiled.
+test: lint test-sqlite test-postgres test-compiled
 
 test-sqlite: install
 	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -36,6 +36,20 @@ test-sqlite: install
 test-postgres: install
 	PG_TEST_URL='$(PG_TEST_URL)' scripts/ensure-postgres
 	DATABASE_URL='$(PG_TEST_URL)' $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The lettrage engine and the law's allocation compiled with mypyc (C extensions beside
+# their sources, see src/recouvra/compiled.py): for production and benchmarks.
+compile: install
+	$(BIN)/python -m recouvra.compiled build
+
+clean-compiled:
+	$(BIN)/python -m recouvra.compiled clean
+
+# The engine's and the law's tests again, on the compiled modules.
+test-compiled: install
+	$(BIN)/python -m recouvra.compiled build
+	env -u DATABASE_URL RECOUVRA_EXPECT_COMPILED=1 $(BIN)/python -m pytest tests/imports tests/law tests/core/test_compiled.py $(PYTEST_ARGS); \
+	status=$$?; $(BIN)/python -m recouvra.compiled clean; exit $$status
 
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -469,6 +469,11 @@ def run(args: argparse.Namespace) -> None:
         f"reconcile: {args.debtors:,} debtors, {args.claims:,} open claims, "
         f"{args.lines:,} credit lines (data built in {time.perf_counter() - start:.1f} s)"
     )
+    from recouvra import compiled
+
+    done = compiled.compiled()
+    kind = "compiled with mypyc (make compile)" if done else "interpreted (make compile: faster)"
+    print(f"  engine: {kind}" + (f": {', '.join(done)}" if done else ""))
     batch = ImportBatch.objects.create(
         organization=org, kind=ImportKind.BANK, filename="bench.xml", file="b.xml", sha256="1"
     )

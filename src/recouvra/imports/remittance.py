@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
@@ -63,8 +62,7 @@ class Referenced(Protocol):
 C = TypeVar("C", bound=Referenced)
 
 
-@dataclass(frozen=True)
-class Hit(Generic[C]):
+class Hit(NamedTuple, Generic[C]):
     claim: C
     written: str  # the reference as found in the text, normalised
     typo: bool
