@@ -12,6 +12,7 @@ from recouvra.core import bulk
 from recouvra.core.bulk import (
     IN_BATCH,
     RETURNING_BATCH,
+    Json,
     among,
     insert_returning,
     insert_rows,
@@ -89,3 +90,11 @@ class BulkInsertTestCase(RecouvraTestCase):
             insert_rows(AuditEvent, FIELDS, self.rows(range(20)))
         self.assertNotEqual(rows_known(), before)
         self.assertGreaterEqual(rows_known(), 23)
+
+    def test_json_serialized_already_is_stored_as_it_is(self) -> None:
+        now, kind = timezone.now(), ContentType.objects.get_for_model(AuditEvent).pk
+        row = (self.alpha.pk, now, kind, "1", "n° 1", AuditAction.CREATE, Json('{"n": [1, "é"]}'))
+        (pk,) = insert_returning(AuditEvent, FIELDS, [row])
+        insert_rows(AuditEvent, FIELDS, [row])
+        self.assertEqual(AuditEvent.objects.get(pk=pk).changes, {"n": [1, "é"]})
+        self.assertEqual(AuditEvent.objects.get(pk__gt=pk).changes, {"n": [1, "é"]})

@@ -19,6 +19,11 @@ RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,7
 ANALYZE_AFTER = 10_000  # rows copied at once after which PostgreSQL's statistics are renewed
 
 
+class Json(str):
+    """JSON text, serialized already (json.dumps): stored as it is, not encoded again. A
+    process that only decides can serialize what another one stores."""
+
+
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert rows (tuples in the order of `fields`, attnames); returns how many."""
     if connection.vendor == "postgresql":
@@ -194,7 +199,8 @@ def _adapter(field: models.Field):  # noqa: ANN202
 
     Imports repeat the same few dates and timestamps: each is adapted once."""
     if isinstance(field, models.JSONField):  # what get_db_prep_value does, minus its checks
-        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+        adapt = connection.ops.adapt_json_value
+        return lambda value: value if isinstance(value, Json) else adapt(value, field.encoder)
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
     elif isinstance(field, models.DateField):

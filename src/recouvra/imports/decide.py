@@ -10,17 +10,20 @@ sure matches as it goes, as the engine does here.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.conf import settings
 
-from .matching import Candidate, Line, Matcher
+from recouvra.core.bulk import Json
+
+from .matching import AUTOMATIC, Candidate, Line, Matcher, payment_events
 
 CHUNK = 2_000  # decisions stored at a time
 
@@ -33,22 +36,27 @@ class Decision(NamedTuple):
     claim_ids: tuple[int, ...]  # oldest first
     designated_id: int | None  # the one claim the payer cited, paid first
     score: int
-    reasons: list[dict[str, Any]]
+    reasons: Json  # the reasons, as MatchProposal.reasons stores them
     sure: bool  # applied at once; then split is the engine's split of the payment
     # what each claim owed, the law's split (claim id, fees, interest, principal), credit
     split: tuple[dict[int, int], list[tuple[int, int, int, int]], int] | None
+    events: list[tuple[int, str]]  # when split: the timeline entries of the payment
 
     @classmethod
-    def of(cls, index: int, candidate: Candidate, sure: bool) -> Decision:
-        split = None
+    def of(cls, index: int, line: Line, candidate: Candidate, sure: bool) -> Decision:
+        split, events = None, []
         if candidate.split is not None:
             owed, shares, credit = candidate.split
             parts = [(i, s.to_fees, s.to_interest, s.to_principal) for i, s in shares]
             split = (owed, parts, credit)
+            by_id = {claim.id: claim for claim in candidate.claims}
+            paid = [(by_id[claim_id], share) for claim_id, share in shares]
+            events = payment_events(line, paid, credit, AUTOMATIC)
         designated = candidate.designated.id if candidate.designated is not None else None
         claim_ids = tuple(c.id for c in candidate.claims)
-        score, reasons = candidate.score, candidate.reasons
-        return cls(index, candidate.debtor_id, claim_ids, designated, score, reasons, sure, split)
+        score, reasons = candidate.score, Json(json.dumps(candidate.reasons))
+        debtor_id = candidate.debtor_id
+        return cls(index, debtor_id, claim_ids, designated, score, reasons, sure, split, events)
 
 
 @dataclass
@@ -78,7 +86,7 @@ def _decide(job: Job) -> Iterator[list[Decision]]:
         sure = candidate.score >= job.threshold
         if sure:  # its claims' balances drop for the next lines
             job.matcher.settle(line, candidate)
-        chunk.append(Decision.of(n, candidate, sure))
+        chunk.append(Decision.of(n, line, candidate, sure))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []

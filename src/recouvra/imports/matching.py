@@ -69,6 +69,7 @@ MIN_SCORE = 25  # below, no proposal: the line waits in the unmatched queue
 CLOSE = 5
 MAX_COMBINATION_CLAIMS = 12  # oldest first: 2**12 = 4096 combinations at most
 NOT_PROVIDED = "NOTPROVIDED"
+AUTOMATIC = "lettrage automatique"  # who matched a payment the run applied
 
 
 @dataclass(slots=True)
@@ -650,6 +651,37 @@ def _reached(
         rest -= max(claim.balance, 0)
         last_due = claim.due_date
     return reached
+
+
+def payment_reference(line: Line) -> str:
+    """A payment's reference, as the bank line tells it."""
+    return (line.reference or line.end_to_end_id)[:100]
+
+
+def payment_events(
+    line: Line, shares: Sequence[tuple[OpenClaim, Allocation]], credit: int, how: str
+) -> list[tuple[int, str]]:
+    """The timeline entries of a payment, one per case touched (case id, text): amount,
+    the claims it pays, who matched it. Built where the split is known: in the process
+    that decides, for the matches it applies."""
+    per_case: dict[int, list[str]] = {}
+    for claim, share in shares:
+        if claim.case_id is not None:
+            part = f"{claim.reference} ({format_amount(share.total, line.currency)})"
+            per_case.setdefault(claim.case_id, []).append(part)
+    method = "prélèvement SEPA" if line.mandate_reference else "virement"
+    reference = payment_reference(line)
+    head = (
+        f"Paiement de {format_amount(line.amount_cents, line.currency)} reçu le "
+        f"{line.booking_date:%d/%m/%Y} ({method}{f', réf. {reference}' if reference else ''})"
+    )
+    tail = ""
+    if credit:
+        tail = f" Trop-perçu de {format_amount(credit, line.currency)} porté au crédit du débiteur."
+    return [
+        (case_id, f"{head} imputé sur {', '.join(parts)} — {how}.{tail}")
+        for case_id, parts in per_case.items()
+    ]
 
 
 def designated_claim(line: Line, claims: Sequence[OpenClaim]) -> OpenClaim | None:

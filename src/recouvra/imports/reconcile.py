@@ -47,6 +47,7 @@ from recouvra.ledger.models import (
 
 from .decide import Decision, Job, decisions
 from .matching import (
+    AUTOMATIC,
     LINE_FIELDS,
     NOT_PROVIDED,
     History,
@@ -56,6 +57,8 @@ from .matching import (
     allocation_plan,
     compact_iban,
     designated_claim,
+    payment_events,
+    payment_reference,
     reason,
 )
 from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
@@ -108,7 +111,6 @@ AUDIT_FIELDS = (
     "action",
     "changes",
 )
-_METHODS = {PaymentMethod.TRANSFER: "virement", PaymentMethod.DIRECT_DEBIT: "prélèvement SEPA"}
 
 
 class ReconcileError(ValueError):
@@ -187,7 +189,7 @@ class _Known:
                         c.currency,
                         c.case_id,
                     )
-                    found[claim_id] = _Locked(claim, c.case_id, ClaimStatus.OPEN)
+                    found[claim_id] = _Locked(claim, ClaimStatus.OPEN)
         return found
 
 
@@ -531,8 +533,16 @@ def _apply(
     paid = {"status": ClaimStatus.PAID, "updated_at": now}
     update_ids(Claim, settled, paid, among={"status": OPEN_STATUSES})
     author = getattr(_user(actor), "pk", None)
-    how = "lettrage automatique" if run else f"lettré par {_name(actor)}"
-    events = (event for plan in plans for event in _payment_events(plan, rows, how))
+    how = AUTOMATIC if run else f"lettré par {_name(actor)}"
+    events = (
+        event
+        for plan in plans
+        for event in (
+            plan.events
+            if plan.events is not None
+            else payment_events(plan.line, plan.shares, plan.credit, how)
+        )
+    )
     add_events(organization_id, events, InteractionKind.PAYMENT, author_id=author)
     _audit_created(
         [(payment_id, row) for payment_id, row in zip(payment_ids, payments, strict=True)], author
@@ -546,6 +556,7 @@ class _Plan:
     shares: list[tuple[OpenClaim, Share]]
     credit: int  # what exceeds the claims: a credit of the debtor
     first: OpenClaim  # the oldest claim: its creditor and debtor are the payment's
+    events: list[tuple[int, str]] | None = None  # the timeline entries, if the engine's
 
 
 def _plan(match: _Match, rows: dict[int, _Locked]) -> _Plan:
@@ -554,14 +565,16 @@ def _plan(match: _Match, rows: dict[int, _Locked]) -> _Plan:
     line = match.line
     claims = _open_claims_of(match.claim_ids, rows)
     split = _split_as_settled(match, claims)
+    events = None
     if split is not None:
         shares, credit = split
+        events = match.claims.events if isinstance(match.claims, Decision) else None
     else:
         designated = designated_claim(line, claims)
         shares, credit = allocation_plan(line.amount_cents, claims, line.booking_date, designated)
     for claim, share in shares:
         claim.balance -= share.to_principal
-    return _Plan(line, shares, credit, claims[0])
+    return _Plan(line, shares, credit, claims[0], events)
 
 
 def _split_as_settled(
@@ -584,10 +597,9 @@ def _split_as_settled(
 
 @dataclass(slots=True)
 class _Locked:
-    """A claim as read after locking it: what it owes now, its case and status."""
+    """A claim as read after locking it: what it owes now, and its status."""
 
     claim: OpenClaim
-    case_id: int | None
     status: str
 
 
@@ -617,8 +629,10 @@ def _locked_claims(organization_id: int, ids: Sequence[int]) -> dict[int, _Locke
             status,
         ) in claims.filter(pk__in=chunk).values_list(*LOCKED_FIELDS):
             balance = principal - paid.get(pk, 0)
-            claim = OpenClaim(pk, reference, debtor_id, creditor_id, balance, due, currency)
-            found[pk] = _Locked(claim, case_id, status)
+            claim = OpenClaim(
+                pk, reference, debtor_id, creditor_id, balance, due, currency, case_id
+            )
+            found[pk] = _Locked(claim, status)
     return found
 
 
@@ -636,7 +650,7 @@ def _open_claims_of(ids: Iterable[int], rows: dict[int, _Locked]) -> list[OpenCl
 def _how_paid(line: Line) -> tuple[str, str]:
     """The payment's method and reference, as the bank line tells them."""
     method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
-    return method, (line.reference or line.end_to_end_id)[:100]
+    return method, payment_reference(line)
 
 
 def _payment_row(organization_id: int, plan: _Plan, now: datetime) -> tuple:
@@ -660,28 +674,6 @@ def _mark_lines_matched(lines: Sequence[Line], now: datetime) -> None:
         raise ReconcileError("Cette ligne de relevé est déjà lettrée.")
     for line in lines:
         line.status = BankLineStatus.MATCHED
-
-
-def _payment_events(plan: _Plan, rows: dict[int, _Locked], how: str) -> list[tuple[int, str]]:
-    """One timeline entry per case touched: amount, references, who matched it."""
-    line, per_case = plan.line, {}
-    for claim, share in plan.shares:
-        if rows[claim.id].case_id is not None:
-            part = f"{claim.reference} ({format_amount(share.total, line.currency)})"
-            per_case.setdefault(rows[claim.id].case_id, []).append(part)
-    method, reference = _how_paid(line)
-    head = (
-        f"Paiement de {format_amount(line.amount_cents, line.currency)} reçu le "
-        f"{line.booking_date:%d/%m/%Y} ({_METHODS[method]}{_ref(reference)})"
-    )
-    tail = ""
-    if plan.credit:
-        surplus = format_amount(plan.credit, line.currency)
-        tail = f" Trop-perçu de {surplus} porté au crédit du débiteur."
-    return [
-        (case_id, f"{head} imputé sur {', '.join(parts)} — {how}.{tail}")
-        for case_id, parts in per_case.items()
-    ]
 
 
 def _audit_created(payments: Sequence[tuple[int, tuple]], actor_id: int | None) -> None:
