@@ -34,7 +34,6 @@ class Decision(NamedTuple):
     index: int  # of the line in Job.lines
     debtor_id: int
     claim_ids: tuple[int, ...]  # oldest first
-    designated_id: int | None  # the one claim the payer cited, paid first
     score: int
     reasons: Json  # the reasons, as MatchProposal.reasons stores them
     sure: bool  # applied at once; then split is the engine's split of the payment
@@ -52,11 +51,10 @@ class Decision(NamedTuple):
             by_id = {claim.id: claim for claim in candidate.claims}
             paid = [(by_id[claim_id], share) for claim_id, share in shares]
             events = payment_events(line, paid, credit, AUTOMATIC)
-        designated = candidate.designated.id if candidate.designated is not None else None
         claim_ids = tuple(c.id for c in candidate.claims)
         score, reasons = candidate.score, Json(json.dumps(candidate.reasons))
         debtor_id = candidate.debtor_id
-        return cls(index, debtor_id, claim_ids, designated, score, reasons, sure, split, events)
+        return cls(index, debtor_id, claim_ids, score, reasons, sure, split, events)
 
 
 @dataclass
