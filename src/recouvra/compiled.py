@@ -42,7 +42,7 @@ def stale() -> list[str]:
 def _origin(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
-        raise ImportError(f"{name} introuvable")
+        raise ImportError(f"No module named {name}")
     return Path(spec.origin)
 
 

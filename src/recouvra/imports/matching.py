@@ -653,6 +653,11 @@ def _reached(
     return reached
 
 
+def by_direct_debit(line: Line) -> bool:
+    """A SEPA direct debit carries its mandate reference; any other credit is a transfer."""
+    return bool(line.mandate_reference)
+
+
 def payment_reference(line: Line) -> str:
     """A payment's reference, as the bank line tells it."""
     return (line.reference or line.end_to_end_id)[:100]
@@ -669,7 +674,7 @@ def payment_events(
         if claim.case_id is not None:
             part = f"{claim.reference} ({format_amount(share.total, line.currency)})"
             per_case.setdefault(claim.case_id, []).append(part)
-    method = "prélèvement SEPA" if line.mandate_reference else "virement"
+    method = "prélèvement SEPA" if by_direct_debit(line) else "virement"
     reference = payment_reference(line)
     head = (
         f"Paiement de {format_amount(line.amount_cents, line.currency)} reçu le "

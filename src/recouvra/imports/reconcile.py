@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -55,6 +55,7 @@ from .matching import (
     Matcher,
     OpenClaim,
     allocation_plan,
+    by_direct_debit,
     compact_iban,
     designated_claim,
     payment_events,
@@ -178,17 +179,7 @@ class _Known:
                 return None
             for claim_id, balance in match.claims.split[0].items():
                 if claim_id not in found:
-                    c = self._by_id[claim_id]
-                    claim = OpenClaim(
-                        c.id,
-                        c.reference,
-                        c.debtor_id,
-                        c.creditor_id,
-                        balance,
-                        c.due_date,
-                        c.currency,
-                        c.case_id,
-                    )
+                    claim = replace(self._by_id[claim_id], balance=balance)
                     found[claim_id] = _Locked(claim, ClaimStatus.OPEN)
         return found
 
@@ -649,7 +640,7 @@ def _open_claims_of(ids: Iterable[int], rows: dict[int, _Locked]) -> list[OpenCl
 
 def _how_paid(line: Line) -> tuple[str, str]:
     """The payment's method and reference, as the bank line tells them."""
-    method = PaymentMethod.DIRECT_DEBIT if line.mandate_reference else PaymentMethod.TRANSFER
+    method = PaymentMethod.DIRECT_DEBIT if by_direct_debit(line) else PaymentMethod.TRANSFER
     return method, payment_reference(line)
 
 
