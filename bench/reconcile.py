@@ -518,13 +518,13 @@ def run(args: argparse.Namespace) -> None:
 
 
 def analyze() -> None:
-    """PostgreSQL: renew the statistics of the tables just filled (debtors and cases went in
-    through bulk_create), as autovacuum does within a minute of a load this size."""
+    """Renew the statistics of the tables just filled: debtors and cases went in through
+    bulk_create, which core.bulk's inserts would have done (PostgreSQL's autovacuum does
+    within a minute of a load this size)."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def timed(fn: Any, *args: Any) -> float:

@@ -207,6 +207,9 @@ RECONCILE_AUTO_THRESHOLD = env_int("RECONCILE_AUTO_THRESHOLD", 90)
 # From this many lines, matching runs in a second process while this one stores
 # (imports/decide.py); 0 turns it off.
 RECONCILE_PARALLEL_MIN_LINES = env_int("RECONCILE_PARALLEL_MIN_LINES", 5_000) or 10**12
+# SQLite: page cache of a lettrage run (MB). A run of 100,000 lines writes ~1 GB of pages
+# in one transaction; with the default cache, SQLite spills them to the WAL mid-run.
+RECONCILE_SQLITE_CACHE_MB = env_int("RECONCILE_SQLITE_CACHE_MB", 1024)
 
 LOGGING = {
     "version": 1,

@@ -5,9 +5,14 @@ from __future__ import annotations
 import gc
 from datetime import date
 from itertools import count
+from unittest import mock
+
+from django.db import connection
+from django.test import override_settings
 
 from recouvra.cases.models import Interaction, InteractionKind
 from recouvra.core.models import AuditAction, AuditEvent
+from recouvra.imports import reconcile
 from recouvra.imports.models import (
     BankAccount,
     BankLine,
@@ -227,6 +232,33 @@ class AutomaticTestCase(ReconcileTestCase):
         self.line(125_000, "FACTURE FA-1001")
         self.propose(threshold=90)
         self.assertTrue(gc.isenabled())
+
+    def test_a_run_on_sqlite_widens_the_page_cache_then_restores_it(self) -> None:
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite's page cache")
+
+        def cache_size() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                return cursor.fetchone()[0]
+
+        seen: list[int] = []
+        open_claims = reconcile._open_claims
+
+        def spy(organization_id: int) -> list:
+            seen.append(cache_size())
+            return open_claims(organization_id)
+
+        self.claim(125_000, "FA-1001")
+        self.line(125_000, "FACTURE FA-1001")
+        before = cache_size()
+        with (
+            override_settings(RECONCILE_SQLITE_CACHE_MB=3),
+            mock.patch.object(reconcile, "_open_claims", spy),
+        ):
+            self.propose(threshold=90)
+        self.assertEqual((seen, cache_size()), ([-3 * 1024], before))
+        self.assertEqual(Payment.objects.count(), 1)
 
     def test_running_twice_proposes_and_pays_nothing_more(self) -> None:
         self.claim(125_000, "FA-1001")

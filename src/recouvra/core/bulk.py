@@ -16,7 +16,7 @@ from django.db import connection, models
 BATCH = 5_000
 IN_BATCH = 500  # ids per IN (...) query
 RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,766 SQLite variables
-ANALYZE_AFTER = 10_000  # rows copied at once after which PostgreSQL's statistics are renewed
+ANALYZE_AFTER = 10_000  # rows inserted at once after which the table's statistics are renewed
 
 
 class Json(str):
@@ -34,6 +34,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         for chunk in batches(rows, BATCH):
             cursor.executemany(sql, chunk)
             count += len(chunk)
+    if count >= ANALYZE_AFTER:
+        _analyze(model)
     return count
 
 

@@ -135,7 +135,7 @@ def propose_matches(
     """
     if auto_threshold is None:
         auto_threshold = settings.RECONCILE_AUTO_THRESHOLD
-    with transaction.atomic(), _without_cycle_collection():
+    with transaction.atomic(), _without_cycle_collection(), _roomy_sqlite_cache():
         todo = _lines_to_match(organization_id, lines)
         if not todo:
             return []
@@ -196,6 +196,29 @@ def _without_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def _roomy_sqlite_cache() -> Iterator[None]:
+    """SQLite: a page cache the size of what a run writes (RECONCILE_SQLITE_CACHE_MB).
+
+    A run writes all its payments, allocations, proposals and events in one transaction;
+    when they outgrow the page cache, SQLite writes dirty pages to the WAL mid-run, and
+    reads them back (a quarter of the storing time for 100,000 lines). The cache is
+    allocated as pages are used, and shrinks back after the run.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{settings.RECONCILE_SQLITE_CACHE_MB * 1024:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before):d}")
 
 
 def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
