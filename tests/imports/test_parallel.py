@@ -9,8 +9,9 @@ from unittest import mock
 from django.test import override_settings
 
 from recouvra.imports import decide
-from recouvra.imports.matching import Line, Matcher, OpenClaim
+from recouvra.imports.matching import Line, Matcher, OpenClaim, payers_of
 from recouvra.imports.models import BankLine, BankLineStatus, MatchProposal
+from recouvra.imports.remittance import NameIndex
 from recouvra.ledger.models import Payment
 
 from .test_reconcile import ReconcileTestCase
@@ -18,13 +19,19 @@ from .test_reconcile import ReconcileTestCase
 DAY = date(2026, 3, 2)
 
 
+DEBTORS = {d: (f"Garage Client{chr(65 + d)}", "") for d in range(7)}
+
+
 def engine() -> Matcher:
     claims = [
         OpenClaim(n, f"FA-2026-{n:06d}", n % 7, 1, 10_000 + n, DAY - timedelta(days=n % 30))
         for n in range(1, 200)
     ]
-    debtors = {d: (f"Garage Client{chr(65 + d)}", "") for d in range(7)}
-    return Matcher(claims, debtors)
+    return Matcher(claims, DEBTORS)
+
+
+def names() -> NameIndex:
+    return NameIndex({d: name for d, (name, _iban) in DEBTORS.items()})
 
 
 def statement() -> list[Line]:
@@ -47,6 +54,29 @@ def test_the_child_process_decides_as_this_one_does() -> None:
     assert len(here) > 2
     assert summary(there) == summary(here)
     assert any(d.sure for d in here[0]) and any(not d.sure for d in here[0])
+
+
+@override_settings(RECONCILE_PARALLEL_MIN_LINES=2)
+def test_the_payers_read_aside_are_those_the_engine_reads() -> None:
+    lines = statement()
+    with decide.payers_aside(names(), lines) as payers:
+        found = payers()
+    assert found == payers_of(names(), lines)
+    assert sum(1 for names_found in found if names_found) == 39  # "VIR GARAGE CLIENTx"
+    told = engine()
+    told.know_payers(lines, found)
+    with mock.patch.object(decide, "CHUNK", 7):
+        here = list(decide._decide(decide.Job(engine(), lines, {}, 90)))
+        there = list(decide._from_child(decide.Job(told, lines, {}, 90)))
+    assert summary(there) == summary(here)
+
+
+def test_without_a_second_process_the_engine_reads_the_names_itself() -> None:
+    with (
+        override_settings(RECONCILE_PARALLEL_MIN_LINES=10**6),
+        decide.payers_aside(names(), statement()) as payers,
+    ):
+        assert payers() is None
 
 
 class ParallelRunTestCase(ReconcileTestCase):

@@ -6,6 +6,10 @@ matcher is built (it shares its memory, and never touches the database) and send
 decisions in chunks through a pipe, while this process stores the previous chunk.
 Decisions are the same either way: the child takes the lines in order and settles the
 sure matches as it goes, as the engine does here.
+
+Before that, while this process loads the claims, another child reads whom each payer's
+name resembles (payers_aside): a fifth of the engine's work, which needs the debtors'
+names only.
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ import json
 import multiprocessing
 import os
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
 from recouvra.core.bulk import Json
 
-from .matching import AUTOMATIC, Candidate, Line, Matcher, payment_events
+from .matching import AUTOMATIC, Candidate, Line, Matcher, payers_of, payment_events
+from .remittance import NameIndex
 
 CHUNK = 2_000  # decisions stored at a time
 
@@ -103,24 +109,51 @@ def _can_fork(count: int) -> bool:
     )
 
 
+@contextmanager
+def payers_aside(
+    names: NameIndex, lines: Sequence[Line]
+) -> Iterator[Callable[[], Sequence[list[tuple[int, float, bool]]] | None]]:
+    """Whom each line's payer resembles (matching.payers_of), read in a child process while
+    this one loads the claims; yields a function that waits for them. Without a second
+    processor, it returns None: the engine reads each name when it needs it."""
+    if not _can_fork(len(lines)):
+        yield lambda: None
+        return
+    with _forked(_send_payers, names, lines) as receiver:
+        yield lambda: _receive(receiver)
+
+
+def _send_payers(sender: Connection, names: NameIndex, lines: Sequence[Line]) -> None:
+    sender.send(payers_of(names, lines))
+    sender.close()
+
+
 def _from_child(job: Job) -> Iterator[list[Decision]]:
+    with _forked(_send, job) as receiver:
+        while (chunk := _receive(receiver)) is not None:
+            yield chunk
+
+
+@contextmanager
+def _forked(target: Callable[..., None], *args: Any) -> Iterator[Connection]:
+    """A child process forked to run target(sender, *args): yields the receiving end of
+    the pipe it sends through. The child is stopped if this process fails meanwhile."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_send, args=(sender, job), daemon=True)
+    child = context.Process(target=target, args=(sender, *args), daemon=True)
     child.start()
     sender.close()
     try:
-        while (chunk := _receive(receiver)) is not None:
-            yield chunk
+        yield receiver
         child.join()
     finally:
         receiver.close()
-        if child.is_alive():  # this process failed while storing: stop the engine
+        if child.is_alive():
             child.terminate()
             child.join()
 
 
-def _receive(receiver: Connection) -> list[Decision] | None:
+def _receive(receiver: Connection) -> Any:
     try:
         return receiver.recv()
     except EOFError:

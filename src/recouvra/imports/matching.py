@@ -170,6 +170,7 @@ class Matcher:
         claims: Iterable[OpenClaim],
         debtors: dict[int, tuple[str, str]],  # id → (name, IBAN)
         history: History | None = None,
+        names: NameIndex | None = None,  # the debtors' names, indexed already
     ) -> None:
         claims = [claim for claim in claims if claim.balance > 0]
         self.references = ReferenceIndex(claims)
@@ -186,11 +187,21 @@ class Matcher:
                 found.append(claim)
         self._groups: dict[int, dict[tuple[int, str], list[OpenClaim]]] = {}
         self._names = {d: name for d, (name, _iban) in debtors.items() if d in claims_of}
-        self._name_index = NameIndex(self._names)
+        self._name_index = NameIndex(self._names) if names is None else names
+        # line id → the debtors its payer's name resembles, read aside (payers_of)
+        self._payers: dict[int, list[tuple[int, float, bool]]] = {}
         self._ibans: dict[str, set[int]] = {}
         for debtor_id, (_name, iban) in debtors.items():
             if iban and debtor_id in claims_of:
                 self._ibans.setdefault(compact_iban(iban), set()).add(debtor_id)
+
+    def know_payers(
+        self, lines: Sequence[Line], found: Sequence[list[tuple[int, float, bool]]] | None
+    ) -> None:
+        """What payers_of(this engine's name index, lines) found, if anything: the names
+        are not read again."""
+        if found is not None:
+            self._payers = {line.pk: names for line, names in zip(lines, found, strict=True)}
 
     def best(self, line: Line, excluded: Collection[frozenset[int]] = ()) -> Candidate | None:
         found = self.candidates(line, excluded)
@@ -283,8 +294,11 @@ class Matcher:
             detail = f"Mandat de prélèvement {rum} de {self.debtor_name(debtor_id)}"
             add(debtor_id, "mandate", detail, MANDATE)
         self._identify_iban(line, add)
-        payer = line.counterparty_name or line.label
-        for debtor_id, ratio, typo in self._name_index.similar(payer):
+        payer = payer_name(line)
+        names: Sequence[tuple[int, float, bool]] | None = self._payers.get(line.pk)
+        if names is None:
+            names = self._name_index.similar(payer)
+        for debtor_id, ratio, typo in names:
             points = NAME_MIN + round((ratio - NAME_THRESHOLD) * (NAME_MAX - NAME_MIN) / 15)
             how = "à une lettre près" if typo else f"{ratio:.0f} %"
             detail = (
@@ -404,6 +418,19 @@ def _ranked(built: Iterable[Candidate], excluded: Collection[frozenset[int]]) ->
     for candidate in ranked:  # strongest reasons first, penalties last
         candidate.reasons.sort(key=lambda r: -r["points"])
     return ranked
+
+
+def payer_name(line: Line) -> str:
+    return line.counterparty_name or line.label
+
+
+def payers_of(names: NameIndex, lines: Sequence[Line]) -> list[list[tuple[int, float, bool]]]:
+    """For each line, the debtors its payer's name resembles (NameIndex.similar), as plain
+    tuples: read in another process while the run loads the claims (Matcher.know_payers)."""
+    return [
+        [(match.debtor_id, match.score, match.typo) for match in names.similar(payer_name(line))]
+        for line in lines
+    ]
 
 
 def remittance_text(line: Line) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import CharField, QuerySet, Sum
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -45,7 +45,7 @@ from recouvra.ledger.models import (
     PaymentMethod,
 )
 
-from .decide import Decision, Job, decisions
+from .decide import Decision, Job, decisions, payers_aside
 from .matching import (
     AUTOMATIC,
     LINE_FIELDS,
@@ -63,6 +63,7 @@ from .matching import (
     reason,
 )
 from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
+from .remittance import NameIndex
 
 LOCKED_FIELDS = ("pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due_date")
 LOCKED_FIELDS += ("currency", "case_id", "status")
@@ -139,8 +140,13 @@ def propose_matches(
         todo = _lines_to_match(organization_id, lines)
         if not todo:
             return []
-        claims = _open_claims(organization_id)
-        matcher = build_matcher(organization_id, todo, claims)
+        debtors = _debtors(organization_id)
+        names = _name_index(debtors)
+        with payers_aside(names, todo) as payers:  # read while the claims load
+            claims = _open_claims(organization_id)
+            history = _history(organization_id, todo)
+            matcher = Matcher(claims, debtors, history, names)
+            matcher.know_payers(todo, payers())
         known = _Known(claims) if _one_writer() else None
         del claims
         excluded = _excluded_claim_sets([line.pk for line in todo])
@@ -342,15 +348,20 @@ def build_matcher(
     debtors and matching history."""
     if claims is None:
         claims = _open_claims(organization_id)
-    debtor_ids = {c.debtor_id for c in claims}
-    debtors = {
-        pk: (name, iban)
-        for pk, name, iban in Debtor.objects.filter(organization_id=organization_id).values_list(
-            "pk", "name", "iban"
-        )
-        if pk in debtor_ids
-    }
-    return Matcher(claims, debtors, _history(organization_id, lines))
+    debtors = _debtors(organization_id)
+    history = _history(organization_id, lines)
+    return Matcher(claims, debtors, history, _name_index(debtors))
+
+
+def _debtors(organization_id: int) -> dict[int, tuple[str, str]]:
+    """The debtors with open claims: id → (name, IBAN)."""
+    owing = Claim.objects.filter(debtor=OuterRef("pk")).open()
+    rows = Debtor.objects.filter(Exists(owing), organization_id=organization_id)
+    return {pk: (name, iban) for pk, name, iban in rows.values_list("pk", "name", "iban")}
+
+
+def _name_index(debtors: dict[int, tuple[str, str]]) -> NameIndex:
+    return NameIndex({debtor_id: name for debtor_id, (name, _iban) in debtors.items()})
 
 
 def _open_claims(organization_id: int) -> list[OpenClaim]:
