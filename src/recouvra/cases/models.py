@@ -94,6 +94,8 @@ class Case(TenantModel):
         help_text=_("Arrête le cours des intérêts (C. com. L622-28)."),
     )
     closed_on = models.DateField(_("clos le"), null=True, blank=True)
+    # dunning starts a new cycle (its steps again) once everything overdue has been paid
+    dunning_cycle = models.PositiveIntegerField(_("cycle de relance"), default=1, editable=False)
 
     creditor_lookup = "creditor"
     partner_lookup = "legal_partner"
@@ -202,3 +204,152 @@ class Interaction(TenantModel):
         if self.pk is not None:
             raise ValueError("interactions are append-only; add a new one to correct")
         super().save(*args, **kwargs)
+
+
+class Dispute(TenantModel):
+    """A contested case or claim (litige). While open, dunning pauses for the case."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="disputes"
+    )
+    claim = models.ForeignKey(
+        "ledger.Claim",
+        verbose_name=_("créance contestée"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        help_text=_("Vide : le dossier entier est contesté."),
+    )
+    reason = models.TextField(_("motif"))
+    opened_on = models.DateField(_("ouvert le"), default=timezone.localdate)
+    closed_on = models.DateField(_("clos le"), null=True, blank=True)
+    resolution = models.TextField(_("issue"), blank=True)
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        verbose_name = _("litige")
+        verbose_name_plural = _("litiges")
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["case", "closed_on"], name="dispute_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{_('Litige')} {self.case.reference} — {self.opened_on:%d/%m/%Y}"
+
+
+class PromiseStatus(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    KEPT = "kept", _("Tenue")
+    BROKEN = "broken", _("Non tenue")
+
+
+class Promise(TenantModel):
+    """A debtor's dated commitment to pay (promesse de paiement). Until its date passes,
+    dunning pauses for the case."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="promises"
+    )
+    amount_cents = models.BigIntegerField(_("montant promis (centimes)"))
+    promised_on = models.DateField(_("date promise"))
+    status = models.CharField(
+        _("état"), max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.PENDING
+    )
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        verbose_name = _("promesse de paiement")
+        verbose_name_plural = _("promesses de paiement")
+        ordering = ["-promised_on", "-id"]
+        indexes = [models.Index(fields=["case", "status"], name="promise_case_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="promise_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Promesse')} {self.case.reference} — {self.promised_on:%d/%m/%Y}"
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", _("En cours")
+    COMPLETED = "completed", _("Soldé")
+    BROKEN = "broken", _("Rompu")
+
+
+class PaymentPlan(TenantModel):
+    """An agreed schedule (échéancier). While active, dunning pauses for the case."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="payment_plans"
+    )
+    starts_on = models.DateField(_("première échéance"))
+    status = models.CharField(
+        _("état"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
+    )
+    notes = models.TextField(_("conditions"), blank=True)
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        verbose_name = _("échéancier")
+        verbose_name_plural = _("échéanciers")
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["case", "status"], name="plan_case_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{_('Échéancier')} {self.case.reference} — {self.starts_on:%d/%m/%Y}"
+
+
+class TaskKind(models.TextChoices):
+    CALL = "call", _("Appel à passer")
+    VISIT = "visit", _("Visite terrain")
+    ESCALATION = "escalation", _("Passage au contentieux à décider")
+
+
+class Task(TenantModel):
+    """Work for a person: a call for the agent, a visit for the field collector, a decision
+    to escalate. Dunning steps create them; done when someone says so."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    kind = models.CharField(_("type"), max_length=12, choices=TaskKind.choices)
+    title = models.CharField(_("objet"), max_length=200)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pour"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    due_on = models.DateField(_("à faire le"))
+    not_before = models.DateTimeField(
+        _("pas avant"), null=True, blank=True, help_text=_("Heures d'appel et de visite.")
+    )
+    done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        verbose_name = _("tâche")
+        verbose_name_plural = _("tâches")
+        ordering = ["due_on", "id"]
+        indexes = [
+            # a person's queue: what is left to do, soonest first
+            models.Index(
+                fields=["organization", "assigned_to", "done_at", "due_on"],
+                name="task_queue_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.case.reference}"

@@ -1,0 +1,443 @@
+"""The dunning run: which step is due on which case, recorded with its message.
+
+Set-based: one query finds every case with overdue claims (its oldest due date, the
+principal still due, whether it is paused), one the last step each ran in its current
+cycle; the scenarios are walked in memory; step runs, messages, tasks and timeline
+entries are inserted in bulk, in one transaction. The unique constraint on (case, cycle,
+step) makes a second run of the day find nothing new, and a run after downtime records
+only the step due now: the steps it jumped over are recorded as passed, without message.
+
+A case is paused while a dispute is open, a promise has not fallen due, a payment plan
+is active, or the case is with a legal partner (or in court): its schedule resumes after.
+A case whose overdue claims have all been paid ends its dunning cycle: the next overdue
+invoice starts the scenario again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from recouvra.cases.models import Case, CaseStatus, InteractionKind, Task
+from recouvra.cases.services import add_events
+from recouvra.core.bulk import batches, insert_returning, insert_rows, update_ids
+from recouvra.law.money import format_amount
+from recouvra.ledger.models import Debtor
+
+from .models import (
+    MESSAGE_CHANNELS,
+    After,
+    Assignment,
+    Channel,
+    DunningRun,
+    Message,
+    MessageStatus,
+    Scenario,
+    Step,
+    StepRun,
+)
+from .schedule import not_before
+
+# case statuses dunning works in; the others (plan, dispute, court, enforcement) pause it
+DUNNED_STATUSES = (CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION)
+TASK_KINDS = {Channel.CALL: "call", Channel.VISIT: "visit", Channel.ESCALATION: "escalation"}
+EVENT_KINDS = {
+    Channel.EMAIL: InteractionKind.EMAIL,
+    Channel.SMS: InteractionKind.SMS,
+    Channel.LETTER: InteractionKind.LETTER,
+    Channel.REGISTERED: InteractionKind.LETTER,
+    Channel.CALL: InteractionKind.CALL,
+    Channel.VISIT: InteractionKind.VISIT,
+    Channel.ESCALATION: InteractionKind.STATUS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    id: int
+    position: int
+    name: str
+    delay_days: int
+    after: str
+    channel: str
+    template_id: int | None
+    is_formal_notice: bool
+    debtor_kind: str
+    min_balance_cents: int
+    creditor_id: int | None
+
+    def applies(self, case: DueCase) -> bool:
+        return (
+            (not self.debtor_kind or self.debtor_kind == case.debtor_kind)
+            and case.overdue_cents >= self.min_balance_cents
+            and (self.creditor_id is None or self.creditor_id == case.creditor_id)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DueCase:
+    """A case with overdue claims, as the main query reads it."""
+
+    case_id: int
+    reference: str
+    debtor_id: int
+    creditor_id: int
+    debtor_kind: str
+    cycle: int
+    first_due: date
+    overdue_cents: int
+    claims: int
+    assigned_to_id: int | None
+    paused: bool
+
+
+@dataclass(slots=True)
+class Planned:
+    """What a run does on a case: the step due now, and those it jumps over."""
+
+    case: DueCase
+    step: StepInfo
+    passed: list[StepInfo] = field(default_factory=list)
+    scenario: str = ""
+
+
+def plan(organization_id: int, today: date) -> list[Planned]:
+    """The steps due on `today`, per case: what a run would record (the dry run)."""
+    return _plan(organization_id, today, _overdue_cases(organization_id, today))
+
+
+def _plan(organization_id: int, today: date, cases: Sequence[DueCase]) -> list[Planned]:
+    last = _last_runs(organization_id)
+    scenarios = _scenarios(organization_id)
+    chosen = _assignments(organization_id)
+    planned = []
+    for case in cases:
+        scenario_id = None if case.paused else chosen.scenario_of(case)
+        if scenario_id is None:
+            continue
+        name, steps = scenarios[scenario_id]
+        due = _due_step(case, steps, last.get((case.case_id, case.cycle)), today)
+        if due is not None:
+            due.scenario = name
+            planned.append(due)
+    return planned
+
+
+def run_dunning(
+    organization_id: int,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    actor: Any = None,
+) -> DunningRun:
+    """Record the steps due today on every case, with their messages and tasks."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    with transaction.atomic():
+        _one_run_at_a_time(organization_id)
+        run = DunningRun.objects.create(
+            organization_id=organization_id,
+            run_on=today,
+            started_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        cases = _overdue_cases(organization_id, today)
+        _end_paid_cycles(organization_id, cases)
+        planned = _plan(organization_id, today, cases)
+        _record(run, planned, today, now)
+        run.cases_due = sum(1 for case in cases if not case.paused)
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def _one_run_at_a_time(organization_id: int) -> None:
+    """PostgreSQL: runs of one organisation wait for each other (the unique constraint
+    would stop the second anyway, by failing it). SQLite runs one writer at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, organization_id])
+
+
+_OVERDUE_SQL = """
+SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, k.dunning_cycle,
+       o.first_due, o.overdue, o.claims, k.assigned_to_id,
+       CASE WHEN k.status NOT IN ({dunned}) OR k.legal_partner_id IS NOT NULL
+         OR EXISTS (SELECT 1 FROM cases_dispute x WHERE x.case_id = k.id AND x.closed_on IS NULL)
+         OR EXISTS (SELECT 1 FROM cases_promise x WHERE x.case_id = k.id
+                    AND x.status = 'pending' AND x.promised_on >= %s)
+         OR EXISTS (SELECT 1 FROM cases_paymentplan x WHERE x.case_id = k.id
+                    AND x.status = 'active')
+       THEN 1 ELSE 0 END AS paused
+FROM (
+  SELECT c.case_id AS case_id, MIN(c.due_date) AS first_due,
+         SUM(c.principal_cents - COALESCE(p.paid, 0)) AS overdue, COUNT(*) AS claims
+  FROM ledger_claim c
+  LEFT JOIN (
+    SELECT a.claim_id AS claim_id, SUM(a.to_principal) AS paid
+    FROM ledger_allocation a JOIN ledger_payment y ON y.id = a.payment_id
+    WHERE a.organization_id = %s AND y.reversed_at IS NULL
+    GROUP BY a.claim_id
+  ) p ON p.claim_id = c.id
+  WHERE c.organization_id = %s AND c.status = 'open' AND c.due_date < %s
+    AND c.case_id IS NOT NULL AND c.principal_cents > COALESCE(p.paid, 0)
+  GROUP BY c.case_id
+) o
+JOIN cases_case k ON k.id = o.case_id
+JOIN ledger_debtor d ON d.id = k.debtor_id
+"""
+
+
+def _overdue_cases(organization_id: int, today: date) -> list[DueCase]:
+    """Every case with principal overdue on `today` (paused or not), in one query."""
+    dunned = ", ".join(f"'{status}'" for status in DUNNED_STATUSES)
+    sql = _OVERDUE_SQL.format(dunned=dunned)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [today, organization_id, organization_id, today])
+        rows = cursor.fetchall()
+    return [
+        DueCase(
+            case_id,
+            reference,
+            debtor_id,
+            creditor_id,
+            kind,
+            cycle,
+            first_due if isinstance(first_due, date) else date.fromisoformat(first_due),
+            overdue,
+            claims,
+            assigned,
+            bool(paused),
+        )
+        for (
+            case_id,
+            reference,
+            debtor_id,
+            creditor_id,
+            kind,
+            cycle,
+            first_due,
+            overdue,
+            claims,
+            assigned,
+            paused,
+        ) in rows
+    ]
+
+
+def _last_runs(organization_id: int) -> dict[tuple[int, int], tuple[int, date]]:
+    """(case, cycle) → position and date of the last step run in that cycle."""
+    rows = (
+        StepRun.objects.filter(organization_id=organization_id)
+        .order_by()
+        .values_list("case_id", "cycle", "step__position", "ran_on")
+    )
+    last: dict[tuple[int, int], tuple[int, date]] = {}
+    for case_id, cycle, position, ran_on in rows.iterator(chunk_size=10_000):
+        key = (case_id, cycle)
+        if key not in last or position > last[key][0]:
+            last[key] = (position, ran_on)
+    return last
+
+
+def _scenarios(organization_id: int) -> dict[int, tuple[str, list[StepInfo]]]:
+    found: dict[int, tuple[str, list[StepInfo]]] = {
+        pk: (name, [])
+        for pk, name in Scenario.objects.filter(organization_id=organization_id).values_list(
+            "pk", "name"
+        )
+    }
+    steps = Step.objects.filter(organization_id=organization_id).order_by("scenario", "position")
+    for row in steps.values_list(
+        "scenario_id",
+        "pk",
+        "position",
+        "name",
+        "delay_days",
+        "after",
+        "channel",
+        "template_id",
+        "is_formal_notice",
+        "debtor_kind",
+        "min_balance_cents",
+        "creditor_id",
+    ):
+        found[row[0]][1].append(StepInfo(*row[1:]))
+    return found
+
+
+@dataclass
+class _Chosen:
+    by_debtor: dict[int, int]
+    by_creditor: dict[int, int]
+    default: int | None
+
+    def scenario_of(self, case: DueCase) -> int | None:
+        """The debtor's own scenario, else its creditor's, else the organisation's."""
+        return self.by_debtor.get(
+            case.debtor_id, self.by_creditor.get(case.creditor_id, self.default)
+        )
+
+
+def _assignments(organization_id: int) -> _Chosen:
+    by_debtor, by_creditor = {}, {}
+    rows = Assignment.objects.filter(organization_id=organization_id).values_list(
+        "scenario_id", "creditor_id", "debtor_id"
+    )
+    for scenario_id, creditor_id, debtor_id in rows:
+        if debtor_id is not None:
+            by_debtor[debtor_id] = scenario_id
+        else:
+            by_creditor[creditor_id] = scenario_id
+    default = (
+        Scenario.objects.filter(organization_id=organization_id, is_default=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return _Chosen(by_debtor, by_creditor, default)
+
+
+def _due_step(
+    case: DueCase, steps: Sequence[StepInfo], last: tuple[int, date] | None, today: date
+) -> Planned | None:
+    """The last step whose date has come, after the last one run; the steps between are
+    passed over (after downtime, or a pause: one message, not every missed one).
+
+    A step counts its delay from the oldest overdue due date, or from the previous step:
+    the day it ran, or for a step passed over or not applying to the case (conditions),
+    the day it would have run: the scenario's calendar stays the same for every case.
+    """
+    position, previous = last if last is not None else (0, case.first_due)
+    due: StepInfo | None = None
+    passed: list[StepInfo] = []
+    for step in steps:
+        if step.position <= position:
+            continue
+        start = case.first_due if step.after == After.DUE_DATE else previous
+        when = start + timedelta(days=step.delay_days)
+        if when > today:
+            break
+        previous = when
+        if not step.applies(case):
+            continue
+        if due is not None:
+            passed.append(due)
+        due = step
+    return Planned(case, due, passed) if due is not None else None
+
+
+def _end_paid_cycles(organization_id: int, overdue: Sequence[DueCase]) -> None:
+    """Cases dunned in their current cycle that owe nothing overdue any more start a new
+    cycle: their next overdue invoice is dunned from the first step."""
+    owing = {case.case_id for case in overdue}
+    dunned = (
+        StepRun.objects.filter(organization_id=organization_id, cycle=F("case__dunning_cycle"))
+        .exclude(case__status=CaseStatus.CLOSED)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    for chunk in batches(sorted(set(dunned) - owing)):
+        Case.objects.filter(pk__in=chunk).update(dunning_cycle=F("dunning_cycle") + 1)
+
+
+STEP_RUN_FIELDS = ("organization_id", "created_at", "updated_at", "run_id", "case_id", "step_id")
+STEP_RUN_FIELDS += ("cycle", "ran_on", "passed", "overdue_cents")
+MESSAGE_FIELDS = ("organization_id", "created_at", "updated_at", "case_id", "step_run_id")
+MESSAGE_FIELDS += ("template_id", "channel", "status", "idempotency_key", "recipient")
+MESSAGE_FIELDS += ("reply_to", "subject", "body_text", "body_html", "message_id")
+MESSAGE_FIELDS += ("provider_ref", "not_before", "next_attempt_at", "attempts", "last_error")
+TASK_FIELDS = ("organization_id", "created_at", "updated_at", "case_id", "kind", "title")
+TASK_FIELDS += ("assigned_to_id", "due_on", "not_before")
+
+
+def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datetime) -> None:
+    org = run.organization_id
+    rows = []
+    for item in planned:
+        case = item.case
+        for step in item.passed:
+            rows.append((org, now, now, run.pk, case.case_id, step.id, case.cycle, today, True))
+            rows[-1] += (case.overdue_cents,)
+        rows.append((org, now, now, run.pk, case.case_id, item.step.id, case.cycle, today, False))
+        rows[-1] += (case.overdue_cents,)
+    ids = insert_returning(StepRun, STEP_RUN_FIELDS, rows)
+    run_of: dict[int, int] = {}
+    for row, pk in zip(rows, ids, strict=True):
+        if not row[8]:  # the step due now
+            run_of[row[4]] = pk
+    contacts = _contacts(org, [item.case.debtor_id for item in planned])
+    messages, tasks, events = [], [], []
+    for item in planned:
+        case, step = item.case, item.step
+        step_run = run_of[case.case_id]
+        when = not_before(step.channel, now)
+        if step.channel in MESSAGE_CHANNELS:
+            recipient = _recipient(step.channel, contacts.get(case.debtor_id))
+            messages.append(
+                (org, now, now, case.case_id, step_run, step.template_id, step.channel)
+                + (MessageStatus.QUEUED, f"step-run-{step_run}", recipient, "", "", "", "", "")
+                + ("", when, when, 0, "")
+            )
+        else:
+            title = f"{step.name} — {format_amount(case.overdue_cents)} échus"
+            tasks.append((org, now, now, case.case_id, TASK_KINDS[step.channel], title[:200]))
+            tasks[-1] += (case.assigned_to_id, today, when)
+        events.append((EVENT_KINDS[step.channel], case.case_id, _event_text(item)))
+    insert_rows(Message, MESSAGE_FIELDS, messages)
+    insert_rows(Task, TASK_FIELDS, tasks)
+    for kind in sorted({kind for kind, _c, _t in events}):
+        add_events(org, [(c, t) for k, c, t in events if k == kind], kind)
+    notices = [item.case.case_id for item in planned if item.step.is_formal_notice]
+    update_ids(
+        Case,
+        notices,
+        {"status": CaseStatus.FORMAL_NOTICE, "updated_at": now},
+        among={"status": (CaseStatus.AMICABLE, CaseStatus.NEGOTIATION)},
+    )
+    run.steps_run = len(planned)
+    run.steps_passed = sum(len(item.passed) for item in planned)
+    run.messages = len(messages)
+    run.tasks = len(tasks)
+
+
+def _event_text(item: Planned) -> str:
+    step = item.step
+    text = (
+        f"Relance « {step.name} » ({Channel(step.channel).label.lower()}) : "
+        f"{format_amount(item.case.overdue_cents)} échus sur {item.case.claims} facture(s)."
+    )
+    if item.passed:
+        names = ", ".join(f"« {s.name} »" for s in item.passed)
+        text += f" Étape(s) passée(s) car déjà dépassée(s) : {names}."
+    return text
+
+
+def _contacts(organization_id: int, debtor_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Debtor id → (e-mail, mobile, phone), for the debtors of `debtor_ids`."""
+    wanted = set(debtor_ids)
+    rows = Debtor.objects.filter(organization_id=organization_id).values_list(
+        "pk", "email", "mobile", "phone"
+    )
+    return {pk: (email, mobile, phone) for pk, email, mobile, phone in rows if pk in wanted}
+
+
+def _recipient(channel: str, contact: tuple[str, str, str] | None) -> str:
+    """Where the message goes; letters are addressed when they are made."""
+    if contact is None:
+        return ""
+    email, mobile, phone = contact
+    if channel == Channel.EMAIL:
+        return email
+    if channel == Channel.SMS:
+        return mobile or (phone if _is_mobile(phone) else "")
+    return ""
+
+
+def _is_mobile(number: str) -> bool:
+    digits = "".join(c for c in number if c.isdigit() or c == "+")
+    return digits.startswith(("06", "07", "+336", "+337", "00336", "00337"))

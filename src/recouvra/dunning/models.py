@@ -1,0 +1,271 @@
+"""Dunning (relance): scenarios of timed steps, the record of each step run on a case,
+and the outbox of messages a delivery task sends.
+
+A step runs at most once per case and dunning cycle: a unique constraint says so, not a
+check in Python, so running the engine ten times a day is harmless (engine.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from recouvra.core.models import TenantModel
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Courrier simple")
+    REGISTERED = "registered", _("Lettre recommandée avec AR")
+    CALL = "call", _("Appel téléphonique")
+    VISIT = "visit", _("Visite terrain")
+    ESCALATION = "escalation", _("Proposition de contentieux")
+
+
+# channels that send a Message; the others create a task (cases.Task)
+MESSAGE_CHANNELS = frozenset((Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.REGISTERED))
+LETTER_CHANNELS = frozenset((Channel.LETTER, Channel.REGISTERED))
+
+
+class After(models.TextChoices):
+    DUE_DATE = "due_date", _("après l'échéance la plus ancienne")
+    PREVIOUS = "previous", _("après l'étape précédente")
+
+
+class DebtorKindCondition(models.TextChoices):
+    ANY = "", _("Tous")
+    COMPANY = "company", _("Entreprises (B2B)")
+    PERSON = "person", _("Particuliers (B2C)")
+
+
+class Template(TenantModel):
+    """The text of a message. Variables and a few tags only ({{ debtor.name }},
+    {% for claim in claims %}…): rendered by a template engine that loads nothing else."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    channel = models.CharField(_("canal"), max_length=12, choices=Channel.choices)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    body = models.TextField(_("texte"))
+
+    class Meta:
+        verbose_name = _("modèle de message")
+        verbose_name_plural = _("modèles de message")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Scenario(TenantModel):
+    """An ordered list of steps. The default scenario of the organisation applies to the
+    creditors and debtors with no scenario assigned."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    is_default = models.BooleanField(_("scénario par défaut"), default=False)
+
+    class Meta:
+        verbose_name = _("scénario de relance")
+        verbose_name_plural = _("scénarios de relance")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(is_default=True), name="one_default_scenario"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dunning:scenario", args=[self.pk])
+
+
+class Step(TenantModel):
+    """One timed action of a scenario, and the cases it applies to."""
+
+    scenario = models.ForeignKey(
+        Scenario, verbose_name=_("scénario"), on_delete=models.CASCADE, related_name="steps"
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    name = models.CharField(_("nom"), max_length=100)
+    delay_days = models.PositiveSmallIntegerField(_("délai (jours)"))
+    after = models.CharField(_("à compter de"), max_length=10, choices=After.choices)
+    channel = models.CharField(_("canal"), max_length=12, choices=Channel.choices)
+    template = models.ForeignKey(
+        Template,
+        verbose_name=_("modèle"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="steps",
+    )
+    is_formal_notice = models.BooleanField(_("mise en demeure"), default=False)
+    # conditions: a step that does not apply to a case is passed over for it
+    debtor_kind = models.CharField(
+        _("débiteurs"), max_length=10, choices=DebtorKindCondition.choices, blank=True
+    )
+    min_balance_cents = models.BigIntegerField(_("solde échu minimum (centimes)"), default=0)
+    creditor = models.ForeignKey(
+        "ledger.Creditor",
+        verbose_name=_("créancier seulement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("étape")
+        verbose_name_plural = _("étapes")
+        ordering = ["scenario", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "position"], name="step_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class Assignment(TenantModel):
+    """Which scenario a creditor's cases follow; one for a debtor overrides its creditor's."""
+
+    scenario = models.ForeignKey(
+        Scenario, verbose_name=_("scénario"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    creditor = models.ForeignKey(
+        "ledger.Creditor", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    debtor = models.ForeignKey(
+        "ledger.Debtor", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("affectation de scénario")
+        verbose_name_plural = _("affectations de scénario")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(creditor__isnull=True) ^ Q(debtor__isnull=True),
+                name="assignment_creditor_xor_debtor",
+            ),
+            models.UniqueConstraint(
+                fields=["creditor"],
+                condition=Q(debtor__isnull=True),
+                name="one_scenario_per_creditor",
+            ),
+            models.UniqueConstraint(
+                fields=["debtor"],
+                condition=Q(creditor__isnull=True),
+                name="one_scenario_per_debtor",
+            ),
+        ]
+
+
+class DunningRun(TenantModel):
+    """One run of the engine for an organisation, and what it did."""
+
+    run_on = models.DateField(_("jour"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("fini à"), null=True, blank=True)
+    cases_due = models.PositiveIntegerField(_("dossiers échus"), default=0)
+    steps_run = models.PositiveIntegerField(_("étapes déclenchées"), default=0)
+    steps_passed = models.PositiveIntegerField(_("étapes sautées"), default=0)
+    messages = models.PositiveIntegerField(_("messages"), default=0)
+    tasks = models.PositiveIntegerField(_("tâches"), default=0)
+
+    class Meta:
+        verbose_name = _("passage de relance")
+        verbose_name_plural = _("passages de relance")
+        ordering = ["-created_at"]
+
+
+class StepRun(TenantModel):
+    """A step run on a case (or passed over when the engine caught up after downtime)."""
+
+    run = models.ForeignKey(DunningRun, on_delete=models.PROTECT, related_name="step_runs")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="step_runs", db_index=False
+    )
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="runs")
+    cycle = models.PositiveIntegerField(_("cycle"))
+    ran_on = models.DateField(_("le"))
+    passed = models.BooleanField(_("sautée"), default=False)
+    overdue_cents = models.BigIntegerField(_("principal échu (centimes)"))
+
+    class Meta:
+        verbose_name = _("étape déclenchée")
+        verbose_name_plural = _("étapes déclenchées")
+        constraints = [
+            # never the same step twice on a case in a cycle, whoever runs the engine
+            models.UniqueConstraint(fields=["case", "cycle", "step"], name="one_step_run_per_case")
+        ]
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("En attente")
+    SENDING = "sending", _("En cours d'envoi")
+    SENT = "sent", _("Envoyé")
+    DELIVERED = "delivered", _("Remis")
+    BOUNCED = "bounced", _("Rejeté")
+    FAILED = "failed", _("Échec")
+    UNCERTAIN = "uncertain", _("À vérifier")  # the sender stopped mid-send: not resent alone
+    PRINTED = "printed", _("Imprimé")
+
+
+class Message(TenantModel):
+    """The outbox: written with its step run, sent by the delivery task (delivery.py).
+
+    Its text is rendered just before sending, with the figures of that day, and kept:
+    what the debtor received stays on record.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="messages", db_index=False
+    )
+    step_run = models.OneToOneField(
+        StepRun, on_delete=models.PROTECT, null=True, blank=True, related_name="message"
+    )
+    template = models.ForeignKey(
+        Template, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("canal"), max_length=12, choices=Channel.choices)
+    status = models.CharField(
+        _("état"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    idempotency_key = models.CharField(max_length=80, unique=True, editable=False)
+    recipient = models.TextField(_("destinataire"), blank=True)
+    reply_to = models.CharField(_("réponse à"), max_length=254, blank=True)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    body_text = models.TextField(_("texte"), blank=True)
+    body_html = models.TextField(_("texte HTML"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=200, blank=True)
+    provider_ref = models.CharField(_("référence prestataire"), max_length=100, blank=True)
+    not_before = models.DateTimeField(_("pas avant"))
+    next_attempt_at = models.DateTimeField(_("prochain essai"))
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("remis le"), null=True, blank=True)
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the delivery task's queue: what is waiting, soonest first
+            models.Index(fields=["status", "next_attempt_at"], name="message_outbox_idx"),
+            models.Index(fields=["case", "-created_at"], name="message_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} — {self.subject or self.case_id}"
