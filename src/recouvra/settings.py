@@ -186,6 +186,13 @@ EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "recouvra <noreply@localhost>")
+# the right-hand part of the Message-IDs of dunning e-mails (<key@domain>)
+EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "recouvra.localhost")
+
+# SMS: file:///folder (development) or the https:// endpoint of a JSON SMS API
+SMS_URL = os.environ.get("SMS_URL", "") or f"file://{VAR_DIR / 'sms'}"
+SMS_API_KEY = env_secret("SMS_API_KEY", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "RECOUVRA")
 
 TASKS = {
     "default": {
