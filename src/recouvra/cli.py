@@ -4,6 +4,7 @@ Usage:
 
 recouvra serve [--bind HOST:PORT] [--workers N]   web server (gunicorn)
 recouvra worker [db_worker options]               background task worker
+recouvra clock [--once]                           enqueue the daily dunning runs and deliveries
 recouvra demo [options]                           load demo data
 recouvra run [--bind HOST:PORT]                   migrate, demo data, web server and worker
 recouvra <django command> ...                     any manage.py command (migrate, shell, ...)
@@ -92,7 +93,7 @@ def port_answers(host: str, port: int) -> bool:
 
 
 def run(argv: list[str]) -> int:
-    """Prepare the database, then run the web server and one worker until Ctrl-C."""
+    """Prepare the database, then run the web server, one worker and the clock until Ctrl-C."""
     parser = ArgumentParser(prog="recouvra run", description="Run everything for local use.")
     parser.add_argument("--bind", default=default_bind(), help="HOST:PORT (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -120,6 +121,7 @@ def run(argv: list[str]) -> int:
     children = {
         "web server": subprocess.Popen([*me, "serve", "--bind", args.bind], process_group=0),
         "worker": subprocess.Popen([*me, "worker"], process_group=0),
+        "clock": subprocess.Popen([*me, "clock"], process_group=0),
     }
     return supervise(children, address)
 

@@ -189,6 +189,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "recouvra <noreply@loc
 # the right-hand part of the Message-IDs of dunning e-mails (<key@domain>)
 EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "recouvra.localhost")
 
+# the hour (Paris time) of the daily dunning run, enqueued by `recouvra clock`
+DUNNING_RUN_HOUR = env_int("DUNNING_RUN_HOUR", 7)
+
 # SMS: file:///folder (development) or the https:// endpoint of a JSON SMS API
 SMS_URL = os.environ.get("SMS_URL", "") or f"file://{VAR_DIR / 'sms'}"
 SMS_API_KEY = env_secret("SMS_API_KEY", "")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("recouvra.ledger.urls")),
     path("", include("recouvra.cases.urls")),
     path("", include("recouvra.imports.urls")),
+    path("", include("recouvra.dunning.urls")),
     path(
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),

@@ -95,7 +95,9 @@ class Case(TenantModel):
     )
     closed_on = models.DateField(_("clos le"), null=True, blank=True)
     # dunning starts a new cycle (its steps again) once everything overdue has been paid
-    dunning_cycle = models.PositiveIntegerField(_("cycle de relance"), default=1, editable=False)
+    dunning_cycle = models.PositiveIntegerField(
+        _("cycle de relance"), default=1, db_default=1, editable=False
+    )
 
     creditor_lookup = "creditor"
     partner_lookup = "legal_partner"

@@ -563,6 +563,9 @@ class DemoBuilder:
             for plan in plans:
                 self._plan_activity(plan)
             self._write(debtors, plans)
+            from recouvra.dunning.demo import add_scenarios
+
+            scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -573,6 +576,7 @@ class DemoBuilder:
             "paiements": len(self.payments),
             "imputations": len(self.allocations),
             "échanges": len(self.events),
+            "scénarios de relance": sum(found["scénarios"] for found in scenarios),
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -1624,6 +1628,16 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
+        from recouvra.cases.models import Dispute, PaymentPlan, Promise, Task
+        from recouvra.dunning.models import (
+            Assignment,
+            DunningRun,
+            Message,
+            Scenario,
+            Step,
+            StepRun,
+            Template,
+        )
         from recouvra.imports.models import (
             BankAccount,
             BankLine,
@@ -1633,6 +1647,17 @@ def delete_demo() -> None:
         )
 
         for model in (
+            Message,
+            StepRun,
+            DunningRun,
+            Assignment,
+            Step,
+            Scenario,
+            Template,
+            Task,
+            Dispute,
+            Promise,
+            PaymentPlan,
             MatchProposal,
             Allocation,
             Payment,

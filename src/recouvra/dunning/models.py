@@ -59,6 +59,9 @@ class Template(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("dunning:template_edit", args=[self.pk])
+
 
 class Scenario(TenantModel):
     """An ordered list of steps. The default scenario of the organisation applies to the
@@ -129,6 +132,16 @@ class Step(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return self.scenario.get_absolute_url()
+
+    @property
+    def trigger(self) -> str:
+        """ "J+15 après l'échéance", "10 jours après l'étape précédente"."""
+        if self.after == After.DUE_DATE:
+            return _("J+%(days)s après l'échéance") % {"days": self.delay_days}
+        return _("%(days)s jours après l'étape précédente") % {"days": self.delay_days}
 
 
 class Assignment(TenantModel):

@@ -1,0 +1,49 @@
+"""The clock: each minute, enqueue the work that has come due (`recouvra clock`).
+
+- The daily dunning run of each organisation, once its hour (DUNNING_RUN_HOUR, Paris
+  time) has come, if none ran that day: after downtime, the next tick catches up.
+- A delivery pass when messages are waiting and no pass is already queued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from recouvra.core.models import Organization
+
+from .delivery import SENT_BY_TASK
+from .models import DunningRun, Message, MessageStatus
+from .tasks import deliver_messages_task, run_dunning_task
+
+WAITING = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    """Enqueue what is due at `now`; returns what was enqueued (for the log)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    enqueued = []
+    if local.hour >= settings.DUNNING_RUN_HOUR:
+        day = local.date()
+        done = set(DunningRun.objects.filter(run_on=day).values_list("organization_id", flat=True))
+        for org_id in Organization.objects.values_list("pk", flat=True):
+            if org_id not in done and not _waiting(run_dunning_task, [org_id, day.isoformat()]):
+                run_dunning_task.enqueue(org_id, day.isoformat())
+                enqueued.append(f"dunning run {org_id} {day}")
+    due = Message.objects.filter(
+        status=MessageStatus.QUEUED, channel__in=SENT_BY_TASK, next_attempt_at__lte=now
+    )
+    if due.exists() and not _waiting(deliver_messages_task, []):
+        deliver_messages_task.enqueue()
+        enqueued.append("delivery")
+    return enqueued
+
+
+def _waiting(task, args: list) -> bool:  # noqa: ANN001
+    found = DBTaskResult.objects.filter(task_path=task.module_path, status__in=WAITING)
+    return any(result.args_kwargs.get("args") == args for result in found)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from recouvra.web.forms import MemberModelForm
+
+from .models import Scenario, Step, Template
+from .render import TemplateError, check
+
+
+class ScenarioForm(MemberModelForm):
+    class Meta:
+        model = Scenario
+        fields = ["name", "description", "is_default"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class StepForm(MemberModelForm):
+    min_balance = forms.IntegerField(
+        label=_("Solde échu minimum (€)"),
+        min_value=0,
+        initial=0,
+        help_text=_("L'étape ne s'applique qu'aux dossiers qui doivent au moins autant."),
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "position",
+            "name",
+            "delay_days",
+            "after",
+            "channel",
+            "template",
+            "is_formal_notice",
+            "debtor_kind",
+            "creditor",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_balance"].initial = self.instance.min_balance_cents // 100
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        template, channel = data.get("template"), data.get("channel")
+        if template is not None and channel and template.channel != channel:
+            self.add_error("template", _("Ce modèle est fait pour un autre canal."))
+        return data
+
+    def save(self, commit: bool = True) -> Step:
+        self.instance.min_balance_cents = self.cleaned_data["min_balance"] * 100
+        return super().save(commit)
+
+
+class TemplateForm(MemberModelForm):
+    class Meta:
+        model = Template
+        fields = ["name", "channel", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14, "spellcheck": "true"})}
+
+    def clean_subject(self) -> str:
+        return self._checked(self.cleaned_data["subject"])
+
+    def clean_body(self) -> str:
+        return self._checked(self.cleaned_data["body"])
+
+    def _checked(self, text: str) -> str:
+        try:
+            check(text)
+        except TemplateError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text

@@ -1,0 +1,125 @@
+"""The dunning pages: scenarios as timelines, steps, templates, preview then run, outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from recouvra.dunning.models import Channel, Message, MessageStatus, Scenario, Step, Template
+
+from ..base import make_claim
+from .base import DunningTestCase
+
+
+class PagesTestCase(DunningTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.client.force_login(self.alice)
+        today = timezone.localdate()
+        self.claim = make_claim(
+            self.creditor,
+            self.debtor,
+            50_000,
+            reference="FA-77",
+            issue_date=today - timedelta(days=40),
+            due_date=today - timedelta(days=6),
+        )
+
+    def test_a_scenario_is_created_and_its_steps_shown_in_order(self) -> None:
+        response = self.client.post(
+            reverse("dunning:scenario_add"), {"name": "Particuliers", "description": "B2C"}
+        )
+        scenario = Scenario.objects.get(name="Particuliers")
+        self.assertRedirects(response, scenario.get_absolute_url())
+        template = Template.objects.get(name="Relance e-mail")
+        response = self.client.post(
+            reverse("dunning:step_add", args=[scenario.pk]),
+            {
+                "position": 1,
+                "name": "Premier rappel",
+                "delay_days": 7,
+                "after": "due_date",
+                "channel": "email",
+                "template": template.pk,
+                "debtor_kind": "person",
+                "min_balance": 15,
+            },
+        )
+        self.assertRedirects(response, scenario.get_absolute_url())
+        step = Step.objects.get(scenario=scenario)
+        self.assertEqual((step.min_balance_cents, step.debtor_kind), (1500, "person"))
+        page = self.client.get(scenario.get_absolute_url()).content.decode()
+        self.assertIn("Premier rappel", page)
+        self.assertIn("J+7 après l&#x27;échéance", page)
+
+    def test_a_step_with_a_template_of_another_channel_is_refused(self) -> None:
+        template = Template.objects.get(name="Relance e-mail")
+        response = self.client.post(
+            reverse("dunning:step_add", args=[self.scenario.pk]),
+            {
+                "position": 9,
+                "name": "SMS",
+                "delay_days": 3,
+                "after": "previous",
+                "channel": "sms",
+                "template": template.pk,
+                "min_balance": 0,
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "autre canal", status_code=400)
+
+    def test_a_template_that_does_not_parse_is_refused_with_the_reason(self) -> None:
+        response = self.client.post(
+            reverse("dunning:template_add"),
+            {"name": "Cassé", "channel": "email", "subject": "x", "body": "{% for %}"},
+        )
+        self.assertContains(response, "Modèle invalide", status_code=400)
+        self.assertFalse(Template.objects.filter(name="Cassé").exists())
+
+    def test_the_preview_lists_the_due_steps_then_run_now_queues_them(self) -> None:
+        page = self.client.get(reverse("dunning:run"))
+        self.assertContains(page, self.claim.case.reference)
+        self.assertContains(page, "Rappel amical")
+        self.assertFalse(Message.objects.exists())
+        response = self.client.post(reverse("dunning:run"))
+        self.assertRedirects(response, reverse("dunning:run"))
+        message = Message.objects.get()
+        self.assertEqual((message.channel, message.status), (Channel.EMAIL, MessageStatus.QUEUED))
+        outbox = self.client.get(reverse("dunning:outbox"))
+        self.assertContains(outbox, self.claim.case.reference)
+        self.assertContains(self.client.get(reverse("dunning:run")), "Aucune relance")
+
+    def test_an_uncertain_message_can_be_sent_again_by_an_agent(self) -> None:
+        self.client.post(reverse("dunning:run"))
+        message = Message.objects.get()
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNCERTAIN)
+        response = self.client.post(
+            reverse("dunning:resend", args=[message.pk]), {"next": "https://evil.example/"}
+        )
+        self.assertRedirects(response, reverse("dunning:outbox"))
+        message.refresh_from_db()
+        self.assertEqual(message.status, MessageStatus.QUEUED)
+
+    def test_another_organisation_sees_none_of_it(self) -> None:
+        self.client.post(reverse("dunning:run"))
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(self.scenario.get_absolute_url()).status_code, 404)
+        self.assertNotContains(self.client.get(reverse("dunning:outbox")), "FA-77")
+        self.assertNotContains(self.client.get(reverse("dunning:scenarios")), "B2B standard")
+        message = Message.objects.get()
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED)
+        response = self.client.post(reverse("dunning:resend", args=[message.pk]))
+        self.assertEqual(response.status_code, 404)
+
+    def test_an_agent_without_write_rights_cannot_run(self) -> None:
+        from recouvra.core.models import Role
+
+        from ..base import make_user
+
+        viewer = make_user("dave@example.org", self.alpha, Role.MANDANT)
+        self.client.force_login(viewer)
+        self.assertEqual(self.client.post(reverse("dunning:run")).status_code, 403)
+        self.assertFalse(Message.objects.exists())
