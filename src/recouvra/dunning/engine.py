@@ -176,7 +176,8 @@ SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, k.dunning_cycle,
        THEN 1 ELSE 0 END AS paused
 FROM (
   SELECT c.case_id AS case_id, MIN(c.due_date) AS first_due,
-         SUM(c.principal_cents - COALESCE(p.paid, 0)) AS overdue, COUNT(*) AS claims
+         CAST(SUM(c.principal_cents - COALESCE(p.paid, 0)) AS BIGINT) AS overdue,
+         COUNT(*) AS claims
   FROM ledger_claim c
   LEFT JOIN (
     SELECT a.claim_id AS claim_id, SUM(a.to_principal) AS paid
