@@ -28,9 +28,9 @@ class DunningTestCase(RecouvraTestCase):
 
         return run_dunning(self.alpha.pk, today=day, now=at(day, hour))
 
-    def steps_run(self, case) -> list[tuple[str, bool]]:  # noqa: ANN001
+    def steps_run(self, case) -> list[str]:  # noqa: ANN001
         runs = StepRun.objects.filter(case=case).order_by("step__position")
-        return [(run.step.name, run.passed) for run in runs]
+        return [run.step.name for run in runs]
 
     def messages(self, case) -> list[str]:  # noqa: ANN001
         found = Message.objects.filter(case=case).order_by("id")

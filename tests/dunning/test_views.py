@@ -123,3 +123,10 @@ class PagesTestCase(DunningTestCase):
         self.client.force_login(viewer)
         self.assertEqual(self.client.post(reverse("dunning:run")).status_code, 403)
         self.assertFalse(Message.objects.exists())
+
+    def test_the_case_page_shows_its_messages_and_their_status(self) -> None:
+        self.client.post(reverse("dunning:run"))
+        page = self.client.get(self.claim.case.get_absolute_url())
+        self.assertContains(page, 'id="case-messages"')
+        self.assertContains(page, "Rappel amical")
+        self.assertContains(page, "En attente")

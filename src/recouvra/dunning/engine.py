@@ -5,7 +5,8 @@ principal still due, whether it is paused), one the last step each ran in its cu
 cycle; the scenarios are walked in memory; step runs, messages, tasks and timeline
 entries are inserted in bulk, in one transaction. The unique constraint on (case, cycle,
 step) makes a second run of the day find nothing new, and a run after downtime records
-only the step due now: the steps it jumped over are recorded as passed, without message.
+only the step due now: the steps it jumped over are named on the case timeline, and sent
+nothing.
 
 A case is paused while a dispute is open, a promise has not fallen due, a payment plan
 is active, or the case is with a legal partner (or in court): its schedule resumes after.
@@ -24,11 +25,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from recouvra.cases.models import Case, CaseStatus, InteractionKind, Task
-from recouvra.cases.services import add_events
-from recouvra.core.bulk import batches, insert_returning, insert_rows, update_ids
-from recouvra.law.money import format_amount
-from recouvra.ledger.models import Debtor
+from recouvra.cases.models import Case, CaseStatus
+from recouvra.core.bulk import batches, insert_rows, update_ids
 
 from .models import (
     MESSAGE_CHANNELS,
@@ -36,8 +34,6 @@ from .models import (
     Assignment,
     Channel,
     DunningRun,
-    Message,
-    MessageStatus,
     Scenario,
     Step,
     StepRun,
@@ -47,15 +43,6 @@ from .schedule import not_before
 # case statuses dunning works in; the others (plan, dispute, court, enforcement) pause it
 DUNNED_STATUSES = (CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION)
 TASK_KINDS = {Channel.CALL: "call", Channel.VISIT: "visit", Channel.ESCALATION: "escalation"}
-EVENT_KINDS = {
-    Channel.EMAIL: InteractionKind.EMAIL,
-    Channel.SMS: InteractionKind.SMS,
-    Channel.LETTER: InteractionKind.LETTER,
-    Channel.REGISTERED: InteractionKind.LETTER,
-    Channel.CALL: InteractionKind.CALL,
-    Channel.VISIT: InteractionKind.VISIT,
-    Channel.ESCALATION: InteractionKind.STATUS,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +104,21 @@ def _plan(organization_id: int, today: date, cases: Sequence[DueCase]) -> list[P
     scenarios = _scenarios(organization_id)
     chosen = _assignments(organization_id)
     planned = []
+    # cases alike (same scenario, stage, dates and what the conditions look at) have the
+    # same due step: decided once
+    decided: dict[tuple, tuple[StepInfo, list[StepInfo]] | None] = {}
     for case in cases:
         scenario_id = None if case.paused else chosen.scenario_of(case)
         if scenario_id is None:
             continue
-        name, steps = scenarios[scenario_id]
-        due = _due_step(case, steps, last.get((case.case_id, case.cycle)), today)
+        name, steps, looks_at = scenarios[scenario_id]
+        previous = last.get((case.case_id, case.cycle))
+        key = (scenario_id, previous, case.first_due, *looks_at(case))
+        if key not in decided:
+            decided[key] = _due_step(case, steps, previous, today)
+        due = decided[key]
         if due is not None:
-            due.scenario = name
-            planned.append(due)
+            planned.append(Planned(case, due[0], due[1], name))
     return planned
 
 
@@ -246,13 +239,9 @@ def _last_runs(organization_id: int) -> dict[tuple[int, int], tuple[int, date]]:
     return last
 
 
-def _scenarios(organization_id: int) -> dict[int, tuple[str, list[StepInfo]]]:
-    found: dict[int, tuple[str, list[StepInfo]]] = {
-        pk: (name, [])
-        for pk, name in Scenario.objects.filter(organization_id=organization_id).values_list(
-            "pk", "name"
-        )
-    }
+def _scenarios(organization_id: int) -> dict[int, tuple[str, list[StepInfo], Any]]:
+    """Scenario id → name, steps in order, and what of a case its conditions look at."""
+    steps_of: dict[int, list[StepInfo]] = {}
     steps = Step.objects.filter(organization_id=organization_id).order_by("scenario", "position")
     for row in steps.values_list(
         "scenario_id",
@@ -268,8 +257,28 @@ def _scenarios(organization_id: int) -> dict[int, tuple[str, list[StepInfo]]]:
         "min_balance_cents",
         "creditor_id",
     ):
-        found[row[0]][1].append(StepInfo(*row[1:]))
+        steps_of.setdefault(row[0], []).append(StepInfo(*row[1:]))
+    found = {}
+    scenarios = Scenario.objects.filter(organization_id=organization_id)
+    for pk, name in scenarios.values_list("pk", "name"):
+        found[pk] = (name, steps_of.get(pk, []), _looks_at(steps_of.get(pk, [])))
     return found
+
+
+def _looks_at(steps: Sequence[StepInfo]) -> Any:
+    """What of a case the steps' conditions depend on, as a tuple."""
+    kind = any(step.debtor_kind for step in steps)
+    creditor = any(step.creditor_id is not None for step in steps)
+    balance = any(step.min_balance_cents for step in steps)
+
+    def looks_at(case: DueCase) -> tuple:
+        return (
+            case.debtor_kind if kind else None,
+            case.creditor_id if creditor else None,
+            case.overdue_cents if balance else None,
+        )
+
+    return looks_at
 
 
 @dataclass
@@ -305,9 +314,9 @@ def _assignments(organization_id: int) -> _Chosen:
 
 def _due_step(
     case: DueCase, steps: Sequence[StepInfo], last: tuple[int, date] | None, today: date
-) -> Planned | None:
-    """The last step whose date has come, after the last one run; the steps between are
-    passed over (after downtime, or a pause: one message, not every missed one).
+) -> tuple[StepInfo, list[StepInfo]] | None:
+    """The last step whose date has come, after the last one run, and those passed over
+    on the way (after downtime, or a pause: one message, not every missed one).
 
     A step counts its delay from the oldest overdue due date, or from the previous step:
     the day it ran, or for a step passed over or not applying to the case (conditions),
@@ -329,7 +338,7 @@ def _due_step(
         if due is not None:
             passed.append(due)
         due = step
-    return Planned(case, due, passed) if due is not None else None
+    return (due, passed) if due is not None else None
 
 
 def _end_paid_cycles(organization_id: int, overdue: Sequence[DueCase]) -> None:
@@ -347,52 +356,24 @@ def _end_paid_cycles(organization_id: int, overdue: Sequence[DueCase]) -> None:
 
 
 STEP_RUN_FIELDS = ("organization_id", "created_at", "updated_at", "run_id", "case_id", "step_id")
-STEP_RUN_FIELDS += ("cycle", "ran_on", "passed", "overdue_cents")
-MESSAGE_FIELDS = ("organization_id", "created_at", "updated_at", "case_id", "step_run_id")
-MESSAGE_FIELDS += ("template_id", "channel", "status", "idempotency_key", "recipient")
-MESSAGE_FIELDS += ("reply_to", "subject", "body_text", "body_html", "message_id")
-MESSAGE_FIELDS += ("provider_ref", "not_before", "next_attempt_at", "attempts", "last_error")
-TASK_FIELDS = ("organization_id", "created_at", "updated_at", "case_id", "kind", "title")
-TASK_FIELDS += ("assigned_to_id", "due_on", "not_before")
+STEP_RUN_FIELDS += ("cycle", "ran_on", "passed_over", "overdue_cents")
 
 
 def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datetime) -> None:
+    """Insert the step runs, then derive their messages and tasks from them in SQL (one
+    INSERT … SELECT each). The case page shows them, with their statuses as they move."""
     org = run.organization_id
-    rows = []
-    for item in planned:
-        case = item.case
-        for step in item.passed:
-            rows.append((org, now, now, run.pk, case.case_id, step.id, case.cycle, today, True))
-            rows[-1] += (case.overdue_cents,)
-        rows.append((org, now, now, run.pk, case.case_id, item.step.id, case.cycle, today, False))
-        rows[-1] += (case.overdue_cents,)
-    ids = insert_returning(StepRun, STEP_RUN_FIELDS, rows)
-    run_of: dict[int, int] = {}
-    for row, pk in zip(rows, ids, strict=True):
-        if not row[8]:  # the step due now
-            run_of[row[4]] = pk
-    contacts = _contacts(org, [item.case.debtor_id for item in planned])
-    messages, tasks, events = [], [], []
-    for item in planned:
-        case, step = item.case, item.step
-        step_run = run_of[case.case_id]
-        when = not_before(step.channel, now)
-        if step.channel in MESSAGE_CHANNELS:
-            recipient = _recipient(step.channel, contacts.get(case.debtor_id))
-            messages.append(
-                (org, now, now, case.case_id, step_run, step.template_id, step.channel)
-                + (MessageStatus.QUEUED, f"step-run-{step_run}", recipient, "", "", "", "", "")
-                + ("", when, when, 0, "")
-            )
-        else:
-            title = f"{step.name} — {format_amount(case.overdue_cents)} échus"
-            tasks.append((org, now, now, case.case_id, TASK_KINDS[step.channel], title[:200]))
-            tasks[-1] += (case.assigned_to_id, today, when)
-        events.append((EVENT_KINDS[step.channel], case.case_id, _event_text(item)))
-    insert_rows(Message, MESSAGE_FIELDS, messages)
-    insert_rows(Task, TASK_FIELDS, tasks)
-    for kind in sorted({kind for kind, _c, _t in events}):
-        add_events(org, [(c, t) for k, c, t in events if k == kind], kind)
+    moment = connection.ops.adapt_datetimefield_value(now)
+    day = connection.ops.adapt_datefield_value(today)
+    rows = [
+        (org, moment, moment, run.pk, item.case.case_id, item.step.id, item.case.cycle, day)
+        + (_names(item.passed), item.case.overdue_cents)
+        for item in planned
+    ]
+    insert_rows(StepRun, STEP_RUN_FIELDS, rows, adapted=True)
+    when = {channel: not_before(channel, now) for channel in Channel.values}
+    messages = _insert_from_runs(_MESSAGES_SQL, run, now, today, when, MESSAGE_CHANNELS)
+    tasks = _insert_from_runs(_TASKS_SQL, run, now, today, when, TASK_KINDS)
     notices = [item.case.case_id for item in planned if item.step.is_formal_notice]
     update_ids(
         Case,
@@ -402,43 +383,67 @@ def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datet
     )
     run.steps_run = len(planned)
     run.steps_passed = sum(len(item.passed) for item in planned)
-    run.messages = len(messages)
-    run.tasks = len(tasks)
+    run.messages = messages
+    run.tasks = tasks
 
 
-def _event_text(item: Planned) -> str:
-    step = item.step
-    text = (
-        f"Relance « {step.name} » ({Channel(step.channel).label.lower()}) : "
-        f"{format_amount(item.case.overdue_cents)} échus sur {item.case.claims} facture(s)."
-    )
-    if item.passed:
-        names = ", ".join(f"« {s.name} »" for s in item.passed)
-        text += f" Étape(s) passée(s) car déjà dépassée(s) : {names}."
-    return text
+def _names(steps: Sequence[StepInfo]) -> str:
+    return ", ".join(step.name for step in steps)[:300] if steps else ""
 
 
-def _contacts(organization_id: int, debtor_ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    """Debtor id → (e-mail, mobile, phone), for the debtors of `debtor_ids`."""
-    wanted = set(debtor_ids)
-    rows = Debtor.objects.filter(organization_id=organization_id).values_list(
-        "pk", "email", "mobile", "phone"
-    )
-    return {pk: (email, mobile, phone) for pk, email, mobile, phone in rows if pk in wanted}
+# the outbox row of each step run of a run that sends something; the address is the
+# debtor's e-mail or mobile (a landline is no SMS recipient); letters are addressed when made
+_MESSAGES_SQL = """
+INSERT INTO dunning_message (organization_id, created_at, updated_at, case_id, step_run_id,
+  template_id, channel, status, idempotency_key, recipient, reply_to, subject, body_text,
+  body_html, message_id, provider_ref, not_before, next_attempt_at, attempts, last_error)
+SELECT r.organization_id, %(now)s, %(now)s, r.case_id, r.id, s.template_id, s.channel,
+  'queued', 'step-run-' || r.id,
+  CASE s.channel WHEN 'email' THEN d.email
+    WHEN 'sms' THEN CASE WHEN d.mobile <> '' THEN d.mobile
+      WHEN replace(d.phone, ' ', '') LIKE '06%%' OR replace(d.phone, ' ', '') LIKE '07%%'
+        OR replace(d.phone, ' ', '') LIKE '+336%%' OR replace(d.phone, ' ', '') LIKE '+337%%'
+      THEN d.phone ELSE '' END
+    ELSE '' END,
+  '', '', '', '', '', '', {when}, {when}, 0, ''
+FROM dunning_steprun r
+JOIN dunning_step s ON s.id = r.step_id
+JOIN cases_case k ON k.id = r.case_id
+JOIN ledger_debtor d ON d.id = k.debtor_id
+WHERE r.run_id = %(run)s AND s.channel IN ({channels})
+"""
+
+# the task of each step run of a run that asks a person to act: the case's agent
+_TASKS_SQL = """
+INSERT INTO cases_task (organization_id, created_at, updated_at, case_id, kind, title,
+  assigned_to_id, due_on, not_before, done_at)
+SELECT r.organization_id, %(now)s, %(now)s, r.case_id, s.channel, s.name, k.assigned_to_id,
+  %(today)s, {when}, NULL
+FROM dunning_steprun r
+JOIN dunning_step s ON s.id = r.step_id
+JOIN cases_case k ON k.id = r.case_id
+WHERE r.run_id = %(run)s AND s.channel IN ({channels})
+"""
 
 
-def _recipient(channel: str, contact: tuple[str, str, str] | None) -> str:
-    """Where the message goes; letters are addressed when they are made."""
-    if contact is None:
-        return ""
-    email, mobile, phone = contact
-    if channel == Channel.EMAIL:
-        return email
-    if channel == Channel.SMS:
-        return mobile or (phone if _is_mobile(phone) else "")
-    return ""
-
-
-def _is_mobile(number: str) -> bool:
-    digits = "".join(c for c in number if c.isdigit() or c == "+")
-    return digits.startswith(("06", "07", "+336", "+337", "00336", "00337"))
+def _insert_from_runs(
+    sql: str,
+    run: DunningRun,
+    now: datetime,
+    today: date,
+    when: dict[str, datetime],
+    channels: Any,
+) -> int:
+    """Run one of the INSERT … SELECT above for `run`; returns the rows inserted."""
+    moment = connection.ops.adapt_datetimefield_value  # naive UTC text on SQLite
+    params: dict[str, Any] = {"now": moment(now), "run": run.pk}
+    params["today"] = connection.ops.adapt_datefield_value(today)
+    cases = []
+    for n, channel in enumerate(sorted(channels)):
+        params[f"channel{n}"], params[f"when{n}"] = channel, moment(when[channel])
+        cases.append(f"WHEN %(channel{n})s THEN %(when{n})s")
+    names = ", ".join(f"%(channel{n})s" for n in range(len(cases)))
+    by_channel = f"CASE s.channel {' '.join(cases)} END"
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(when=by_channel, channels=names), params)
+        return cursor.rowcount

@@ -199,7 +199,7 @@ class DunningRun(TenantModel):
 
 
 class StepRun(TenantModel):
-    """A step run on a case (or passed over when the engine caught up after downtime)."""
+    """A step run on a case. The steps a catch-up passed over are not: they never ran."""
 
     run = models.ForeignKey(DunningRun, on_delete=models.PROTECT, related_name="step_runs")
     case = models.ForeignKey(
@@ -208,7 +208,12 @@ class StepRun(TenantModel):
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="runs")
     cycle = models.PositiveIntegerField(_("cycle"))
     ran_on = models.DateField(_("le"))
-    passed = models.BooleanField(_("sautée"), default=False)
+    passed_over = models.CharField(
+        _("étapes passées"),
+        max_length=300,
+        blank=True,
+        help_text=_("Étapes déjà dépassées quand celle-ci a été déclenchée (rattrapage)."),
+    )
     overdue_cents = models.BigIntegerField(_("principal échu (centimes)"))
 
     class Meta:
