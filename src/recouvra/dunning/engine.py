@@ -92,6 +92,7 @@ class Planned:
     step: StepInfo
     passed: list[StepInfo] = field(default_factory=list)
     scenario: str = ""
+    passed_names: str = ""  # the steps passed over, as the step run records them
 
 
 def plan(organization_id: int, today: date) -> list[Planned]:
@@ -106,7 +107,7 @@ def _plan(organization_id: int, today: date, cases: Sequence[DueCase]) -> list[P
     planned = []
     # cases alike (same scenario, stage, dates and what the conditions look at) have the
     # same due step: decided once
-    decided: dict[tuple, tuple[StepInfo, list[StepInfo]] | None] = {}
+    decided: dict[tuple, tuple[StepInfo, list[StepInfo], str] | None] = {}
     for case in cases:
         scenario_id = None if case.paused else chosen.scenario_of(case)
         if scenario_id is None:
@@ -118,7 +119,7 @@ def _plan(organization_id: int, today: date, cases: Sequence[DueCase]) -> list[P
             decided[key] = _due_step(case, steps, previous, today)
         due = decided[key]
         if due is not None:
-            planned.append(Planned(case, due[0], due[1], name))
+            planned.append(Planned(case, due[0], due[1], name, due[2]))
     return planned
 
 
@@ -194,34 +195,16 @@ def _overdue_cases(organization_id: int, today: date) -> list[DueCase]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [today, organization_id, organization_id, today])
         rows = cursor.fetchall()
-    return [
-        DueCase(
-            case_id,
-            reference,
-            debtor_id,
-            creditor_id,
-            kind,
-            cycle,
-            first_due if isinstance(first_due, date) else date.fromisoformat(first_due),
-            overdue,
-            claims,
-            assigned,
-            bool(paused),
-        )
-        for (
-            case_id,
-            reference,
-            debtor_id,
-            creditor_id,
-            kind,
-            cycle,
-            first_due,
-            overdue,
-            claims,
-            assigned,
-            paused,
-        ) in rows
-    ]
+    days: dict[Any, date] = {}  # SQLite gives dates as text: a few hundred distinct ones
+    found = []
+    for row in rows:
+        first_due = row[6]
+        if not isinstance(first_due, date):
+            first_due = days.get(first_due) or days.setdefault(
+                first_due, date.fromisoformat(first_due)
+            )
+        found.append(DueCase(*row[:6], first_due, *row[7:10], row[10] == 1))
+    return found
 
 
 def _last_runs(organization_id: int) -> dict[tuple[int, int], tuple[int, date]]:
@@ -314,7 +297,7 @@ def _assignments(organization_id: int) -> _Chosen:
 
 def _due_step(
     case: DueCase, steps: Sequence[StepInfo], last: tuple[int, date] | None, today: date
-) -> tuple[StepInfo, list[StepInfo]] | None:
+) -> tuple[StepInfo, list[StepInfo], str] | None:
     """The last step whose date has come, after the last one run, and those passed over
     on the way (after downtime, or a pause: one message, not every missed one).
 
@@ -338,7 +321,9 @@ def _due_step(
         if due is not None:
             passed.append(due)
         due = step
-    return (due, passed) if due is not None else None
+    if due is None:
+        return None
+    return due, passed, ", ".join(step.name for step in passed)[:300]
 
 
 def _end_paid_cycles(organization_id: int, overdue: Sequence[DueCase]) -> None:
@@ -365,10 +350,12 @@ def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datet
     org = run.organization_id
     moment = connection.ops.adapt_datetimefield_value(now)
     day = connection.ops.adapt_datefield_value(today)
+    run_id = run.pk
     rows = [
-        (org, moment, moment, run.pk, item.case.case_id, item.step.id, item.case.cycle, day)
-        + (_names(item.passed), item.case.overdue_cents)
+        (org, moment, moment, run_id, case.case_id, item.step.id, case.cycle, day)
+        + (item.passed_names, case.overdue_cents)
         for item in planned
+        for case in (item.case,)
     ]
     insert_rows(StepRun, STEP_RUN_FIELDS, rows, adapted=True)
     when = {channel: not_before(channel, now) for channel in Channel.values}
@@ -385,10 +372,6 @@ def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datet
     run.steps_passed = sum(len(item.passed) for item in planned)
     run.messages = messages
     run.tasks = tasks
-
-
-def _names(steps: Sequence[StepInfo]) -> str:
-    return ", ".join(step.name for step in steps)[:300] if steps else ""
 
 
 # the outbox row of each step run of a run that sends something; the address is the
