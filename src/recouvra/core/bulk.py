@@ -30,21 +30,24 @@ def insert_rows(
     rows: Iterable[tuple],
     *,
     adapted: bool = False,
+    analyze: bool = True,
 ) -> int:
     """Insert rows (tuples in the order of `fields`, attnames); returns how many.
 
     `adapted`: the dates and datetimes are adapted already (connection.ops.adapt_*_value,
     once for a value that every row repeats): the rows go to the driver as they are.
+    `analyze`: renew the table's statistics after a big insert (ANALYZE_AFTER); a table
+    that grows by a steady share every day (the dunning run's) does not need it.
     """
     if connection.vendor == "postgresql":
-        return _copy(model, fields, rows, adapted=adapted)
+        return _copy(model, fields, rows, adapted=adapted, analyze=analyze)
     sql, rows = _insert(model, fields, rows, adapted=adapted)
     count = 0
     with connection.cursor() as cursor:
         for chunk in batches(rows, BATCH):
             cursor.executemany(sql, chunk)
             count += len(chunk)
-    if count >= ANALYZE_AFTER:
+    if analyze and count >= ANALYZE_AFTER:
         _analyze(model)
     return count
 
@@ -129,6 +132,7 @@ def _copy(
     rows: Iterable[tuple],
     *,
     adapted: bool = False,
+    analyze: bool = True,
 ) -> int:
     """PostgreSQL's COPY FROM STDIN: six times faster than executemany."""
     quote = connection.ops.quote_name
@@ -147,7 +151,7 @@ def _copy(
         for row in rows:
             copy.write_row(row)
             count += 1
-    if count >= ANALYZE_AFTER:
+    if analyze and count >= ANALYZE_AFTER:
         _analyze(model)
     return count
 

@@ -357,7 +357,7 @@ def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datet
         for item in planned
         for case in (item.case,)
     ]
-    insert_rows(StepRun, STEP_RUN_FIELDS, rows, adapted=True)
+    insert_rows(StepRun, STEP_RUN_FIELDS, rows, adapted=True, analyze=False)
     when = {channel: not_before(channel, now) for channel in Channel.values}
     messages = _insert_from_runs(_MESSAGES_SQL, run, now, today, when, MESSAGE_CHANNELS)
     tasks = _insert_from_runs(_TASKS_SQL, run, now, today, when, TASK_KINDS)

@@ -205,7 +205,8 @@ class StepRun(TenantModel):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="step_runs", db_index=False
     )
-    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="runs")
+    # not indexed alone: a step's runs are only looked up when it is deleted (rarely)
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="runs", db_index=False)
     cycle = models.PositiveIntegerField(_("cycle"))
     ran_on = models.DateField(_("le"))
     passed_over = models.CharField(
@@ -250,7 +251,12 @@ class Message(TenantModel):
         StepRun, on_delete=models.PROTECT, null=True, blank=True, related_name="message"
     )
     template = models.ForeignKey(
-        Template, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Template,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # looked up only when a template is deleted
     )
     channel = models.CharField(_("canal"), max_length=12, choices=Channel.choices)
     status = models.CharField(
