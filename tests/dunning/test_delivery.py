@@ -69,6 +69,10 @@ class EmailTestCase(DeliveryBase):
         self.assertIn("FA-1", text)
         self.assertIn("FA-2", text)
         self.assertIn("<table", html)
+        (letter,) = list(received.iter_attachments())
+        self.assertEqual(letter.get_content_type(), "application/pdf")
+        self.assertTrue(letter.get_content().startswith(b"%PDF"))
+        self.assertEqual(letter.get_filename(), f"courrier-{self.case.reference}.pdf")
         sent = Interaction.objects.filter(case=self.case, direction="out").get()
         self.assertIn("compta@dubois.example", sent.text)
 

@@ -25,8 +25,9 @@ from recouvra.cases.services import add_event
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import message_id
+from .documents import freeze
 from .models import Channel, Message, MessageStatus
-from .render import TemplateError, render_message
+from .render import TemplateError
 
 SENT_BY_TASK = (Channel.EMAIL, Channel.SMS)  # letters go to the print batch
 MAX_ATTEMPTS = 6
@@ -54,7 +55,9 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
     senders: dict[str, object] = {}
     try:
         for pk in list(due):
-            message = Message.objects.select_related("case", "template").get(pk=pk)
+            message = Message.objects.select_related(
+                "case__assigned_to", "template", "step_run__step"
+            ).get(pk=pk)
             sender = senders.setdefault(message.channel, sender_for(message.channel))
             outcomes[deliver(message, sender, now)] += 1
     finally:
@@ -97,26 +100,36 @@ def deliver(message: Message, sender, now: datetime) -> str:  # noqa: ANN001
 
 
 def _freeze(message: Message, now: datetime) -> None:
-    """Render the text once, with the figures of the day it first goes, and keep it."""
-    if message.body_text:
+    """Render the text (and the letter attached to an e-mail) once, with the figures of
+    the day it first goes, and keep it; the Message-ID and Reply-To with it."""
+    freeze(message, timezone.localdate(now), with_document=message.channel == Channel.EMAIL)
+    if message.message_id:
         return
-    rendered = render_message(message, timezone.localdate(now))
-    message.subject, message.body_text, message.body_html = (
-        rendered.subject,
-        rendered.text,
-        rendered.html,
-    )
     message.message_id = message_id(message.idempotency_key)
     if message.case.assigned_to_id and not message.reply_to:
         message.reply_to = message.case.assigned_to.email
-    Message.objects.filter(pk=message.pk, body_text="").update(
-        subject=message.subject,
-        body_text=message.body_text,
-        body_html=message.body_html,
-        message_id=message.message_id,
-        reply_to=message.reply_to,
-        updated_at=now,
+    Message.objects.filter(pk=message.pk, message_id="").update(
+        message_id=message.message_id, reply_to=message.reply_to, updated_at=now
     )
+
+
+def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
+    """Render ahead the messages about to go (text and letter), so that delivery only
+    sends; returns how many were prepared."""
+    now = now or timezone.now()
+    waiting = (
+        Message.objects.filter(
+            status=MessageStatus.QUEUED, channel__in=SENT_BY_TASK, next_attempt_at__lte=now
+        )
+        .filter(message_id="")
+        .select_related("case__assigned_to", "template", "step_run__step")
+        .order_by("next_attempt_at", "pk")[:limit]
+    )
+    count = 0
+    for message in waiting:
+        _freeze(message, now)
+        count += 1
+    return count
 
 
 def _retry_later(message: Message, error: str, now: datetime) -> str:

@@ -237,6 +237,25 @@ class MessageStatus(models.TextChoices):
     PRINTED = "printed", _("Imprimé")
 
 
+class PrintBatch(TenantModel):
+    """The day's letters in one PDF, in mailing order, after a cover list."""
+
+    document = models.FileField(_("PDF"), upload_to="print/%Y/%m/")
+    letters = models.PositiveIntegerField(_("courriers"))
+    registered = models.PositiveIntegerField(_("dont recommandés"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lot d'impression")
+        verbose_name_plural = _("lots d'impression")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{_('Lot')} {self.created_at:%d/%m/%Y %H:%M} ({self.letters})"
+
+
 class Message(TenantModel):
     """The outbox: written with its step run, sent by the delivery task (delivery.py).
 
@@ -277,6 +296,18 @@ class Message(TenantModel):
     sending_since = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("remis le"), null=True, blank=True)
+    # the letter as sent (a letter, or the PDF attached to an e-mail)
+    document = models.FileField(_("courrier PDF"), upload_to="letters/%Y/%m/", blank=True)
+    print_batch = models.ForeignKey(
+        PrintBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    # registered letter with acknowledgement (LRAR)
+    tracking_number = models.CharField(_("n° de suivi"), max_length=30, blank=True)
+    first_presented_on = models.DateField(_("première présentation le"), null=True, blank=True)
+    acknowledged_on = models.DateField(_("accusé de réception signé le"), null=True, blank=True)
+    acknowledgement = models.FileField(
+        _("accusé de réception (scan)"), upload_to="lrar/%Y/%m/", blank=True
+    )
 
     creditor_lookup = "case__creditor"
     partner_lookup = "case__legal_partner"

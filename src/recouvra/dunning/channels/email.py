@@ -33,6 +33,9 @@ class EmailSender:
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")
+        if message.document:
+            with message.document.open("rb") as letter:
+                email.attach(_attachment_name(message), letter.read(), "application/pdf")
         try:
             email.connection = self._open()
             email.send()
@@ -55,6 +58,10 @@ class EmailSender:
             with contextlib.suppress(Exception):  # closing a broken connection
                 self._connection.close()
             self._connection = None
+
+
+def _attachment_name(message: Message) -> str:
+    return f"courrier-{message.case.reference or message.case_id}.pdf"
 
 
 def message_id(idempotency_key: str) -> str:

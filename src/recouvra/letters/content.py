@@ -1,0 +1,214 @@
+"""What a letter (or a message) says about a case, as plain values: the parties, the
+overdue claims with what is still due (recouvra.law), the deadline, the legal mentions.
+
+case_context feeds the message templates (dunning.render) and letter_data the typst
+layout (render.py). Amounts and dates are formatted here, the French way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from babel.dates import format_date
+
+from recouvra.law.money import format_amount
+from recouvra.ledger.models import Claim, DebtorKind
+from recouvra.ledger.statements import statement_for
+
+PAYMENT_DAYS = 8  # the deadline a reminder or a formal notice gives: "sous huit jours"
+
+REMINDER, NOTICE = "reminder", "formal_notice"
+
+# CPCE L111-8, paragraphs 2 and 3: an agency's letter reproduces them (R124-4)
+L111_8 = (
+    "Article L111-8 du code des procédures civiles d'exécution, alinéas 2 et 3 : « Les frais "
+    "de recouvrement entrepris sans titre exécutoire restent à la charge du créancier, sauf "
+    "s'ils concernent un acte dont l'accomplissement est prescrit par la loi au créancier. "
+    "Toute stipulation contraire est réputée non écrite, sauf disposition législative "
+    "contraire. Cependant, le créancier qui justifie du caractère nécessaire des démarches "
+    "entreprises pour recouvrer sa créance peut demander au juge de l'exécution de laisser "
+    "tout ou partie des frais ainsi exposés à la charge du débiteur de mauvaise foi. »"
+)
+NOT_A_COURT_DOCUMENT = (
+    "Ce courrier est une démarche amiable : ce n'est ni un acte de justice ni une décision "
+    "d'un tribunal."
+)
+
+
+def long_date(day: date) -> str:
+    """4 février 2026."""
+    return format_date(day, format="d MMMM y", locale="fr_FR")
+
+
+def case_context(case: Any, as_of: date) -> dict[str, Any]:
+    """What a template may use: the parties, the overdue claims with what is still due on
+    `as_of` (principal, interest, fees: recouvra.law), the totals and the deadline."""
+    claims = list(
+        Claim.objects.filter(case=case, status="open", due_date__lt=as_of).order_by(
+            "due_date", "pk"
+        )
+    )
+    lines = statement_for(claims, as_of).lines if claims else []
+    currency = claims[0].currency if claims else "EUR"
+
+    def money(cents: int) -> str:
+        return format_amount(cents, currency)
+
+    rows = [
+        {
+            "reference": line.claim.ref,
+            "issue_date": _day(line.claim.issue_date),
+            "due_date": _day(line.claim.due_date),
+            "days_late": (as_of - line.claim.due_date).days,
+            "principal": money(line.principal_due),
+            "interest": money(line.interest_due),
+            "fees": money(line.fees_due),
+            "total": money(line.balance_cents),
+            "rate_to_confirm": not line.verified,
+        }
+        for line in lines
+        if line.balance_cents > 0
+    ]
+    debtor, creditor, org = case.debtor, case.creditor, case.organization
+    agent = case.assigned_to
+    return {
+        "organization": {
+            "name": org.name,
+            "address": [line for line in org.address.splitlines() if line.strip()],
+            "email": org.email,
+            "phone": org.phone,
+            "siren": org.siren,
+            "is_agency": org.is_agency,
+        },
+        "creditor": {
+            "name": creditor.name,
+            "address": creditor.address_lines,
+            "email": creditor.email,
+            "phone": creditor.phone,
+            "iban": creditor.iban,
+        },
+        "debtor": {
+            "name": debtor.name,
+            "address": debtor.address_lines,
+            "postal_code": debtor.postal_code,
+            "is_consumer": debtor.kind == DebtorKind.PERSON,
+            "customer_code": debtor.customer_code,
+        },
+        "case": {"reference": case.reference},
+        "agent": {
+            "name": getattr(agent, "full_name", "") or "",
+            "email": getattr(agent, "email", ""),
+        },
+        "claims": rows,
+        "principal": money(sum(line.principal_due for line in lines)),
+        "interest": money(sum(line.interest_due for line in lines)),
+        "fees": money(sum(line.fees_due for line in lines)),
+        "total": money(sum(max(line.balance_cents, 0) for line in lines)),
+        "rate_to_confirm": any(row["rate_to_confirm"] for row in rows),
+        "today": _day(as_of),
+        "today_long": long_date(as_of),
+        "deadline": _day(as_of + timedelta(days=PAYMENT_DAYS)),
+        "deadline_long": long_date(as_of + timedelta(days=PAYMENT_DAYS)),
+    }
+
+
+def letter_data(
+    context: dict[str, Any],
+    *,
+    subject: str,
+    text: str,
+    kind: str = REMINDER,
+    registered: bool = False,
+    first_letter: str = "",
+) -> dict[str, Any]:
+    """The typst layout's data for a letter saying `text` (paragraphs split on blank lines)
+    about the case of `context` (case_context)."""
+    org, creditor, debtor = context["organization"], context["creditor"], context["debtor"]
+    agency = org["is_agency"]
+    sender = org if agency or not creditor["address"] else creditor
+    contact = " · ".join(part for part in (sender.get("phone"), sender.get("email")) if part)
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    consumer = debtor["is_consumer"]
+    note = "Intérêts calculés avec un taux à confirmer." if context["rate_to_confirm"] else ""
+    return {
+        "kind": kind,
+        "registered": registered,
+        "sender": {"name": sender["name"], "address": sender["address"], "contact": contact},
+        "recipient": {"name": debtor["name"], "address": debtor["address"]},
+        "postal_code": debtor["postal_code"],
+        "mode": "Recommandé AR" if registered else "Lettre simple",
+        "place": _city(sender["address"]),
+        "date": context["today_long"],
+        "subject": subject,
+        "reference": " — ".join(
+            part
+            for part in (
+                f"dossier {context['case']['reference']}",
+                f"compte client {debtor['customer_code']}" if debtor["customer_code"] else "",
+                f"suite à notre courrier {first_letter}" if first_letter else "",
+            )
+            if part
+        ),
+        "title": "MISE EN DEMEURE" if kind == NOTICE else "",
+        "paragraphs": paragraphs,
+        "rows": context["claims"],
+        "totals": {"today": context["today"], "total": context["total"], "note": note},
+        "deadline": (
+            f"Merci de régler {context['total']} au plus tard le {context['deadline_long']}."
+        ),
+        "closing": [],
+        "signature": context["agent"]["name"] or sender["name"],
+        "mentions": _mentions(kind, consumer, agency, org, creditor),
+        "footer": _footer(sender, org),
+    }
+
+
+def _mentions(
+    kind: str, consumer: bool, agency: bool, org: dict[str, Any], creditor: dict[str, Any]
+) -> list[str]:
+    mentions = []
+    if kind == NOTICE and consumer:
+        mentions.append(
+            "La présente mise en demeure fait courir les intérêts au taux légal (articles "
+            "1231-6 et 1344-1 du code civil). Aucun frais de recouvrement ne peut vous être "
+            "réclamé (article L111-8 du code des procédures civiles d'exécution)."
+        )
+    elif kind == NOTICE:
+        mentions.append(
+            "Pénalités de retard au taux prévu par l'article L441-10 du code de commerce, "
+            "exigibles de plein droit ; indemnité forfaitaire pour frais de recouvrement de "
+            "40 euros par facture payée en retard (articles L441-10 et D441-5 du code de "
+            "commerce)."
+        )
+    if agency:
+        seat = ", ".join(org["address"])
+        creditor_address = ", ".join(creditor["address"])
+        mentions.append(
+            f"{org['name']}{', ' + seat if seat else ''} exerce une activité de recouvrement "
+            f"amiable de créances pour le compte de {creditor['name']}"
+            f"{', ' + creditor_address if creditor_address else ''}, créancier."
+        )
+        mentions.append(L111_8)
+    mentions.append(NOT_A_COURT_DOCUMENT)
+    return mentions
+
+
+def _footer(sender: dict[str, Any], org: dict[str, Any]) -> str:
+    parts = [sender["name"], *sender["address"]]
+    if org.get("siren"):
+        parts.append(f"SIREN {org['siren']}")
+    return " · ".join(parts)
+
+
+def _city(address: list[str]) -> str:
+    """ "69740 Genas" → "Genas"."""
+    for line in reversed(address):
+        words = line.split()
+        if words and words[0].isdigit() and len(words[0]) == 5:
+            return " ".join(words[1:])
+    return ""
+
+
+def _day(day: date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else ""

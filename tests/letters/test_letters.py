@@ -1,0 +1,85 @@
+"""Letters typeset by typst: what they state, for a company, a consumer, an agency."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from pypdf import PdfReader
+
+from recouvra.core.models import OrganizationKind
+from recouvra.ledger.models import ClaimKind, DebtorKind
+from recouvra.letters.content import NOTICE, case_context, letter_data, long_date
+from recouvra.letters.render import batch_pdf, letter_pdf
+
+from ..base import RecouvraTestCase, make_claim, make_debtor
+
+DUE = date(2026, 2, 4)
+AS_OF = DUE + timedelta(days=40)
+TEXT = "Nos relances sont restées sans effet.\n\nNous vous mettons en demeure de payer."
+
+
+def text_of(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+class LetterTestCase(RecouvraTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.debtor.address_line1 = "12 rue des Lilas"
+        self.debtor.postal_code, self.debtor.city = "44000", "Nantes"
+        self.debtor.save()
+
+    def notice(self, case) -> str:  # noqa: ANN001
+        data = letter_data(
+            case_context(case, AS_OF),
+            subject="Mise en demeure",
+            text=TEXT,
+            kind=NOTICE,
+            registered=True,
+        )
+        pdf = letter_pdf(data)
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        return text_of(pdf)
+
+    def test_a_company_s_formal_notice_states_the_penalties_and_the_40_euros(self) -> None:
+        claim = make_claim(self.creditor, self.debtor, 125_000, reference="FA-1")
+        text = self.notice(claim.case)
+        self.assertIn("MISE EN DEMEURE", text)
+        self.assertIn("Menuiserie Dubois", text)
+        self.assertIn("44000 Nantes", text)
+        self.assertIn("FA-1", text)
+        self.assertIn("40,00", text)  # the indemnity in the statement
+        self.assertIn("L441-10", text)
+        self.assertIn(long_date(AS_OF + timedelta(days=8)), text)  # the deadline, in words
+        self.assertIn("recommandée", text)
+
+    def test_a_consumer_s_formal_notice_charges_no_fee_and_states_legal_interest(self) -> None:
+        person = make_debtor(self.alpha, "Jean Martin", kind=DebtorKind.PERSON)
+        claim = make_claim(self.creditor, person, 80_000, reference="FB-1", kind=ClaimKind.B2C)
+        text = self.notice(claim.case)
+        self.assertIn("taux légal", text)
+        self.assertNotIn("40,00", text)
+        self.assertNotIn("L441-10", text)
+
+    def test_an_agency_letter_carries_the_r124_4_mentions(self) -> None:
+        self.assertEqual(self.alpha.kind, OrganizationKind.AGENCY)
+        self.alpha.address = "27 rue de Châteaudun\n75009 Paris"
+        self.alpha.save()
+        claim = make_claim(self.creditor, self.debtor, 50_000)
+        text = " ".join(self.notice(claim.case).split())
+        self.assertIn("recouvrement amiable de créances pour le compte de Télécom Ouest", text)
+        self.assertIn("restent à la charge du créancier", text)  # L111-8 al. 2
+        self.assertIn("débiteur de mauvaise foi", text)  # L111-8 al. 3
+        self.assertIn("ni un acte de justice", text)
+
+    def test_a_batch_is_one_pdf_with_a_cover_list_then_each_letter(self) -> None:
+        claim = make_claim(self.creditor, self.debtor, 50_000)
+        context = case_context(claim.case, AS_OF)
+        letters = [letter_data(context, subject=f"Relance {n}", text=TEXT) for n in range(3)]
+        pdf = batch_pdf(letters, {"title": "Courriers du jour", "summary": "3 lettres"})
+        reader = PdfReader(io.BytesIO(pdf))
+        self.assertGreaterEqual(len(reader.pages), 4)
+        self.assertIn("Courriers du jour", reader.pages[0].extract_text())
+        self.assertIn("Relance 2", text_of(pdf))
