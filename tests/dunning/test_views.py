@@ -130,3 +130,69 @@ class PagesTestCase(DunningTestCase):
         self.assertContains(page, 'id="case-messages"')
         self.assertContains(page, "Rappel amical")
         self.assertContains(page, "En attente")
+
+    def test_a_template_is_previewed_on_a_real_case_as_it_is_typed(self) -> None:
+        page = self.client.get(reverse("dunning:template_add"))
+        self.assertContains(page, self.claim.case.reference)  # offered for the preview
+        response = self.client.post(
+            reverse("dunning:preview"),
+            {
+                "subject": "Relance {{ case.reference }}",
+                "body": "Dû : {{ total }}",
+                "case": self.claim.case.pk,
+            },
+        )
+        self.assertContains(response, f"Relance {self.claim.case.reference}")
+        self.assertContains(response, "Dû : 5")
+        broken = self.client.post(
+            reverse("dunning:preview"), {"body": "{% if %}", "case": self.claim.case.pk}
+        )
+        self.assertContains(broken, "Modèle invalide")
+
+    def test_the_preview_cannot_reach_another_organisation_s_case(self) -> None:
+        from ..base import make_creditor, make_debtor
+
+        theirs = make_claim(make_creditor(self.beta), make_debtor(self.beta), 10_000).case
+        response = self.client.post(
+            reverse("dunning:preview"), {"body": "{{ debtor.name }}", "case": theirs.pk}
+        )
+        self.assertEqual(response.status_code, 404)
+
+    def test_letters_are_printed_from_the_page_and_a_registered_one_tracked(self) -> None:
+        Step.objects.filter(scenario=self.scenario, position=1).update(channel=Channel.REGISTERED)
+        self.client.post(reverse("dunning:run"))
+        page = self.client.get(reverse("dunning:letters"))
+        self.assertContains(page, "1 courrier en attente")
+        self.client.post(reverse("dunning:letters"))
+        message = Message.objects.get()
+        self.assertEqual(message.status, MessageStatus.PRINTED)
+        batch = message.print_batch
+        pdf = self.client.get(reverse("dunning:batch", args=[batch.pk]))
+        self.assertTrue(b"".join(pdf.streaming_content).startswith(b"%PDF"))
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        scan = SimpleUploadedFile("ar.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
+        response = self.client.post(
+            reverse("dunning:delivery", args=[message.pk]),
+            {
+                "tracking_number": "1A2B",
+                "first_presented_on": "2026-03-02",
+                "acknowledgement": scan,
+            },
+        )
+        self.assertRedirects(response, reverse("dunning:letters"))
+        message.refresh_from_db()
+        self.assertEqual((message.tracking_number, message.status), ("1A2B", "delivered"))
+        fake = SimpleUploadedFile("ar.pdf", b"MZ not a pdf", content_type="application/pdf")
+        refused = self.client.post(
+            reverse("dunning:delivery", args=[message.pk]),
+            {"tracking_number": "1A2B", "acknowledgement": fake},
+        )
+        self.assertContains(refused, "Seuls un PDF", status_code=400)
+        self.client.force_login(self.bob)
+        self.assertEqual(
+            self.client.get(reverse("dunning:batch", args=[batch.pk])).status_code, 404
+        )
+        self.assertEqual(
+            self.client.get(reverse("dunning:document", args=[message.pk])).status_code, 404
+        )

@@ -74,3 +74,60 @@ class TemplateForm(MemberModelForm):
         except TemplateError as exc:
             raise forms.ValidationError(str(exc)) from None
         return text
+
+
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+SCAN_TYPES = {
+    ".pdf": b"%PDF",
+    ".png": b"\x89PNG",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+}
+
+
+class DeliveryForm(forms.Form):
+    """What the post says of a registered letter."""
+
+    tracking_number = forms.CharField(label=_("N° de suivi"), max_length=30)
+    first_presented_on = forms.DateField(
+        label=_("Première présentation le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    acknowledged_on = forms.DateField(
+        label=_("Accusé de réception signé le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    acknowledgement = forms.FileField(
+        label=_("Accusé de réception (PDF ou image, 10 Mo au plus)"), required=False
+    )
+
+    def clean_acknowledgement(self) -> Any:
+        scan = self.cleaned_data.get("acknowledgement")
+        if scan is None:
+            return None
+        if scan.size > MAX_SCAN_BYTES:
+            raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
+        suffix = "." + scan.name.rsplit(".", 1)[-1].lower() if "." in scan.name else ""
+        magic = SCAN_TYPES.get(suffix)
+        head = scan.read(8)
+        scan.seek(0)
+        if magic is None or not head.startswith(magic):
+            raise forms.ValidationError(_("Seuls un PDF, un PNG ou un JPEG sont acceptés."))
+        return scan
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        presented, signed = data.get("first_presented_on"), data.get("acknowledged_on")
+        if presented and signed and signed < presented:
+            self.add_error("acknowledged_on", _("L'accusé ne peut précéder la présentation."))
+        return data
+
+
+class PreviewForm(forms.Form):
+    """A template's text, tried on one of the organisation's cases."""
+
+    subject = forms.CharField(required=False, max_length=200)
+    body = forms.CharField(widget=forms.Textarea)
+    case = forms.IntegerField()

@@ -28,4 +28,9 @@ urlpatterns = [
     path("relances/passage/", views.run_page, name="run"),
     path("relances/messages/", views.outbox, name="outbox"),
     path("relances/messages/<int:pk>/renvoyer/", views.resend, name="resend"),
+    path("relances/messages/<int:pk>/courrier/", views.message_document, name="document"),
+    path("relances/messages/<int:pk>/recommande/", views.delivery_form, name="delivery"),
+    path("relances/courriers/", views.letters, name="letters"),
+    path("relances/courriers/lots/<int:pk>/", views.batch_document, name="batch"),
+    path("relances/modeles/apercu/", views.preview, name="preview"),
 ]

@@ -3,12 +3,13 @@ outbox."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +17,26 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvra.cases.models import Case
 from recouvra.web import generic
 
-from . import delivery, engine, forms
-from .models import DunningRun, Message, MessageStatus, Scenario, Step, Template
+from . import delivery, engine, forms, printing
+from .models import (
+    LETTER_CHANNELS,
+    Channel,
+    DunningRun,
+    Message,
+    MessageStatus,
+    PrintBatch,
+    Scenario,
+    Step,
+    Template,
+)
+from .render import TemplateError
+from .render import render as render_text
 
 PREVIEW_ROWS = 200
+POSTED = (MessageStatus.PRINTED, MessageStatus.DELIVERED)
 
 
 @login_required
@@ -81,9 +96,17 @@ class StepEditView(generic.ObjectEditView):
 
 
 class TemplateEditView(generic.ObjectEditView):
+    """A template, with a live preview on a real case beside it (htmx, as typed)."""
+
     model = Template
     form = forms.TemplateForm
     add_title = _("Nouveau modèle")
+    template_name = "dunning/template_edit.html"
+
+    def form_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        member = generic.member_of(request)
+        cases = Case.objects.visible_to(member).active().select_related("debtor")
+        return {"cases": cases.order_by("-pk")[:50]}
 
 
 @login_required
@@ -144,3 +167,99 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("dunning:outbox")
     return HttpResponseRedirect(target)
+
+
+@login_required
+def letters(request: HttpRequest) -> HttpResponse:
+    """The letters waiting to be printed, and the print batches."""
+    member = generic.member_of(request)
+    if request.method == "POST":
+        generic.require_write(request)
+        batch = printing.print_letters(member.organization_id, actor=request.user)
+        if batch is None:
+            messages.info(request, _("Aucun courrier à imprimer pour l'instant."))
+        else:
+            messages.success(
+                request,
+                _("Lot imprimé : %(n)s courrier(s), dont %(r)s recommandé(s).")
+                % {"n": batch.letters, "r": batch.registered},
+            )
+        return redirect("dunning:letters")
+    waiting = Message.objects.visible_to(member).filter(
+        status=MessageStatus.QUEUED, channel__in=LETTER_CHANNELS
+    )
+    context = {
+        "waiting": waiting.select_related("case__debtor")[:200],
+        "waiting_count": waiting.count(),
+        "batches": PrintBatch.objects.visible_to(member)[:20],
+        "registered": Message.objects.visible_to(member)
+        .filter(
+            channel=Channel.REGISTERED, status__in=(MessageStatus.PRINTED, MessageStatus.DELIVERED)
+        )
+        .select_related("case__debtor")[:100],
+        "member": member,
+    }
+    return render(request, "dunning/letters.html", context)
+
+
+@login_required
+def batch_document(request: HttpRequest, pk: int) -> FileResponse:
+    batch = generic.get_visible(request, PrintBatch.objects.all(), pk)
+    return FileResponse(batch.document.open("rb"), filename=Path(batch.document.name).name)
+
+
+@login_required
+def message_document(request: HttpRequest, pk: int) -> FileResponse:
+    message = generic.get_visible(request, Message.objects.all(), pk)
+    if not message.document:
+        raise Http404
+    return FileResponse(message.document.open("rb"), filename=f"courrier-{message.pk}.pdf")
+
+
+@login_required
+def delivery_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the tracking number, first presentation and acknowledgement of an LRAR."""
+    message = generic.get_visible(
+        request, Message.objects.filter(channel=Channel.REGISTERED).select_related("case"), pk
+    )
+    if request.method == "POST":
+        generic.require_write(request)
+        form = forms.DeliveryForm(request.POST, request.FILES)
+        if form.is_valid():
+            due = printing.record_delivery(message, **form.cleaned_data, actor=request.user)
+            if due:
+                messages.success(
+                    request, _("Délai de paiement jusqu'au %(d)s.") % {"d": f"{due:%d/%m/%Y}"}
+                )
+            return redirect("dunning:letters")
+    else:
+        form = forms.DeliveryForm(
+            initial={
+                "tracking_number": message.tracking_number,
+                "first_presented_on": message.first_presented_on,
+                "acknowledged_on": message.acknowledged_on,
+            }
+        )
+    context = {"form": form, "message": message, "deadline": printing.payment_deadline(message)}
+    return render(request, "dunning/delivery.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """A template's text rendered on a real case of the organisation (live, as typed)."""
+    member = generic.member_of(request)
+    form = forms.PreviewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choisissez un dossier pour l'aperçu."), status=400)
+    case = generic.get_visible(request, Case.objects.all(), form.cleaned_data["case"])
+    template = Template(
+        organization_id=member.organization_id,
+        subject=form.cleaned_data["subject"],
+        body=form.cleaned_data["body"],
+    )
+    try:
+        rendered = render_text(template, case, timezone.localdate())
+    except TemplateError as exc:
+        return render(request, "dunning/_preview.html", {"error": str(exc)})
+    return render(request, "dunning/_preview.html", {"rendered": rendered})

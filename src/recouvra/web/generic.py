@@ -117,12 +117,17 @@ class ObjectEditView(MemberView):
     def after_create(self, request: HttpRequest, obj: Any) -> None:
         """Hook for work that a new object triggers (a claim joins its case)."""
 
+    def form_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """Hook for what a form page shows beside the form."""
+        return {}
+
     def render_form(self, request: HttpRequest, form: ModelForm, obj: Any) -> HttpResponse:
         context = {
             "form": form,
             "object": obj,
             "model": self.model._meta,
             "add_title": self.add_title or self.model._meta.verbose_name.capitalize(),
+            **self.form_context(request, obj),
         }
         return render(request, self.template_name, context, status=400 if form.errors else 200)
 
