@@ -1,0 +1,83 @@
+"""An admin creates a scenario in the browser, previews and runs it, and finds the
+message on the case page; the worker sends it to a real SMTP server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from recouvra.dunning.delivery import deliver_due
+from recouvra.dunning.models import Message
+
+from ..base import SIREN_ALPHA, make_claim, make_creditor, make_debtor, make_org, make_user
+from ..dunning.servers import SmtpServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_scenario_made_in_the_browser_duns_a_case(live_server, page) -> None:
+    org = make_org("Alpha Recouvrement", siren=SIREN_ALPHA)
+    make_user("alice@example.org", org)
+    debtor = make_debtor(org, "Menuiserie Dubois", email="compta@dubois.example")
+    today = timezone.localdate()
+    claim = make_claim(
+        make_creditor(org, "Télécom Ouest"),
+        debtor,
+        125_000,
+        reference="FA-2026-0042",
+        issue_date=today - timedelta(days=40),
+        due_date=today - timedelta(days=10),
+    )
+    url = live_server.url
+
+    page.goto(f"{url}/connexion/")
+    page.fill("#id_username", "alice@example.org")
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+    # a template, previewed live on the case while it is typed
+    page.goto(f"{url}/relances/modeles/nouveau/")
+    page.fill("#id_name", "Rappel")
+    page.select_option("#id_channel", "email")
+    page.fill("#id_subject", "Factures échues — {{ creditor.name }}")
+    page.fill("#id_body", "Bonjour {{ debtor.name }}, il reste {{ total }} à régler.")
+    expect(page.locator("#preview")).to_contain_text("Bonjour Menuiserie Dubois")
+    page.click("#template-form button[type=submit]")
+    expect(page.locator(".message")).to_contain_text("Enregistré")
+
+    # a scenario and its first step
+    page.goto(f"{url}/relances/scenarios/nouveau/")
+    page.fill("#id_name", "Entreprises")
+    page.check("#id_is_default")
+    page.click("form.card button[type=submit]")
+    page.click("text=Ajouter une étape")
+    page.fill("#id_name", "Premier rappel")
+    page.fill("#id_delay_days", "5")
+    page.select_option("#id_after", "due_date")
+    page.select_option("#id_channel", "email")
+    page.select_option("#id_template", label="Rappel")
+    page.click("form.card button[type=submit]")
+    expect(page.locator("ol.steps")).to_contain_text("J+5 après l'échéance")
+
+    # the preview, then the run
+    page.goto(f"{url}/relances/passage/")
+    expect(page.locator("#preview")).to_contain_text(claim.case.reference)
+    page.click("text=Lancer maintenant")
+    expect(page.locator(".message")).to_contain_text("1 message(s)")
+
+    # the worker's delivery pass sends it to a real SMTP server
+    with SmtpServer() as smtp, override_settings(**smtp.settings()):
+        deliver_due()
+        (received,) = smtp.inbox.messages
+    assert received["To"] == "compta@dubois.example"
+    assert Message.objects.get().status == "sent"
+
+    page.goto(f"{url}{claim.case.get_absolute_url()}")
+    expect(page.locator("#case-messages")).to_contain_text("Premier rappel")
+    expect(page.locator("#case-messages")).to_contain_text("Envoyé")
+    expect(page.locator("#timeline-card")).to_contain_text("E-mail envoyé à compta@dubois.example")
