@@ -73,6 +73,8 @@ class EmailTestCase(DeliveryBase):
         self.assertEqual(letter.get_content_type(), "application/pdf")
         self.assertTrue(letter.get_content().startswith(b"%PDF"))
         self.assertEqual(letter.get_filename(), f"courrier-{self.case.reference}.pdf")
+        # the e-mail is kept as it went on the wire
+        self.assertIn(message.message_id.encode(), message.envelope.read())
         sent = Interaction.objects.filter(case=self.case, direction="out").get()
         self.assertIn("compta@dubois.example", sent.text)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
-from .channels.email import message_id
+from .channels.email import compose, message_id
 from .documents import freeze
 from .models import Channel, Message, MessageStatus
 from .render import TemplateError
@@ -53,11 +54,11 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
         .values_list("pk", flat=True)[:limit]
     )
     senders: dict[str, object] = {}
+    messages = Message.objects.filter(pk__in=list(due)).select_related(
+        "case__assigned_to", "template", "step_run__step"
+    )
     try:
-        for pk in list(due):
-            message = Message.objects.select_related(
-                "case__assigned_to", "template", "step_run__step"
-            ).get(pk=pk)
+        for message in sorted(messages, key=lambda m: (m.next_attempt_at, m.pk)):
             sender = senders.setdefault(message.channel, sender_for(message.channel))
             outcomes[deliver(message, sender, now)] += 1
     finally:
@@ -100,17 +101,22 @@ def deliver(message: Message, sender, now: datetime) -> str:  # noqa: ANN001
 
 
 def _freeze(message: Message, now: datetime) -> None:
-    """Render the text (and the letter attached to an e-mail) once, with the figures of
-    the day it first goes, and keep it; the Message-ID and Reply-To with it."""
-    freeze(message, timezone.localdate(now), with_document=message.channel == Channel.EMAIL)
-    if message.message_id:
-        return
-    message.message_id = message_id(message.idempotency_key)
-    if message.case.assigned_to_id and not message.reply_to:
-        message.reply_to = message.case.assigned_to.email
-    Message.objects.filter(pk=message.pk, message_id="").update(
-        message_id=message.message_id, reply_to=message.reply_to, updated_at=now
-    )
+    """Render the message once, with the figures of the day it first goes, and keep it:
+    its text, and for an e-mail its Message-ID, Reply-To, letter (PDF) and the whole
+    e-mail as it will go on the wire."""
+    email = message.channel == Channel.EMAIL
+    if email and not message.message_id:
+        message.message_id = message_id(message.idempotency_key)
+        if message.case.assigned_to_id and not message.reply_to:
+            message.reply_to = message.case.assigned_to.email
+        Message.objects.filter(pk=message.pk, message_id="").update(
+            message_id=message.message_id, reply_to=message.reply_to, updated_at=now
+        )
+    freeze(message, timezone.localdate(now), with_document=email)
+    if email and not message.envelope and message.recipient:
+        raw = compose(message)
+        message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
+        Message.objects.filter(pk=message.pk).update(envelope=message.envelope.name)
 
 
 def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
@@ -121,7 +127,7 @@ def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
         Message.objects.filter(
             status=MessageStatus.QUEUED, channel__in=SENT_BY_TASK, next_attempt_at__lte=now
         )
-        .filter(message_id="")
+        .filter(envelope="")
         .select_related("case__assigned_to", "template", "step_run__step")
         .order_by("next_attempt_at", "pk")[:limit]
     )

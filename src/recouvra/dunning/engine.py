@@ -380,7 +380,7 @@ _MESSAGES_SQL = """
 INSERT INTO dunning_message (organization_id, created_at, updated_at, case_id, step_run_id,
   template_id, channel, status, idempotency_key, recipient, reply_to, subject, body_text,
   body_html, message_id, provider_ref, not_before, next_attempt_at, attempts, last_error,
-  document, tracking_number, acknowledgement)
+  document, envelope, tracking_number, acknowledgement)
 SELECT r.organization_id, %(now)s, %(now)s, r.case_id, r.id, s.template_id, s.channel,
   'queued', 'step-run-' || r.id,
   CASE s.channel WHEN 'email' THEN d.email
@@ -389,7 +389,7 @@ SELECT r.organization_id, %(now)s, %(now)s, r.case_id, r.id, s.template_id, s.ch
         OR replace(d.phone, ' ', '') LIKE '+336%%' OR replace(d.phone, ' ', '') LIKE '+337%%'
       THEN d.phone ELSE '' END
     ELSE '' END,
-  '', '', '', '', '', '', {when}, {when}, 0, '', '', '', ''
+  '', '', '', '', '', '', {when}, {when}, 0, '', '', '', '', ''
 FROM dunning_steprun r
 JOIN dunning_step s ON s.id = r.step_id
 JOIN cases_case k ON k.id = r.case_id

@@ -298,6 +298,8 @@ class Message(TenantModel):
     delivered_at = models.DateTimeField(_("remis le"), null=True, blank=True)
     # the letter as sent (a letter, or the PDF attached to an e-mail)
     document = models.FileField(_("courrier PDF"), upload_to="letters/%Y/%m/", blank=True)
+    # an e-mail as sent, headers and attachment included (RFC 5322)
+    envelope = models.FileField(_("e-mail envoyé"), upload_to="emails/%Y/%m/", blank=True)
     print_batch = models.ForeignKey(
         PrintBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
     )
