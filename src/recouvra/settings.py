@@ -190,6 +190,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "recouvra <noreply@loc
 # the right-hand part of the Message-IDs of dunning e-mails (<key@domain>)
 EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "recouvra.localhost")
 
+# SMTP connections a delivery pass sends through at once (each in its own thread)
+DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4)
+
 # the hour (Paris time) of the daily dunning run, enqueued by `recouvra clock`
 DUNNING_RUN_HOUR = env_int("DUNNING_RUN_HOUR", 7)
 

@@ -14,9 +14,13 @@ So nothing is sent twice, and nothing disappears.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
@@ -53,23 +57,84 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    senders: dict[str, object] = {}
     messages = Message.objects.filter(pk__in=list(due)).select_related(
         "case__assigned_to", "template", "step_run__step"
     )
-    try:
-        for message in sorted(messages, key=lambda m: (m.next_attempt_at, m.pk)):
-            sender = senders.setdefault(message.channel, sender_for(message.channel))
-            outcomes[deliver(message, sender, now)] += 1
-    finally:
-        for sender in senders.values():
-            if hasattr(sender, "close"):
-                sender.close()
+    ordered = sorted(messages, key=lambda m: (m.next_attempt_at, m.pk))
+    workers = settings.DELIVERY_CONNECTIONS
+    if workers <= 1 or len(ordered) < 2 * workers:
+        outcomes.update(_deliver_here(ordered, now))
+    else:
+        outcomes.update(_deliver_through_threads(ordered, now, workers))
     return outcomes
 
 
-def deliver(message: Message, sender, now: datetime) -> str:  # noqa: ANN001
+def _deliver_here(messages: list[Message], now: datetime) -> Counter:
+    outcomes: Counter = Counter()
+    senders: dict[str, Any] = {}
+    try:
+        for message in messages:
+            sender = senders.setdefault(message.channel, sender_for(message.channel))
+            outcomes[deliver(message, sender, now)] += 1
+    finally:
+        _close(senders.values())
+    return outcomes
+
+
+def _deliver_through_threads(messages: list[Message], now: datetime, workers: int) -> Counter:
+    """The network part of each send runs in one of `workers` threads, each with its own
+    connection, so that waiting for the servers' replies overlaps. The database is only
+    touched here, in this thread: claims and records, as in deliver()."""
+    outcomes: Counter = Counter()
+    local = threading.local()
+    opened: list[Any] = []
+
+    def network(message: Message) -> tuple[str, str]:
+        senders = getattr(local, "senders", None)
+        if senders is None:
+            senders = local.senders = {}
+        if message.channel not in senders:
+            senders[message.channel] = sender_for(message.channel)
+            opened.append(senders[message.channel])
+        return _send(senders[message.channel], message)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: deque = deque()
+            for message in messages:
+                claimed = _claim(message, now)
+                if claimed is not None:
+                    outcomes[claimed] += 1
+                    continue
+                pending.append((message, pool.submit(network, message)))
+                while len(pending) > 2 * workers:
+                    done, future = pending.popleft()
+                    outcomes[_record(done, *future.result(), now)] += 1
+            while pending:
+                done, future = pending.popleft()
+                outcomes[_record(done, *future.result(), now)] += 1
+    finally:
+        _close(opened)
+    return outcomes
+
+
+def _close(senders: Any) -> None:
+    for sender in senders:
+        if hasattr(sender, "close"):
+            sender.close()
+
+
+def deliver(message: Message, sender: Any, now: datetime) -> str:
     """Send one queued message; returns its new status (or "skipped": someone else has it)."""
+    claimed = _claim(message, now)
+    if claimed is not None:
+        return claimed
+    return _record(message, *_send(sender, message), now)
+
+
+def _claim(message: Message, now: datetime) -> str | None:
+    """Freeze the message and move it QUEUED → SENDING; None if it is this caller's to
+    send, else what became of it (failed: its template is broken; skipped: taken)."""
     try:
         _freeze(message, now)
     except TemplateError as exc:
@@ -80,14 +145,26 @@ def deliver(message: Message, sender, now: datetime) -> str:  # noqa: ANN001
     if not moved:
         return "skipped"
     message.attempts += 1
+    return None
+
+
+def _send(sender: Any, message: Message) -> tuple[str, str]:
+    """("sent", provider ref), ("permanent", why) or ("temporary", why): no database."""
     try:
-        reference = sender.send(message)
+        return "sent", sender.send(message)
     except PermanentFailure as exc:
-        return _fail(message, str(exc), now)
+        return "permanent", str(exc)
     except TemporaryFailure as exc:
-        return _retry_later(message, str(exc), now)
+        return "temporary", str(exc)
+
+
+def _record(message: Message, outcome: str, detail: str, now: datetime) -> str:
+    if outcome == "permanent":
+        return _fail(message, detail, now)
+    if outcome == "temporary":
+        return _retry_later(message, detail, now)
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT, sent_at=now, provider_ref=reference, updated_at=now
+        status=MessageStatus.SENT, sent_at=now, provider_ref=detail, updated_at=now
     )
     what = "E-mail" if message.channel == Channel.EMAIL else "SMS"
     add_event(
