@@ -191,7 +191,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "recouvra <noreply@loc
 EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "recouvra.localhost")
 
 # SMTP connections a delivery pass sends through at once (each in its own thread)
-DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4)
+DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 8)
 
 # the hour (Paris time) of the daily dunning run, enqueued by `recouvra clock`
 DUNNING_RUN_HOUR = env_int("DUNNING_RUN_HOUR", 7)
