@@ -10,4 +10,3 @@ def _fast_password_hashing(settings):
 def _media_in_a_temporary_folder(settings, tmp_path):
     """Uploads and generated letters go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
