@@ -208,12 +208,24 @@ class Interaction(TenantModel):
         super().save(*args, **kwargs)
 
 
-class Dispute(TenantModel):
-    """A contested case or claim (litige). While open, dunning pauses for the case."""
+class CaseRecord(TenantModel):
+    """Something recorded on a case (a dispute, a promise, a plan, a task): the case's
+    creditor and legal partner see it as they see the case."""
 
     case = models.ForeignKey(
-        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="disputes"
+        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="%(class)ss"
     )
+
+    creditor_lookup = "case__creditor"
+    partner_lookup = "case__legal_partner"
+
+    class Meta:
+        abstract = True
+
+
+class Dispute(CaseRecord):
+    """A contested case or claim (litige). While open, dunning pauses for the case."""
+
     claim = models.ForeignKey(
         "ledger.Claim",
         verbose_name=_("créance contestée"),
@@ -227,9 +239,6 @@ class Dispute(TenantModel):
     opened_on = models.DateField(_("ouvert le"), default=timezone.localdate)
     closed_on = models.DateField(_("clos le"), null=True, blank=True)
     resolution = models.TextField(_("issue"), blank=True)
-
-    creditor_lookup = "case__creditor"
-    partner_lookup = "case__legal_partner"
 
     class Meta:
         verbose_name = _("litige")
@@ -247,21 +256,15 @@ class PromiseStatus(models.TextChoices):
     BROKEN = "broken", _("Non tenue")
 
 
-class Promise(TenantModel):
+class Promise(CaseRecord):
     """A debtor's dated commitment to pay (promesse de paiement). Until its date passes,
     dunning pauses for the case."""
 
-    case = models.ForeignKey(
-        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="promises"
-    )
     amount_cents = models.BigIntegerField(_("montant promis (centimes)"))
     promised_on = models.DateField(_("date promise"))
     status = models.CharField(
         _("état"), max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.PENDING
     )
-
-    creditor_lookup = "case__creditor"
-    partner_lookup = "case__legal_partner"
 
     class Meta:
         verbose_name = _("promesse de paiement")
@@ -284,20 +287,14 @@ class PlanStatus(models.TextChoices):
     BROKEN = "broken", _("Rompu")
 
 
-class PaymentPlan(TenantModel):
+class PaymentPlan(CaseRecord):
     """An agreed schedule (échéancier). While active, dunning pauses for the case."""
 
-    case = models.ForeignKey(
-        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="payment_plans"
-    )
     starts_on = models.DateField(_("première échéance"))
     status = models.CharField(
         _("état"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
     )
     notes = models.TextField(_("conditions"), blank=True)
-
-    creditor_lookup = "case__creditor"
-    partner_lookup = "case__legal_partner"
 
     class Meta:
         verbose_name = _("échéancier")
@@ -315,13 +312,10 @@ class TaskKind(models.TextChoices):
     ESCALATION = "escalation", _("Passage au contentieux à décider")
 
 
-class Task(TenantModel):
+class Task(CaseRecord):
     """Work for a person: a call for the agent, a visit for the field collector, a decision
     to escalate. Dunning steps create them; done when someone says so."""
 
-    case = models.ForeignKey(
-        Case, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="tasks"
-    )
     kind = models.CharField(_("type"), max_length=12, choices=TaskKind.choices)
     title = models.CharField(_("objet"), max_length=200)
     assigned_to = models.ForeignKey(
@@ -337,9 +331,6 @@ class Task(TenantModel):
         _("pas avant"), null=True, blank=True, help_text=_("Heures d'appel et de visite.")
     )
     done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
-
-    creditor_lookup = "case__creditor"
-    partner_lookup = "case__legal_partner"
 
     class Meta:
         verbose_name = _("tâche")
