@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -67,9 +67,8 @@ class StepInfo:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class DueCase:
-    """A case with overdue claims, as the main query reads it."""
+class DueCase(NamedTuple):
+    """A case with overdue claims, as the main query reads it (a row, kept as it is)."""
 
     case_id: int
     reference: str
@@ -77,11 +76,11 @@ class DueCase:
     creditor_id: int
     debtor_kind: str
     cycle: int
-    first_due: date
+    first_due: date | str  # SQLite gives it as text: parsed only where it is used
     overdue_cents: int
     claims: int
     assigned_to_id: int | None
-    paused: bool
+    paused: int
 
 
 @dataclass(slots=True)
@@ -194,17 +193,11 @@ def _overdue_cases(organization_id: int, today: date) -> list[DueCase]:
     sql = _OVERDUE_SQL.format(dunned=dunned)
     with connection.cursor() as cursor:
         cursor.execute(sql, [today, organization_id, organization_id, today])
-        rows = cursor.fetchall()
-    days: dict[Any, date] = {}  # SQLite gives dates as text: a few hundred distinct ones
-    found = []
-    for row in rows:
-        first_due = row[6]
-        if not isinstance(first_due, date):
-            first_due = days.get(first_due) or days.setdefault(
-                first_due, date.fromisoformat(first_due)
-            )
-        found.append(DueCase(*row[:6], first_due, *row[7:10], row[10] == 1))
-    return found
+        return list(map(DueCase._make, cursor.fetchall()))
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _last_runs(organization_id: int) -> dict[tuple[int, int], tuple[int, date]]:
@@ -305,13 +298,14 @@ def _due_step(
     the day it ran, or for a step passed over or not applying to the case (conditions),
     the day it would have run: the scenario's calendar stays the same for every case.
     """
-    position, previous = last if last is not None else (0, case.first_due)
+    first_due = _as_date(case.first_due)
+    position, previous = last if last is not None else (0, first_due)
     due: StepInfo | None = None
     passed: list[StepInfo] = []
     for step in steps:
         if step.position <= position:
             continue
-        start = case.first_due if step.after == After.DUE_DATE else previous
+        start = first_due if step.after == After.DUE_DATE else previous
         when = start + timedelta(days=step.delay_days)
         if when > today:
             break
