@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("recouvra.cases.urls")),
     path("", include("recouvra.imports.urls")),
     path("", include("recouvra.dunning.urls")),
+    path("", include("recouvra.letters.urls")),
     path(
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),

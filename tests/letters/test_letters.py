@@ -83,3 +83,26 @@ class LetterTestCase(RecouvraTestCase):
         self.assertGreaterEqual(len(reader.pages), 4)
         self.assertIn("Courriers du jour", reader.pages[0].extract_text())
         self.assertIn("Relance 2", text_of(pdf))
+
+
+class ReceiptTestCase(RecouvraTestCase):
+    def test_a_payment_s_receipt_says_who_paid_what_and_where_it_went(self) -> None:
+        from django.urls import reverse
+
+        from ..base import make_payment
+
+        claim = make_claim(self.creditor, self.debtor, 125_000, reference="FA-7")
+        payment = make_payment(claim, 50_000)
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("letters:receipt", args=[payment.pk]))
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        text = " ".join(text_of(response.content).split())
+        self.assertIn("QUITTANCE", text)
+        self.assertIn("Menuiserie Dubois la somme de 500,00", text)
+        self.assertIn("FA-7", text)
+        self.assertIn("R124-6", text)  # Alpha is an agency
+        self.assertContains(self.client.get(self.debtor.get_absolute_url()), "Quittance")
+        self.client.force_login(self.bob)
+        self.assertEqual(
+            self.client.get(reverse("letters:receipt", args=[payment.pk])).status_code, 404
+        )

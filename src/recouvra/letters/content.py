@@ -212,3 +212,87 @@ def _city(address: list[str]) -> str:
 
 def _day(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
+
+
+RECEIPT = "receipt"
+
+
+def receipt_data(payment: Any) -> dict[str, Any]:
+    """The receipt (quittance) of a payment: who paid what, when, how, and where it went
+    (claim by claim: principal, interest, fees). An agency gives one for every payment
+    it collects (CPCE R124-6)."""
+    from recouvra.ledger.models import Allocation
+
+    allocations = list(
+        Allocation.objects.filter(payment=payment)
+        .select_related("claim")
+        .order_by("claim__due_date")
+    )
+
+    def money(cents: int) -> str:
+        return format_amount(cents, payment.currency)
+
+    debtor, creditor, org = payment.debtor, payment.creditor, payment.organization
+    agency = org.is_agency
+    org_address = [line for line in org.address.splitlines() if line.strip()]
+    sender = (
+        {"name": org.name, "address": org_address}
+        if agency
+        else {
+            "name": creditor.name,
+            "address": creditor.address_lines,
+        }
+    )
+    contact = " · ".join(part for part in (org.phone, org.email) if part)
+    how = payment.get_method_display().lower()
+    reference = f", référence {payment.reference}" if payment.reference else ""
+    paragraphs = [
+        f"Nous avons reçu de {debtor.name} la somme de {money(payment.amount_cents)} le "
+        f"{long_date(payment.received_on)}, par {how}{reference}, pour le compte de "
+        f"{creditor.name}.",
+        "Ce paiement a été imputé comme suit :" if allocations else "",
+    ]
+    rows = [
+        {
+            "reference": a.claim.reference,
+            "issue_date": _day(a.claim.issue_date),
+            "due_date": _day(a.claim.due_date),
+            "principal": money(a.to_principal),
+            "interest": money(a.to_interest),
+            "fees": money(a.to_fees),
+            "total": money(a.to_principal + a.to_interest + a.to_fees),
+        }
+        for a in allocations
+    ]
+    mentions = []
+    if agency:
+        mentions.append(
+            f"Quittance délivrée par {org.name}, qui recouvre amiablement cette créance pour "
+            f"le compte de {creditor.name} (article R124-6 du code des procédures civiles "
+            "d'exécution)."
+        )
+    return {
+        "kind": RECEIPT,
+        "registered": False,
+        "sender": {**sender, "contact": contact},
+        "recipient": {"name": debtor.name, "address": debtor.address_lines},
+        "postal_code": debtor.postal_code,
+        "mode": "Lettre simple",
+        "place": _city(sender["address"]),
+        "date": long_date(payment.received_on),
+        "subject": f"Quittance — paiement du {_day(payment.received_on)}",
+        "reference": f"paiement n° {payment.pk}",
+        "title": "QUITTANCE",
+        "paragraphs": [p for p in paragraphs if p],
+        "rows": rows,
+        "totals": {
+            "today": _day(payment.received_on),
+            "total": money(payment.amount_cents),
+            "label": "Total reçu",
+        },
+        "deadline": "",
+        "closing": [],
+        "signature": sender["name"],
+        "mentions": mentions,
+        "footer": _footer(sender, {"siren": org.siren}),
+    }

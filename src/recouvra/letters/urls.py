@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "letters"
+
+urlpatterns = [
+    path("paiements/<int:pk>/quittance/", views.receipt, name="receipt"),
+]
