@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from recouvra.cases.models import Case, CaseStatus
-from recouvra.core.bulk import batches, insert_rows, update_ids
+from recouvra.core.bulk import batches, insert_rows
 
 from .models import (
     MESSAGE_CHANNELS,
@@ -355,18 +355,29 @@ def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datet
     when = {channel: not_before(channel, now) for channel in Channel.values}
     messages = _insert_from_runs(_MESSAGES_SQL, run, now, today, when, MESSAGE_CHANNELS)
     tasks = _insert_from_runs(_TASKS_SQL, run, now, today, when, TASK_KINDS)
-    notices = [item.case.case_id for item in planned if item.step.is_formal_notice]
-    update_ids(
-        Case,
-        notices,
-        {"status": CaseStatus.FORMAL_NOTICE, "updated_at": now},
-        among={"status": (CaseStatus.AMICABLE, CaseStatus.NEGOTIATION)},
-    )
+    with connection.cursor() as cursor:  # the cases sent their formal notice move on
+        cursor.execute(
+            _NOTICE_SQL,
+            [
+                CaseStatus.FORMAL_NOTICE,
+                connection.ops.adapt_datetimefield_value(now),
+                run.pk,
+                CaseStatus.AMICABLE,
+                CaseStatus.NEGOTIATION,
+            ],
+        )
     run.steps_run = len(planned)
     run.steps_passed = sum(len(item.passed) for item in planned)
     run.messages = messages
     run.tasks = tasks
 
+
+_NOTICE_SQL = """
+UPDATE cases_case SET status = %s, updated_at = %s
+WHERE id IN (SELECT r.case_id FROM dunning_steprun r JOIN dunning_step s ON s.id = r.step_id
+             WHERE r.run_id = %s AND s.is_formal_notice)
+  AND status IN (%s, %s)
+"""
 
 # the outbox row of each step run of a run that sends something; the address is the
 # debtor's e-mail or mobile (a landline is no SMS recipient); letters are addressed when made
