@@ -54,6 +54,8 @@ class RenderTestCase(DunningTestCase):
             check("{% load static %}{% static 'x' %}")
         with self.assertRaises(TemplateError):
             render(self.template("{% include 'base.html' %}"), case, DUE)
+        with self.assertRaises(TemplateError):
+            check("{% if 1 %}{% debug %}{% endif %}")
         # variables are plain values: no model, no manager, no password hash to reach
         text = render(
             self.template("[{{ debtor.organization.users }}{{ case.pk }}]"), case, DUE

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template.defaulttags import DebugNode
 from django.utils.html import escape, linebreaks
 
 from recouvra.cases.models import Case
@@ -35,10 +36,19 @@ class Rendered:
 
 def check(text: str) -> None:
     """Raise TemplateError if `text` is not a valid template."""
+    _compiled(text)
+
+
+def _compiled(text: str) -> Any:
+    """The template, refused if it does not parse or uses {% debug %} (which prints the
+    whole context and the server's loaded modules)."""
     try:
-        _ENGINE.from_string(text)
+        template = _ENGINE.from_string(text)
     except TemplateSyntaxError as exc:
         raise TemplateError(f"Modèle invalide : {exc}") from None
+    if template.nodelist.get_nodes_by_type(DebugNode):
+        raise TemplateError("Modèle invalide : la balise debug n'est pas permise.")
+    return template
 
 
 def render(template: Template | None, case: Case, as_of: date, **extra: Any) -> Rendered:
@@ -47,9 +57,9 @@ def render(template: Template | None, case: Case, as_of: date, **extra: Any) -> 
     subject = template.subject if template else _DEFAULT_SUBJECT
     body = template.body if template else _DEFAULT_BODY
     try:
-        subject = _ENGINE.from_string(subject).render(Context(context)).strip()
-        text = _ENGINE.from_string(body).render(Context(context)).strip() + "\n"
-    except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
+        subject = _compiled(subject).render(Context(context)).strip()
+        text = _compiled(body).render(Context(context)).strip() + "\n"
+    except TemplateDoesNotExist as exc:
         raise TemplateError(f"Modèle invalide : {exc}") from None
     return Rendered(" ".join(subject.split())[:200], text, _html(text, context))
 
