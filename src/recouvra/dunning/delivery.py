@@ -243,8 +243,11 @@ def recover_interrupted(now: datetime) -> Counter:
     duplicates, otherwise marked UNCERTAIN for an agent (never sent twice)."""
     outcomes: Counter = Counter()
     stale = Message.objects.filter(status=MessageStatus.SENDING, sending_since__lt=now - STALE)
+    idempotent: dict[str, bool] = {}
     for message in stale.select_related("case"):
-        if sender_for_idempotent(message.channel):
+        if message.channel not in idempotent:
+            idempotent[message.channel] = _idempotent(message.channel)
+        if idempotent[message.channel]:
             moved = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
                 status=MessageStatus.QUEUED, next_attempt_at=now, updated_at=now
             )
@@ -267,7 +270,7 @@ def recover_interrupted(now: datetime) -> Counter:
     return outcomes
 
 
-def sender_for_idempotent(channel: str) -> bool:
+def _idempotent(channel: str) -> bool:
     try:
         return bool(sender_for(channel).idempotent)
     except PermanentFailure:

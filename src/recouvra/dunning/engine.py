@@ -59,6 +59,10 @@ class StepInfo:
     min_balance_cents: int
     creditor_id: int | None
 
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label)
+
     def applies(self, case: DueCase) -> bool:
         return (
             (not self.debtor_kind or self.debtor_kind == case.debtor_kind)

@@ -51,9 +51,9 @@ def _compiled(text: str) -> Any:
     return template
 
 
-def render(template: Template | None, case: Case, as_of: date, **extra: Any) -> Rendered:
+def render(template: Template | None, case: Case, as_of: date) -> Rendered:
     """The message of `template` for `case` on `as_of` (a default text without template)."""
-    context = case_context(case, as_of) | extra
+    context = case_context(case, as_of)
     subject = template.subject if template else _DEFAULT_SUBJECT
     body = template.body if template else _DEFAULT_BODY
     try:
