@@ -281,7 +281,7 @@ class Message(TenantModel):
     status = models.CharField(
         _("état"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
     )
-    idempotency_key = models.CharField(max_length=80, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=80, editable=False)
     recipient = models.TextField(_("destinataire"), blank=True)
     reply_to = models.CharField(_("réponse à"), max_length=254, blank=True)
     subject = models.CharField(_("objet"), max_length=200, blank=True)
@@ -301,7 +301,12 @@ class Message(TenantModel):
     # an e-mail as sent, headers and attachment included (RFC 5322)
     envelope = models.FileField(_("e-mail envoyé"), upload_to="emails/%Y/%m/", blank=True)
     print_batch = models.ForeignKey(
-        PrintBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+        PrintBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,  # indexed only where set (Meta): most messages are no letters
     )
     # registered letter with acknowledgement (LRAR)
     tracking_number = models.CharField(_("n° de suivi"), max_length=30, blank=True)
@@ -322,6 +327,15 @@ class Message(TenantModel):
             # the delivery task's queue: what is waiting, soonest first
             models.Index(fields=["status", "next_attempt_at"], name="message_outbox_idx"),
             models.Index(fields=["case", "-created_at"], name="message_case_idx"),
+            models.Index(
+                fields=["print_batch"],
+                condition=Q(print_batch__isnull=False),
+                name="message_print_batch_idx",
+            ),
+        ]
+        constraints = [
+            # a constraint, not unique=True: PostgreSQL would add a second (LIKE) index
+            models.UniqueConstraint(fields=["idempotency_key"], name="message_idempotency_key"),
         ]
 
     def __str__(self) -> str:
