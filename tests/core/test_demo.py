@@ -73,6 +73,10 @@ def test_full_scale_dataset_is_consistent():
     for iban in ibans + [*Creditor.objects.values_list("iban", flat=True)]:
         assert iban.startswith("FR") and clean_iban(iban) == iban
     assert Debtor.objects.filter(name__contains="é").exists()
+    # risk: the worst stage reached; a debtor in court is rated high
+    in_court = Debtor.objects.filter(cases__status__in=(CaseStatus.LEGAL, CaseStatus.ENFORCEMENT))
+    assert in_court.exists() and not in_court.exclude(risk_level="high").exists()
+    assert Debtor.objects.filter(risk_level="low").exists()
     assert Debtor.objects.filter(name__contains="ç").exists()
     assert not Debtor.objects.filter(search_text="").exists()
     assert not Claim.objects.filter(search_text="").exists()

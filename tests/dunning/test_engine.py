@@ -152,6 +152,19 @@ class RunTestCase(DunningTestCase):
         self.run_on(DUE + timedelta(days=26))
         self.assertEqual(self.steps_run(self.case), ["Appel"])
 
+    def test_a_step_for_risky_debtors_passes_over_the_others(self) -> None:
+        Step.objects.filter(scenario=self.scenario, position=3).update(min_risk_level="medium")
+        self.run_on(DUE + timedelta(days=26))  # the call, for medium risk or above
+        self.assertEqual(self.steps_run(self.case), ["Deuxième relance"])
+        risky = make_debtor(self.alpha, "Garage Charlie", risk_level="high")
+        other = make_claim(self.creditor, risky, 80_000, reference="FA-7")
+        self.run_on(DUE + timedelta(days=26))
+        self.assertEqual(self.steps_run(other.case), ["Appel"])
+        low = make_debtor(self.alpha, "Boulangerie Low", risk_level="low")
+        low_risk = make_claim(self.creditor, low, 10_000, reference="FA-8")
+        self.run_on(DUE + timedelta(days=26))
+        self.assertEqual(self.steps_run(low_risk.case), ["Deuxième relance"])
+
     def test_a_debtor_scenario_overrides_its_creditor_s(self) -> None:
         gentle = make_scenario(self.alpha, default=False)
         Step.objects.filter(scenario=gentle, position=1).update(delay_days=30)

@@ -53,3 +53,11 @@ class SearchTestCase(RecouvraTestCase):
         self.assertContains(partial, "Garage Lefèvre")
         self.assertNotContains(partial, '<nav class="nav"')
         self.assertContains(response, '<nav class="nav"')
+
+    def test_it_filters_by_risk_and_the_page_shows_the_rating(self) -> None:
+        risky = make_debtor(self.alpha, "Transports Risque", risk_level="high")
+        response = self.client.get(reverse("ledger:debtor_list"), {"risk_level": "high"})
+        self.assertContains(response, "Transports Risque")
+        self.assertNotContains(response, "Garage Lefèvre")
+        page = self.client.get(risky.get_absolute_url())
+        self.assertContains(page, '<dd data-testid="debtor-risk">Élevé</dd>', html=True)

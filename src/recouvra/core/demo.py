@@ -29,6 +29,7 @@ from recouvra.core.models import Membership, Organization, OrganizationKind, Rol
 from recouvra.law.identifiers import french_vat_from_siren, siren_check_digit
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import (
+    RISK_RANK,
     Allocation,
     Claim,
     ClaimKind,
@@ -40,6 +41,7 @@ from recouvra.ledger.models import (
     DebtorKind,
     Payment,
     PaymentMethod,
+    RiskLevel,
 )
 from recouvra.ledger.search import normalize
 
@@ -527,6 +529,24 @@ class _CasePlan:
     full_payment_day: dict[int, date] = field(default_factory=dict)  # claim index → day
     anchor_due: date | None = None
     closed_on: date | None = None
+
+
+RISK_OF_STAGE = {
+    CaseStatus.LEGAL: RiskLevel.HIGH,
+    CaseStatus.ENFORCEMENT: RiskLevel.HIGH,
+    CaseStatus.FORMAL_NOTICE: RiskLevel.MEDIUM,
+    CaseStatus.PAYMENT_PLAN: RiskLevel.MEDIUM,
+    CaseStatus.NEGOTIATION: RiskLevel.MEDIUM,
+    CaseStatus.DISPUTED: RiskLevel.MEDIUM,
+}
+
+
+def _rate_risks(plans: list[_CasePlan]) -> None:
+    """The credit manager's rating: the worst stage any of the debtor's cases reached."""
+    for plan in plans:
+        level = RISK_OF_STAGE.get(plan.stage, RiskLevel.LOW)
+        if RISK_RANK[level] > RISK_RANK[plan.debtor.risk_level]:
+            plan.debtor.risk_level = level
 
 
 # --- the builder -----------------------------------------------------------------------
@@ -1599,6 +1619,7 @@ class DemoBuilder:
             first_issue[key] = min(first_issue.get(key, start), start)
         for debtor, _segment in debtors:
             debtor.created_at = self._at(first_issue.get(id(debtor), self.today), 8)
+        _rate_risks(plans)
         Debtor.objects.bulk_create([d for d, _s in debtors], batch_size=BATCH)
         Contact.objects.bulk_create(self.contacts, batch_size=BATCH)
         cases = [p.case for p in plans]

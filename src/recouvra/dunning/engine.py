@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from recouvra.cases.models import Case, CaseStatus
 from recouvra.core.bulk import batches, insert_rows
+from recouvra.ledger.models import risk_at_least
 
 from .models import (
     MESSAGE_CHANNELS,
@@ -57,6 +58,7 @@ class StepInfo:
     is_formal_notice: bool
     debtor_kind: str
     min_balance_cents: int
+    min_risk_level: str
     creditor_id: int | None
 
     @property
@@ -67,6 +69,7 @@ class StepInfo:
         return (
             (not self.debtor_kind or self.debtor_kind == case.debtor_kind)
             and case.overdue_cents >= self.min_balance_cents
+            and (not self.min_risk_level or risk_at_least(case.risk_level, self.min_risk_level))
             and (self.creditor_id is None or self.creditor_id == case.creditor_id)
         )
 
@@ -79,6 +82,7 @@ class DueCase(NamedTuple):
     debtor_id: int
     creditor_id: int
     debtor_kind: str
+    risk_level: str
     cycle: int
     first_due: date | str  # SQLite gives it as text: parsed only where it is used
     overdue_cents: int
@@ -174,7 +178,7 @@ def _roomy_work_mem() -> None:
 
 
 _OVERDUE_SQL = """
-SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, k.dunning_cycle,
+SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, d.risk_level, k.dunning_cycle,
        o.first_due, o.overdue, o.claims, k.assigned_to_id,
        CASE WHEN k.status NOT IN ({dunned}) OR k.legal_partner_id IS NOT NULL
          OR EXISTS (SELECT 1 FROM cases_dispute x WHERE x.case_id = k.id AND x.closed_on IS NULL)
@@ -247,6 +251,7 @@ def _scenarios(organization_id: int) -> dict[int, tuple[str, list[StepInfo], Any
         "is_formal_notice",
         "debtor_kind",
         "min_balance_cents",
+        "min_risk_level",
         "creditor_id",
     ):
         steps_of.setdefault(row[0], []).append(StepInfo(*row[1:]))
@@ -262,12 +267,14 @@ def _looks_at(steps: Sequence[StepInfo]) -> Any:
     kind = any(step.debtor_kind for step in steps)
     creditor = any(step.creditor_id is not None for step in steps)
     balance = any(step.min_balance_cents for step in steps)
+    risk = any(step.min_risk_level for step in steps)
 
     def looks_at(case: DueCase) -> tuple:
         return (
             case.debtor_kind if kind else None,
             case.creditor_id if creditor else None,
             case.overdue_cents if balance else None,
+            case.risk_level if risk else None,
         )
 
     return looks_at

@@ -37,6 +37,7 @@ class StepForm(MemberModelForm):
             "template",
             "is_formal_notice",
             "debtor_kind",
+            "min_risk_level",
             "creditor",
         ]
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.models import TenantModel
+from recouvra.ledger.models import RiskLevel
 
 
 class Channel(models.TextChoices):
@@ -113,6 +114,13 @@ class Step(TenantModel):
         _("débiteurs"), max_length=10, choices=DebtorKindCondition.choices, blank=True
     )
     min_balance_cents = models.BigIntegerField(_("solde échu minimum (centimes)"), default=0)
+    min_risk_level = models.CharField(
+        _("risque au moins"),
+        max_length=6,
+        choices=RiskLevel.choices,
+        blank=True,
+        help_text=_("Vide : tous les débiteurs ; sinon ceux évalués à ce niveau ou au-dessus."),
+    )
     creditor = models.ForeignKey(
         "ledger.Creditor",
         verbose_name=_("créancier seulement"),

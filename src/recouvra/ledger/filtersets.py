@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recouvra.web.filtersets import SearchFilterSet
 
-from .models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
+from .models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind, RiskLevel
 
 OVERDUE_CHOICES = [("yes", _("En retard")), ("no", _("Non échues"))]
 
@@ -27,10 +27,13 @@ class CreditorFilterSet(SearchFilterSet):
 class DebtorFilterSet(SearchFilterSet):
     kind = django_filters.ChoiceFilter(choices=DebtorKind.choices, label=_("Type"))
     city = django_filters.CharFilter(lookup_expr="icontains", label=_("Ville"))
+    risk_level = django_filters.ChoiceFilter(
+        choices=[c for c in RiskLevel.choices if c[0]], label=_("Risque")
+    )
 
     class Meta:
         model = Debtor
-        fields = ["kind", "city"]
+        fields = ["kind", "city", "risk_level"]
 
 
 class ClaimFilterSet(SearchFilterSet):

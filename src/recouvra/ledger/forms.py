@@ -45,6 +45,7 @@ class DebtorForm(MemberModelForm):
             "postal_code",
             "city",
             "country",
+            "risk_level",
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}

@@ -84,6 +84,23 @@ class DebtorKind(models.TextChoices):
     PERSON = "person", _("Particulier")
 
 
+class RiskLevel(models.TextChoices):
+    """The credit manager's rating of a debtor (its risk score, later, in analytics)."""
+
+    UNRATED = "", _("Non évalué")
+    LOW = "low", _("Faible")
+    MEDIUM = "medium", _("Moyen")
+    HIGH = "high", _("Élevé")
+
+
+RISK_RANK = {RiskLevel.UNRATED: 0, RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3}
+
+
+def risk_at_least(level: str, minimum: str) -> bool:
+    """Whether a debtor rated `level` is at `minimum` risk or above (unrated: never)."""
+    return RISK_RANK.get(level, 0) >= RISK_RANK[minimum] > 0
+
+
 class DebtorQuerySet(TenantQuerySet):
     def with_balance(self, on: date) -> Self:
         """Annotate `balance` (principal still due on open claims) and `overdue`."""
@@ -118,6 +135,13 @@ class Debtor(TenantModel, Address):
         max_length=40,
         blank=True,
         help_text=_("Compte du client dans la comptabilité du créancier (ex. 411DUBOIS)."),
+    )
+    risk_level = models.CharField(
+        _("niveau de risque"),
+        max_length=6,
+        choices=RiskLevel.choices,
+        blank=True,
+        help_text=_("Cotation interne ; des étapes de relance peuvent ne viser qu'un niveau."),
     )
     search_text = models.TextField(editable=False, default="")
 
