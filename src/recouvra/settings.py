@@ -200,6 +200,9 @@ DUNNING_RUN_HOUR = env_int("DUNNING_RUN_HOUR", 7)
 SMS_URL = os.environ.get("SMS_URL", "") or f"file://{VAR_DIR / 'sms'}"
 SMS_API_KEY = env_secret("SMS_API_KEY", "")
 SMS_SENDER = os.environ.get("SMS_SENDER", "RECOUVRA")
+# the providers' delivery reports (POST /relances/retours/, "Authorization: Bearer …");
+# unset, the webhook answers 404
+DELIVERY_WEBHOOK_TOKEN = env_secret("DELIVERY_WEBHOOK_TOKEN", "")
 
 TASKS = {
     "default": {

@@ -131,16 +131,6 @@ class EmailTestCase(DeliveryBase):
             (again,) = smtp.inbox.messages
         self.assertEqual(again["Message-ID"], message.message_id)
 
-    def test_a_bounce_reported_for_the_message_id_is_recorded(self) -> None:
-        self.run_on(DAY)
-        with SmtpServer() as smtp, override_settings(**smtp.settings()):
-            self.deliver()
-        message = Message.objects.get(case=self.case)
-        self.assertTrue(delivery.record_bounce(message.message_id, "550 5.1.1 user unknown"))
-        message.refresh_from_db()
-        self.assertEqual(message.status, MessageStatus.BOUNCED)
-        self.assertFalse(delivery.record_bounce("<unknown@nowhere>", "550"))
-
     def test_no_address_fails_with_a_clear_reason_on_the_timeline(self) -> None:
         self.debtor.email = ""
         self.debtor.save()

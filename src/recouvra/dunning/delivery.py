@@ -292,25 +292,3 @@ def resend(message: Message, *, actor=None, now: datetime | None = None) -> bool
             channel=message.channel,
         )
     return bool(moved)
-
-
-def record_bounce(message_id_header: str, reason: str, now: datetime | None = None) -> bool:
-    """A bounce reported for a sent e-mail (by its Message-ID): the message is BOUNCED."""
-    now = now or timezone.now()
-    message = (
-        Message.objects.filter(message_id=message_id_header.strip()).select_related("case").first()
-    )
-    if message is None:
-        return False
-    moved = Message.objects.filter(
-        pk=message.pk, status__in=(MessageStatus.SENT, MessageStatus.DELIVERED)
-    ).update(status=MessageStatus.BOUNCED, last_error=reason[:500], updated_at=now)
-    if moved:
-        add_event(
-            message.case,
-            InteractionKind.EMAIL,
-            f"E-mail rejeté par le destinataire {message.recipient} : {reason[:200]}",
-            channel=message.channel,
-            direction=Direction.INBOUND,
-        )
-    return bool(moved)

@@ -33,4 +33,5 @@ urlpatterns = [
     path("relances/courriers/", views.letters, name="letters"),
     path("relances/courriers/lots/<int:pk>/", views.batch_document, name="batch"),
     path("relances/modeles/apercu/", views.preview, name="preview"),
+    path("relances/retours/", views.delivery_report, name="delivery_report"),
 ]

@@ -3,24 +3,35 @@ outbox."""
 
 from __future__ import annotations
 
+import hmac
+import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Case
 from recouvra.web import generic
 
-from . import delivery, engine, forms, printing
+from . import delivery, engine, forms, printing, reports
 from .models import (
     LETTER_CHANNELS,
     Channel,
@@ -263,3 +274,51 @@ def preview(request: HttpRequest) -> HttpResponse:
     except TemplateError as exc:
         return render(request, "dunning/_preview.html", {"error": str(exc)})
     return render(request, "dunning/_preview.html", {"rendered": rendered})
+
+
+@csrf_exempt
+@require_POST
+def delivery_report(request: HttpRequest) -> HttpResponse:
+    """A provider's delivery events (JSON), authenticated by a shared bearer token:
+    {"events": [{"event": "bounced", "message_id": "<…>", "reason": "550 …"}, …]};
+    an SMS provider gives its "provider_ref" instead of a Message-ID."""
+    token = settings.DELIVERY_WEBHOOK_TOKEN
+    if not token:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return JsonResponse({"error": "jeton absent ou invalide"}, status=403)
+    if len(request.body) > reports.MAX_REPORT_BYTES:
+        return JsonResponse({"error": "corps trop long"}, status=413)
+    try:
+        events = _reports_of(request.body)
+    except reports.ReportError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    recorded = sum(reports.record_report(report) for report in events)
+    return JsonResponse({"received": len(events), "recorded": recorded})
+
+
+def _reports_of(body: bytes) -> list[reports.Report]:
+    """The webhook's events, each checked: the first bad one refuses the whole call, so a
+    provider's retry does not half-apply it."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise reports.ReportError(f"JSON illisible : {exc}") from None
+    events = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(events, list):
+        raise reports.ReportError("attendu : un objet JSON avec une liste « events »")
+    found = []
+    for n, event in enumerate(events, 1):
+        if not isinstance(event, dict):
+            raise reports.ReportError(f"événement {n} : un objet JSON est attendu")
+        kind = event.get("event")
+        if kind not in reports.EVENTS:
+            raise reports.ReportError(f"événement {n} : « event » doit valoir {reports.EVENTS}")
+        fields = {k: event.get(k, "") for k in ("message_id", "provider_ref", "reason")}
+        if not all(isinstance(value, str) for value in fields.values()):
+            raise reports.ReportError(f"événement {n} : les champs sont des chaînes")
+        if not (fields["message_id"] or fields["provider_ref"]):
+            raise reports.ReportError(f"événement {n} : « message_id » ou « provider_ref » requis")
+        found.append(reports.Report(kind, **fields))
+    return found
