@@ -1,22 +1,40 @@
 """Letters as PDF, typeset by typst (typst/letter.typ) from plain data.
 
-One compiler is kept for the process: it loads the fonts and the layout once, and typst
-reuses what did not change from one letter to the next (a few milliseconds a letter).
+One compiler is kept for each process, with its own folder: the layout, the data of the
+letter being typeset (data.json) and the logos. The data goes as a file rather than as
+sys.inputs, since typst rebuilds its standard library (and lays everything out anew) when
+sys.inputs change, while a changed file only invalidates what reads it: typst reuses the
+layout of what did not change from one letter to the next (a few milliseconds a letter).
+
 A batch is one document: a cover list, then every letter, each starting on a new page.
+Many letters as separate PDFs: letters_pdf, over a pool of processes.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import typst
 
 LAYOUT = Path(__file__).parent / "typst" / "letter.typ"
-_compiler: typst.Compiler | None = None
-_lock = threading.Lock()  # one compilation at a time per compiler
+# A tagged PDF (its structure for screen readers) is twice the size and a tenth slower to
+# write; a letter is printed or read as a page.
+TAGGED = False
+COVER_LINES = 60  # recipients on a page of the cover list
+STATEMENT = ("reference", "issue_date", "due_date", "principal", "interest", "fees", "total")
+SCHEDULE = ("number", "due_date", "amount")
+_PAGES = re.compile(rb"<</Type/Pages/Count (\d+)")  # the page tree typst writes first
 
 
 class LetterError(RuntimeError):
@@ -24,23 +42,132 @@ class LetterError(RuntimeError):
 
 
 def letter_pdf(letter: dict[str, Any]) -> bytes:
-    """One letter (the dict letters.content.letter_data builds) as a PDF."""
-    return _compile({"letters": [letter], "title": letter.get("subject", "Courrier")})
+    """One letter (the dict letters.content.letter_data builds) as a PDF.
+
+    A letter that runs over one page is typeset again with its pages numbered, and noted
+    so (letter["numbered"]) for a batch made of the same letters afterwards."""
+    pdf = _compile({"letters": [letter], "title": letter.get("subject") or "Courrier"})
+    if not letter.get("numbered") and page_count(pdf) > 1:
+        letter["numbered"] = True
+        pdf = _compile({"letters": [letter], "title": letter.get("subject") or "Courrier"})
+    return pdf
 
 
 def batch_pdf(letters: list[dict[str, Any]], cover: dict[str, str]) -> bytes:
-    """Several letters in one PDF, in the order given, after a cover list."""
-    return _compile({"letters": letters, "cover": cover, "title": cover["title"]})
+    """Several letters in one PDF, in the order given, after a cover list.
+
+    Pages are numbered on the letters typeset alone before (letter_pdf) that needed it."""
+    pages = [
+        [
+            "\n".join(str(n) for n in range(start + 1, start + len(part) + 1)),
+            "\n".join(_shortened(letter["recipient"]["name"], 45) for letter in part),
+            "\n".join(letter.get("postal_code", "") for letter in part),
+            "\n".join(letter["mode"] for letter in part),
+        ]
+        for start in range(0, len(letters), COVER_LINES)
+        for part in [letters[start : start + COVER_LINES]]
+    ]
+    return _compile(
+        {"letters": letters, "cover": {**cover, "pages": pages}, "title": cover["title"]}
+    )
+
+
+def letters_pdf(letters: list[dict[str, Any]], processes: int | None = None) -> list[bytes]:
+    """Each letter as its own PDF, in the order given, typeset by a pool of processes (one
+    a CPU) when there are enough of them to be worth it."""
+    processes = processes or os.cpu_count() or 1
+    if processes < 2 or len(letters) < 8:
+        return [letter_pdf(letter) for letter in letters]
+    chunk = -(-len(letters) // processes)
+    parts = [letters[i : i + chunk] for i in range(0, len(letters), chunk)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
+        return [pdf for part in pool.map(_each_pdf, parts) for pdf in part]
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF made by typst has (read from its page tree, not parsed)."""
+    found = _PAGES.search(pdf)
+    return int(found.group(1)) if found else 0
+
+
+def _each_pdf(letters: list[dict[str, Any]]) -> list[bytes]:
+    return [letter_pdf(letter) for letter in letters]
+
+
+class _Typesetter:
+    """The compiler of this process and its folder."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.folder = Path(tempfile.mkdtemp(prefix="recouvra-letters-"))
+        atexit.register(shutil.rmtree, self.folder, True)
+        shutil.copyfile(LAYOUT, self.folder / "main.typ")
+        self.data = self.folder / "data.json"
+        self.logos: dict[str, str] = {}  # stored name → file name in the folder
+        self.compiler = typst.Compiler(
+            input=str(self.folder / "main.typ"), root=str(self.folder), ignore_system_fonts=True
+        )
+
+    def compile(self, data: dict[str, Any]) -> bytes:
+        self.data.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return self.compiler.compile(pdf_tags=TAGGED)
+
+    def logo(self, stored: str) -> str:
+        """The file name, in the folder, of the logo stored as `stored` (copied once: an
+        upload is stored under a new name, see core.models.logo_path)."""
+        if stored not in self.logos:
+            from django.core.files.storage import default_storage
+
+            name = f"logo-{hashlib.sha256(stored.encode()).hexdigest()[:16]}{Path(stored).suffix}"
+            with default_storage.open(stored, "rb") as image:
+                (self.folder / name).write_bytes(image.read())
+            self.logos[stored] = name
+        return self.logos[stored]
+
+
+_typesetter: _Typesetter | None = None
+_lock = threading.Lock()  # one compilation at a time: one compiler, one data.json
 
 
 def _compile(data: dict[str, Any]) -> bytes:
-    global _compiler
-    source = LAYOUT.read_bytes()
-    inputs = {"data": json.dumps(data, ensure_ascii=False)}
+    global _typesetter
     with _lock:
-        if _compiler is None:
-            _compiler = typst.Compiler(root=str(LAYOUT.parent))
+        if _typesetter is None or _typesetter.pid != os.getpid():  # a forked child: its own
+            _typesetter = _Typesetter()
+        data["letters"] = [_for_layout(_typesetter, letter) for letter in data["letters"]]
         try:
-            return _compiler.compile(input=source, sys_inputs=inputs)
+            return _typesetter.compile(data)
         except typst.TypstError as exc:
             raise LetterError(f"Le courrier n'a pas pu être mis en page : {exc}") from None
+
+
+def _for_layout(typesetter: _Typesetter, letter: dict[str, Any]) -> dict[str, Any]:
+    """What letter.typ reads: lines joined (one paragraph a column of the statement, one an
+    address), the logo (a name in the default storage) as a file of the folder. typst reads
+    fewer values and lays out fewer paragraphs."""
+    rows = letter.get("rows") or []
+    data = {
+        **letter,
+        "sender": _joined(letter["sender"]),
+        "recipient": _joined(letter["recipient"]),
+        "rows": None,
+        "columns": ["\n".join(row[key] for row in rows) for key in STATEMENT] if rows else None,
+        "logo": typesetter.logo(letter["logo"]) if letter.get("logo") else None,
+    }
+    plan = letter.get("schedule")
+    if plan:
+        items = plan["items"]
+        data["schedule"] = {
+            **plan,
+            "items": ["\n".join(item[key] for item in items) for key in SCHEDULE],
+        }
+    return data
+
+
+def _joined(party: dict[str, Any]) -> dict[str, Any]:
+    return {**party, "address": "\n".join(party.get("address") or ())}
+
+
+def _shortened(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
