@@ -203,6 +203,9 @@ SMS_SENDER = os.environ.get("SMS_SENDER", "RECOUVRA")
 # the providers' delivery reports (POST /relances/retours/, "Authorization: Bearer …");
 # unset, the webhook answers 404
 DELIVERY_WEBHOOK_TOKEN = env_secret("DELIVERY_WEBHOOK_TOKEN", "")
+# the Maildir where mail servers return undeliverable e-mail (the envelope sender's): the
+# clock has its new messages read as bounces; unset, bounces come by the webhook only
+BOUNCE_MAILDIR = os.environ.get("BOUNCE_MAILDIR", "")
 
 TASKS = {
     "default": {

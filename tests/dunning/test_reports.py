@@ -13,8 +13,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from recouvra.cases.models import Interaction
+from recouvra.dunning.clock import tick
 from recouvra.dunning.models import Channel, Message, MessageStatus, Step
 from recouvra.dunning.reports import ReportError, read_dsn
+from recouvra.dunning.tasks import read_bounces_task
 
 from .servers import SmsApi, SmtpServer
 from .test_delivery import DAY, DeliveryBase
@@ -80,26 +82,39 @@ class BounceTestCase(DeliveryBase):
             (folder / "new" / f"17000{n}.M1P1.mx").write_text(text)
         return folder
 
-    def bounces(self, *paths: object) -> tuple[str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        call_command("bounces", *map(str, paths), stdout=out, stderr=err)
-        return out.getvalue(), err.getvalue()
+    def bounces(self, *paths: object) -> str:
+        out = io.StringIO()
+        call_command("bounces", *map(str, paths), stdout=out)
+        return out.getvalue()
 
     def test_a_bounce_in_the_maildir_marks_the_e_mail_and_is_read_once(self) -> None:
         message, headers = self.sent_email()
         bounce = DSN.format(action="failed", status="5.1.1", headers=headers)
         folder = self.maildir(bounce, "From: someone\nSubject: Absent du bureau\n\nEn congés.")
-        out, err = self.bounces(folder)
+        out = self.bounces(folder)
         message.refresh_from_db()
         self.assertEqual(message.status, MessageStatus.BOUNCED)
         self.assertIn("5.1.1 smtp; 550 5.1.1", message.last_error)
         self.assertIn("bounced", out)
-        self.assertIn("pas un avis de remise", err)  # the auto-reply, named with its file
+        self.assertIn("pas un avis de remise", out)  # the auto-reply, named with its file
         entry = Interaction.objects.get(case=self.case, text__startswith="Message rejeté")
         self.assertIn("compta@dubois.example", entry.text)
         self.assertEqual(sorted(p.name for p in (folder / "new").iterdir()), [])
         self.assertEqual(len(list((folder / "cur").iterdir())), 2)
-        self.assertIn("0 enregistré(s), 0 non lu(s)", self.bounces(folder)[0])
+        self.assertIn("0 enregistré(s), 0 non lu(s)", self.bounces(folder))
+
+    def test_the_clock_has_the_bounce_maildir_read_when_mail_arrives(self) -> None:
+        message, headers = self.sent_email()
+        folder = self.maildir()
+        with override_settings(BOUNCE_MAILDIR=str(folder)):
+            self.assertNotIn("bounces", tick())
+            bounce = DSN.format(action="failed", status="5.1.1", headers=headers)
+            (folder / "new" / "1700.M2P2.mx").write_text(bounce)
+            self.assertIn("bounces", tick())
+            self.assertNotIn("bounces", tick())  # already waiting for the worker
+            self.assertEqual(read_bounces_task.call(), {"recorded": 1, "unread": 0})
+        message.refresh_from_db()
+        self.assertEqual(message.status, MessageStatus.BOUNCED)
 
     def test_a_delayed_notice_records_nothing(self) -> None:
         message, headers = self.sent_email()

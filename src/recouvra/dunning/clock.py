@@ -3,11 +3,13 @@
 - The daily dunning run of each organisation, once its hour (DUNNING_RUN_HOUR, Paris
   time) has come, if none ran that day: after downtime, the next tick catches up.
 - A delivery pass when messages are waiting and no pass is already queued.
+- Reading the bounces returned to BOUNCE_MAILDIR, when it is set and has new mail.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,7 +20,8 @@ from recouvra.core.models import Organization
 
 from .delivery import SENT_BY_TASK
 from .models import DunningRun, Message, MessageStatus
-from .tasks import deliver_messages_task, run_dunning_task
+from .reports import has_new_notices
+from .tasks import deliver_messages_task, read_bounces_task, run_dunning_task
 
 WAITING = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
 
@@ -41,6 +44,10 @@ def tick(now: datetime | None = None) -> list[str]:
     if due.exists() and not _waiting(deliver_messages_task, []):
         deliver_messages_task.enqueue()
         enqueued.append("delivery")
+    maildir = settings.BOUNCE_MAILDIR
+    if maildir and has_new_notices(Path(maildir)) and not _waiting(read_bounces_task, []):
+        read_bounces_task.enqueue()
+        enqueued.append("bounces")
     return enqueued
 
 

@@ -10,10 +10,12 @@ DELIVERED or BOUNCED, once, with an entry on the case timeline.
 from __future__ import annotations
 
 import email
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -121,3 +123,43 @@ def _returned_message_id(notice: EmailMessage) -> str:
             if found:
                 return str(found).strip()
     raise ReportError("le message renvoyé n'a pas d'en-tête Message-ID")
+
+
+def read_notices(path: Path, say: Callable[[str], None] = print) -> tuple[int, int]:
+    """Record the notices of a Maildir (its new messages, moved to cur/ once read: a
+    report or not, an auto-reply say) or of one .eml file; `say` gets a line for each.
+    Returns how many were recorded, and how many were no report. A file the system cannot
+    read stays in new/ for the next pass."""
+    recorded = unread = 0
+    for found, done in _notices(path):
+        try:
+            report = read_dsn(found.read_bytes())
+        except OSError as exc:
+            say(f"{found}: illisible ({exc.strerror})")
+            unread += 1
+            continue
+        except ReportError as exc:
+            say(f"{found}: {exc}")
+            unread += 1
+        else:
+            moved = record_report(report)
+            recorded += moved
+            verdict = report.event if moved else "déjà enregistré ou message inconnu"
+            say(f"{found}: {report.message_id} — {verdict}")
+        if done is not None:
+            found.rename(done / f"{found.name}:2,S")
+    return recorded, unread
+
+
+def has_new_notices(maildir: Path) -> bool:
+    new = maildir / "new"
+    return new.is_dir() and any(new.iterdir())
+
+
+def _notices(path: Path) -> list[tuple[Path, Path | None]]:
+    """The files to read, each with the folder it moves to once read (Maildir's cur/)."""
+    if path.is_file():
+        return [(path, None)]
+    if (path / "new").is_dir() and (path / "cur").is_dir():
+        return [(found, path / "cur") for found in sorted((path / "new").iterdir())]
+    raise ReportError(f"{path} : ni un fichier, ni un dossier Maildir (new/, cur/)")

@@ -1,13 +1,15 @@
 """Background work of dunning (run by `recouvra worker`, enqueued by the clock). Both
-tasks are safe to run twice: the run's unique constraint, the outbox's conditional moves."""
+first two are safe to run twice: the run's unique constraint, the outbox's conditional moves."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
 from django_tasks import task
 
-from . import delivery, engine
+from . import delivery, engine, reports
 
 
 @task()
@@ -19,3 +21,10 @@ def run_dunning_task(organization_id: int, day: str) -> int:
 @task()
 def deliver_messages_task() -> dict[str, int]:
     return dict(delivery.deliver_due())
+
+
+@task()
+def read_bounces_task() -> dict[str, int]:
+    """The notices returned to BOUNCE_MAILDIR (each read once: moved to cur/)."""
+    recorded, unread = reports.read_notices(Path(settings.BOUNCE_MAILDIR), say=lambda line: None)
+    return {"recorded": recorded, "unread": unread}

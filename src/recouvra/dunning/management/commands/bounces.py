@@ -1,11 +1,6 @@
 """`recouvra bounces PATH…`: record the delivery status notifications (DSN) in files or in
-a Maildir (the mailbox of the envelope sender, where mail servers return what they could
-not deliver).
-
-A Maildir's new messages are read; each one, a report or not (an auto-reply), then moves
-to cur/ so that the next pass does not read it again. What is not a report is printed
-with the reason; a file the system cannot read stays where it is.
-"""
+a Maildir: the mailbox of the envelope sender, where mail servers return what they could
+not deliver. The clock does the same for BOUNCE_MAILDIR when it is set."""
 
 from __future__ import annotations
 
@@ -13,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recouvra.dunning.reports import ReportError, read_dsn, record_report
+from recouvra.dunning.reports import ReportError, read_notices
 
 
 class Command(BaseCommand):
@@ -23,32 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", help=".eml files or Maildir folders")
 
     def handle(self, *args, paths: list[str], **options) -> None:  # noqa: ANN002, ANN003
-        recorded = unreadable = 0
+        recorded = unread = 0
         for name in paths:
-            for path, done in _messages(Path(name)):
-                try:
-                    report = read_dsn(path.read_bytes())
-                except OSError as exc:  # stays where it is, for the next pass
-                    self.stderr.write(f"{path}: illisible ({exc.strerror})")
-                    unreadable += 1
-                    continue
-                except ReportError as exc:
-                    self.stderr.write(f"{path}: {exc}")
-                    unreadable += 1
-                else:
-                    moved = record_report(report)
-                    recorded += moved
-                    verdict = report.event if moved else "déjà enregistré ou message inconnu"
-                    self.stdout.write(f"{path}: {report.message_id} — {verdict}")
-                if done is not None:
-                    path.rename(done / f"{path.name}:2,S")
-        self.stdout.write(f"bounces: {recorded} enregistré(s), {unreadable} non lu(s)")
-
-
-def _messages(path: Path) -> list[tuple[Path, Path | None]]:
-    """The files to read, each with the folder it moves to once read (Maildir's cur/)."""
-    if path.is_file():
-        return [(path, None)]
-    if (path / "new").is_dir() and (path / "cur").is_dir():
-        return [(found, path / "cur") for found in sorted((path / "new").iterdir())]
-    raise CommandError(f"{path}: ni un fichier, ni un dossier Maildir (new/, cur/)")
+            try:
+                counts = read_notices(Path(name), say=self.stdout.write)
+            except ReportError as exc:
+                raise CommandError(str(exc)) from None
+            recorded, unread = recorded + counts[0], unread + counts[1]
+        self.stdout.write(f"bounces: {recorded} enregistré(s), {unread} non lu(s)")
