@@ -47,6 +47,19 @@ class BulkInsertTestCase(RecouvraTestCase):
         self.assertEqual(insert_returning(AuditEvent, FIELDS, []), [])
         self.assertEqual(AuditEvent.objects.filter(object_repr__startswith="n°").count(), 3)
 
+    def test_values_every_row_shares_are_given_once(self) -> None:
+        now, kind = timezone.now(), ContentType.objects.get_for_model(AuditEvent).pk
+        shared = {"organization_id": self.alpha.pk, "content_type_id": kind}
+        shared |= {"created_at": connection.ops.adapt_datetimefield_value(now)}
+        own = ("object_id", "object_repr", "action", "changes")
+        rows = [(str(n), f"n° {n}", AuditAction.CREATE, Json(f'{{"n": {n}}}')) for n in range(7)]
+        with mock.patch.object(bulk, "VALUES_ROWS", 3):  # three statements, the last short
+            self.assertEqual(insert_rows(AuditEvent, own, rows, constants=shared), 7)
+        saved = AuditEvent.objects.filter(organization=self.alpha).order_by("pk")
+        self.assertEqual([e.object_id for e in saved], [str(n) for n in range(7)])
+        self.assertEqual({(e.created_at, e.content_type_id) for e in saved}, {(now, kind)})
+        self.assertEqual(saved.last().changes, {"n": 6})
+
     def test_update_ids_changes_only_the_rows_given_that_are_among_the_values(self) -> None:
         ids = insert_returning(AuditEvent, FIELDS, self.rows(range(IN_BATCH + 3)))
         AuditEvent.objects.filter(pk=ids[1]).update(action=AuditAction.DELETE)

@@ -16,6 +16,7 @@ from django.db import connection, models
 BATCH = 5_000
 IN_BATCH = 500  # ids per IN (...) query
 RETURNING_BATCH = 500  # rows per INSERT … RETURNING: 500 × 12 columns < 32,766 SQLite variables
+VALUES_ROWS = 500  # rows per INSERT … SELECT … FROM (VALUES …) on SQLite
 ANALYZE_AFTER = 10_000  # rows inserted at once after which the table's statistics are renewed
 
 
@@ -31,6 +32,7 @@ def insert_rows(
     *,
     adapted: bool = False,
     analyze: bool = True,
+    constants: dict[str, Any] | None = None,
 ) -> int:
     """Insert rows (tuples in the order of `fields`, attnames); returns how many.
 
@@ -39,15 +41,25 @@ def insert_rows(
     `analyze`: renew the table's statistics after a big insert (ANALYZE_AFTER rows, and on
     PostgreSQL a tenth of the table or more). SQLite's ANALYZE reads the whole table: a
     table that grows by a steady share every day (the dunning run's) passes False.
+    `constants`: values every row shares (field → value, ready for the database). SQLite
+    gets them once per statement of VALUES_ROWS rows (INSERT … SELECT … FROM (VALUES …)),
+    a third faster than executemany binding them on every row.
     """
     if connection.vendor == "postgresql":
+        if constants:
+            shared = tuple(constants.values())
+            rows = (tuple(row) + shared for row in rows)
+            fields = (*fields, *constants)
         return _copy(model, fields, rows, adapted=adapted, analyze=analyze)
-    sql, rows = _insert(model, fields, rows, adapted=adapted)
-    count = 0
-    with connection.cursor() as cursor:
-        for chunk in batches(rows, BATCH):
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
+    if constants:
+        count = _insert_with_constants(model, fields, rows, constants, adapted)
+    else:
+        sql, rows = _insert(model, fields, rows, adapted=adapted)
+        count = 0
+        with connection.cursor() as cursor:
+            for chunk in batches(rows, BATCH):
+                cursor.executemany(sql, chunk)
+                count += len(chunk)
     if analyze and count >= ANALYZE_AFTER:
         _analyze(model)
     return count
@@ -189,6 +201,36 @@ def _next_ids(model: type[models.Model], count: int) -> list[int]:
             [model._meta.db_table, model._meta.pk.column, count],
         )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _insert_with_constants(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple],
+    constants: dict[str, Any],
+    adapted: bool,
+) -> int:
+    quote = connection.ops.quote_name
+    model_fields = [model._meta.get_field(name) for name in fields]
+    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in model_fields) if a]
+    if adapters and not adapted:
+        rows = _adapted(rows, adapters)
+    names = [*fields, *constants]
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    picked = ", ".join(f"column{n}" for n in range(1, len(fields) + 1))
+    shared = ", ".join(["%s"] * len(constants))
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {picked}, {shared} "
+    one = f"({', '.join(['%s'] * len(fields))})"
+    params_shared = list(constants.values())
+    count = 0
+    with connection.cursor() as cursor:
+        for chunk in batches(rows, VALUES_ROWS):
+            values = ", ".join([one] * len(chunk))
+            cursor.execute(
+                f"{head}FROM (VALUES {values})", [*params_shared, *(v for r in chunk for v in r)]
+            )
+            count += len(chunk)
+    return count
 
 
 def _insert(

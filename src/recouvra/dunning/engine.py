@@ -86,8 +86,6 @@ class DueCase(NamedTuple):
     cycle: int
     first_due: date | str  # SQLite gives it as text: parsed only where it is used
     overdue_cents: int
-    claims: int
-    assigned_to_id: int | None
     paused: int
 
 
@@ -179,7 +177,7 @@ def _roomy_work_mem() -> None:
 
 _OVERDUE_SQL = """
 SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, d.risk_level, k.dunning_cycle,
-       o.first_due, o.overdue, o.claims, k.assigned_to_id,
+       o.first_due, o.overdue,
        CASE WHEN k.status NOT IN ({dunned}) OR k.legal_partner_id IS NOT NULL
          OR EXISTS (SELECT 1 FROM cases_dispute x WHERE x.case_id = k.id AND x.closed_on IS NULL)
          OR EXISTS (SELECT 1 FROM cases_promise x WHERE x.case_id = k.id
@@ -189,8 +187,7 @@ SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, d.risk_level, k.du
        THEN 1 ELSE 0 END AS paused
 FROM (
   SELECT c.case_id AS case_id, MIN(c.due_date) AS first_due,
-         CAST(SUM(c.principal_cents - COALESCE(p.paid, 0)) AS BIGINT) AS overdue,
-         COUNT(*) AS claims
+         CAST(SUM(c.principal_cents - COALESCE(p.paid, 0)) AS BIGINT) AS overdue
   FROM ledger_claim c
   LEFT JOIN (
     SELECT a.claim_id AS claim_id, CAST(SUM(a.to_principal) AS BIGINT) AS paid
@@ -357,27 +354,25 @@ def _end_paid_cycles(organization_id: int, overdue: Sequence[DueCase]) -> None:
         Case.objects.filter(pk__in=chunk).update(dunning_cycle=F("dunning_cycle") + 1)
 
 
-STEP_RUN_FIELDS = ("organization_id", "created_at", "updated_at", "run_id", "case_id", "step_id")
-STEP_RUN_FIELDS += ("cycle", "ran_on", "passed_over", "overdue_cents")
+STEP_RUN_FIELDS = ("case_id", "step_id", "cycle", "passed_over", "overdue_cents")
 
 
 def _record(run: DunningRun, planned: Sequence[Planned], today: date, now: datetime) -> None:
     """Insert the step runs, then derive their messages and tasks from them in SQL (one
     INSERT … SELECT each). The case page shows them, with their statuses as they move."""
-    org = run.organization_id
     moment = connection.ops.adapt_datetimefield_value(now)
     day = connection.ops.adapt_datefield_value(today)
-    run_id = run.pk
     rows = [
-        (org, moment, moment, run_id, case.case_id, item.step.id, case.cycle, day)
-        + (item.passed_names, case.overdue_cents)
+        (case.case_id, item.step.id, case.cycle, item.passed_names, case.overdue_cents)
         for item in planned
         for case in (item.case,)
     ]
+    shared = {"organization_id": run.organization_id, "run_id": run.pk, "ran_on": day}
+    shared |= {"created_at": moment, "updated_at": moment}
     # PostgreSQL plans the INSERT … SELECT below from the step runs' statistics: renewed
     # when a run adds a tenth of the table (sampled); SQLite's ANALYZE reads all of it
     analyze = connection.vendor == "postgresql"
-    insert_rows(StepRun, STEP_RUN_FIELDS, rows, adapted=True, analyze=analyze)
+    insert_rows(StepRun, STEP_RUN_FIELDS, rows, adapted=True, analyze=analyze, constants=shared)
     when = {channel: not_before(channel, now) for channel in Channel.values}
     messages = _insert_from_runs(_MESSAGES_SQL, run, now, today, when, MESSAGE_CHANNELS)
     tasks = _insert_from_runs(_TASKS_SQL, run, now, today, when, TASK_KINDS)
