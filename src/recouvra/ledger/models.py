@@ -141,6 +141,8 @@ class Debtor(TenantModel, Address):
         max_length=6,
         choices=RiskLevel.choices,
         blank=True,
+        default=RiskLevel.UNRATED,
+        db_default=RiskLevel.UNRATED,  # the imports insert debtors without it
         help_text=_("Cotation interne ; des étapes de relance peuvent ne viser qu'un niveau."),
     )
     search_text = models.TextField(editable=False, default="")
