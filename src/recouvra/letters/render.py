@@ -80,7 +80,10 @@ def letters_pdf(letters: list[dict[str, Any]], processes: int | None = None) -> 
         return [letter_pdf(letter) for letter in letters]
     chunk = -(-len(letters) // processes)
     parts = [letters[i : i + chunk] for i in range(0, len(letters), chunk)]
-    context = multiprocessing.get_context("fork")
+    # not forked from this process: typst's threads (rayon) do not survive a fork, and a
+    # forked child waiting for them would hang
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
         return [pdf for part in pool.map(_each_pdf, parts) for pdf in part]
 
@@ -133,7 +136,7 @@ _lock = threading.Lock()  # one compilation at a time: one compiler, one data.js
 def _compile(data: dict[str, Any]) -> bytes:
     global _typesetter
     with _lock:
-        if _typesetter is None or _typesetter.pid != os.getpid():  # a forked child: its own
+        if _typesetter is None or _typesetter.pid != os.getpid():  # a child: its own
             _typesetter = _Typesetter()
         data["letters"] = [_for_layout(_typesetter, letter) for letter in data["letters"]]
         try:
