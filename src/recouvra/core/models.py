@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
 from typing import Any, Self
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -22,6 +24,43 @@ class OrganizationKind(models.TextChoices):
     AGENCY = "agency", _("Cabinet de recouvrement")
 
 
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_SUFFIXES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".svg": "svg"}
+
+
+def validate_logo(upload: Any) -> None:
+    """PNG, JPEG or SVG that typst can read (the letters show it), 512 KB at most."""
+    if upload.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("Le logo dépasse 512 Ko."), code="logo_too_big")
+    suffix = PurePath(upload.name).suffix.lower()
+    upload.seek(0)
+    image = upload.read()
+    upload.seek(0)
+    if suffix not in LOGO_SUFFIXES or not _typst_reads(image, suffix):
+        raise ValidationError(_("Le logo doit être une image PNG, JPEG ou SVG."), code="logo_type")
+
+
+def _typst_reads(image: bytes, suffix: str) -> bool:
+    import tempfile
+
+    import typst
+
+    source = f'#image("logo{suffix}", format: "{LOGO_SUFFIXES[suffix]}", width: 1cm)'
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / f"logo{suffix}").write_bytes(image)
+        try:
+            typst.compile(source.encode(), root=folder, format="svg")
+        except (typst.TypstError, RuntimeError):
+            return False
+    return True
+
+
+def logo_path(instance: Organization, filename: str) -> str:
+    """A new name for every upload, so that a name always means the same image (the
+    letters keep a copy of a logo by its name)."""
+    return f"logos/{uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
 class Organization(models.Model):
     """A tenant: a company collecting its own debts, or a collection agency."""
 
@@ -31,6 +70,13 @@ class Organization(models.Model):
     address = models.TextField(_("adresse"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    logo = models.FileField(
+        _("logo"),
+        upload_to=logo_path,
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("PNG, JPEG ou SVG, 512 Ko au plus : en tête des courriers."),
+    )
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
 
     class Meta:
