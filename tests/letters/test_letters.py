@@ -106,3 +106,96 @@ class ReceiptTestCase(RecouvraTestCase):
         self.assertEqual(
             self.client.get(reverse("letters:receipt", args=[payment.pk])).status_code, 404
         )
+
+
+class PlanAgreementTestCase(RecouvraTestCase):
+    def test_the_instalments_add_up_to_the_total_the_odd_cents_last(self) -> None:
+        from recouvra.letters.content import instalments
+
+        schedule = instalments(100_000, 3, date(2026, 1, 31))
+        self.assertEqual([i.amount_cents for i in schedule], [33_333, 33_333, 33_334])
+        self.assertEqual(
+            [i.due_on for i in schedule],
+            [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)],  # the month's last day
+        )
+        quarterly = instalments(90_000, 2, date(2026, 11, 15), months=3)
+        self.assertEqual([i.due_on for i in quarterly], [date(2026, 11, 15), date(2027, 2, 15)])
+        with self.assertRaises(ValueError):
+            instalments(100, 0, date(2026, 1, 1))
+
+    def test_a_plan_s_agreement_states_the_schedule_and_the_signatures(self) -> None:
+        from django.urls import reverse
+
+        from recouvra.cases.models import PaymentPlan
+
+        claim = make_claim(self.creditor, self.debtor, 90_000, reference="FA-9")
+        plan = PaymentPlan.objects.create(
+            organization=self.alpha, case=claim.case, starts_on=date(2026, 5, 10)
+        )
+        url = reverse("letters:plan_agreement", args=[plan.pk])
+        self.client.force_login(self.alice)
+        response = self.client.get(url, {"echeances": 4, "mois": 1})
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        text = " ".join(text_of(response.content).split())
+        self.assertIn("ÉCHÉANCIER DE PAIEMENT", text)
+        self.assertIn("FA-9", text)
+        self.assertIn("10/05/2026", text)
+        self.assertIn("10/08/2026", text)  # the fourth instalment
+        self.assertIn("cet accord prend fin", text)
+        self.assertIn("Bon pour accord", text)
+        self.assertIn("Pour le créancier", text)
+        self.assertEqual(self.client.get(url, {"echeances": 0}).status_code, 400)
+        self.assertEqual(self.client.get(url, {"mois": "x"}).status_code, 400)
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+
+def png() -> bytes:
+    """A 1×1 red pixel."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+PNG = png()
+
+
+class LogoTestCase(LetterTestCase):
+    def test_a_letter_of_an_organisation_with_a_logo_renders(self) -> None:
+        from django.core.files.base import ContentFile
+
+        self.alpha.logo.save("logo.png", ContentFile(PNG))
+        self.assertTrue(self.alpha.logo.name.startswith("logos/"))
+        claim = make_claim(self.creditor, self.debtor, 50_000, reference="FA-3")
+        context = case_context(claim.case, AS_OF)
+        data = letter_data(context, subject="Relance", text=TEXT)
+        self.assertEqual(data["logo"], self.alpha.logo.name)
+        pdf = letter_pdf(data)
+        self.assertIn(b"/Subtype/Image", pdf)
+        self.assertIn("FA-3", text_of(pdf))
+
+    def test_a_logo_is_an_image_of_512_kb_at_most(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from recouvra.core.models import validate_logo
+
+        validate_logo(SimpleUploadedFile("logo.png", PNG))
+        validate_logo(SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>'))
+        for upload in (
+            SimpleUploadedFile("logo.png", b"GIF89a not a png"),
+            SimpleUploadedFile("logo.png", PNG[:-20]),  # cut short
+            SimpleUploadedFile("logo.gif", b"GIF89a"),
+            SimpleUploadedFile("logo.svg", b"<html><script></script></html>"),
+            SimpleUploadedFile("logo.jpg", b"\xff\xd8\xff" + b"0" * 600_000),
+        ):
+            with self.assertRaises(ValidationError):
+                validate_logo(upload)

@@ -7,8 +7,9 @@ layout (render.py). Amounts and dates are formatted here, the French way.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.dates import format_date
 
@@ -80,6 +81,7 @@ def case_context(case: Any, as_of: date) -> dict[str, Any]:
             "phone": org.phone,
             "siren": org.siren,
             "is_agency": org.is_agency,
+            "logo": org.logo.name if org.logo else "",
         },
         "creditor": {
             "name": creditor.name,
@@ -105,6 +107,8 @@ def case_context(case: Any, as_of: date) -> dict[str, Any]:
         "interest": money(sum(line.interest_due for line in lines)),
         "fees": money(sum(line.fees_due for line in lines)),
         "total": money(sum(max(line.balance_cents, 0) for line in lines)),
+        "total_cents": sum(max(line.balance_cents, 0) for line in lines),
+        "currency": currency,
         "rate_to_confirm": any(row["rate_to_confirm"] for row in rows),
         "today": _day(as_of),
         "today_long": long_date(as_of),
@@ -134,6 +138,7 @@ def letter_data(
     return {
         "kind": kind,
         "registered": registered,
+        "logo": org.get("logo") or None,
         "sender": {"name": sender["name"], "address": sender["address"], "contact": contact},
         "recipient": {"name": debtor["name"], "address": debtor["address"]},
         "postal_code": debtor["postal_code"],
@@ -274,6 +279,7 @@ def receipt_data(payment: Any) -> dict[str, Any]:
     return {
         "kind": RECEIPT,
         "registered": False,
+        "logo": org.logo.name if org.logo else None,
         "sender": {**sender, "contact": contact},
         "recipient": {"name": debtor.name, "address": debtor.address_lines},
         "postal_code": debtor.postal_code,
@@ -296,3 +302,99 @@ def receipt_data(payment: Any) -> dict[str, Any]:
         "mentions": mentions,
         "footer": _footer(sender, {"siren": org.siren}),
     }
+
+
+PLAN_AGREEMENT = "plan_agreement"
+
+
+class Instalment(NamedTuple):
+    due_on: date
+    amount_cents: int
+
+
+def instalments(total_cents: int, count: int, first_due: date, months: int = 1) -> list[Instalment]:
+    """`total_cents` in `count` equal instalments, `months` apart from `first_due` (the day
+    kept, or the month's last); the cents that do not divide go on the last one."""
+    if count < 1 or months < 1 or total_cents < 0:
+        raise ValueError("an instalment plan needs a count and a period of at least one")
+    share, rest = divmod(total_cents, count)
+    return [
+        Instalment(_months_after(first_due, n * months), share + (rest if n == count - 1 else 0))
+        for n in range(count)
+    ]
+
+
+def _months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def plan_agreement_data(
+    context: dict[str, Any], schedule: list[Instalment], *, reference: str = ""
+) -> dict[str, Any]:
+    """The payment plan agreement (échéancier) about the case of `context` (case_context):
+    the debt, the instalments, what a missed one means, and where both parties sign."""
+    org, creditor, debtor = context["organization"], context["creditor"], context["debtor"]
+    currency = context.get("currency", "EUR")
+
+    def money(cents: int) -> str:
+        return format_amount(cents, currency)
+
+    total = sum(item.amount_cents for item in schedule)
+    letter = letter_data(context, subject="Accord de paiement échelonné", text="")
+    creditor_side = (
+        f"{org['name']}, pour le compte de {creditor['name']}"
+        if org["is_agency"]
+        else creditor["name"]
+    )
+    letter.update(
+        {
+            "kind": PLAN_AGREEMENT,
+            "title": "ÉCHÉANCIER DE PAIEMENT",
+            "reference": " — ".join(p for p in (letter["reference"], reference) if p),
+            "paragraphs": [
+                f"{debtor['name']} reconnaît devoir à {creditor['name']} la somme de "
+                f"{context['total']} au {context['today_long']}, détaillée ci-dessous.",
+            ],
+            "deadline": "",
+            "schedule": {
+                "before": [
+                    f"Les parties conviennent que cette somme sera réglée en {len(schedule)} "
+                    f"échéance(s), pour un total de {money(total)}, selon le calendrier "
+                    "suivant :"
+                ],
+                "items": [
+                    {
+                        "number": str(n),
+                        "due_date": _day(item.due_on),
+                        "amount": money(item.amount_cents),
+                    }
+                    for n, item in enumerate(schedule, start=1)
+                ],
+                "total": money(total),
+                "after": [
+                    "Tant que les échéances sont réglées à leur date, aucune relance ni "
+                    "autre démarche de recouvrement n'est engagée pour cette somme.",
+                    "Si une échéance n'est pas réglée à sa date et qu'un rappel écrit reste "
+                    "sans effet pendant quinze jours, cet accord prend fin : le solde restant "
+                    "dû, déduction faite des versements reçus, redevient alors exigible en "
+                    "une seule fois.",
+                    "Un paiement anticipé de tout ou partie du solde reste possible à tout moment.",
+                ],
+            },
+            "signatures": [
+                {
+                    "role": "Pour le créancier",
+                    "name": creditor_side,
+                    "note": "Date et signature",
+                },
+                {
+                    "role": "Le débiteur",
+                    "name": debtor["name"],
+                    "note": "Date, signature et mention « Bon pour accord »",
+                },
+            ],
+        }
+    )
+    return letter
