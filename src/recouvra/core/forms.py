@@ -6,9 +6,10 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import AuditAction, LawRate
+from .models import AuditAction, LawRate, Organization
 from .tasks import send_email
 
 
@@ -53,3 +54,37 @@ def save_rate(form: LawRateForm, actor: Any) -> LawRate:
         action = AuditAction.UPDATE if before else AuditAction.CREATE
         audit.record(rate, action, actor=actor, before=before)
     return rate
+
+
+class LogoForm(forms.ModelForm):
+    """Uploads the organisation's logo (checked by the model field's validators), or removes
+    it when `remove` is posted."""
+
+    class Meta:
+        model = Organization
+        fields = ["logo"]
+        widgets = {"logo": forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,.svg"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.removing = bool(self.data.get("remove"))
+        # the stored name is made by logo_path: the name uploaded may be of any length
+        self.fields["logo"].max_length = None
+        # taken now: validation copies the submitted values onto the instance
+        self.before = audit.snapshot(self.instance)
+
+    def clean_logo(self) -> Any:
+        if self.removing:
+            return False  # FileField.save_form_data empties the field
+        if "logo" not in self.files:  # the field falls back on the current logo
+            raise forms.ValidationError(_("Choisissez une image."), code="required")
+        return self.cleaned_data["logo"]
+
+
+def save_logo(form: LogoForm, actor: Any) -> Organization:
+    """Saves the new logo (or its removal) and records the change. The previous file stays
+    in the storage: letters already made refer to it by its name (see logo_path)."""
+    with transaction.atomic():
+        organization = form.save()
+        audit.record(organization, AuditAction.UPDATE, actor=actor, before=form.before)
+    return organization

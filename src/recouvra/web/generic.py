@@ -42,6 +42,16 @@ def require_write(request: HttpRequest) -> Membership:
     return member
 
 
+def require_admin(request: HttpRequest) -> Membership:
+    """The member, if an administrator of the organisation (its settings, its logo)."""
+    member = member_of(request)
+    if not member.is_admin:
+        raise PermissionDenied(
+            _("Seul un administrateur de l'organisation peut modifier ce réglage.")
+        )
+    return member
+
+
 def get_visible(request: HttpRequest, queryset: models.QuerySet, pk: Any) -> Any:
     """One row of this tenant visible to this member, or 404."""
     return get_object_or_404(queryset.visible_to(member_of(request)), pk=pk)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Case, CaseStatus, Interaction
-from recouvra.core.forms import LawRateForm, save_rate
+from recouvra.core.forms import LawRateForm, LogoForm, save_logo, save_rate
 from recouvra.core.law import rate_tables
 from recouvra.core.middleware import SESSION_KEY
 from recouvra.core.models import LawRate, Membership
@@ -22,7 +25,7 @@ from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 
 from . import calculator as calc
 from .ageing import ageing_rows
-from .generic import member_of
+from .generic import member_of, require_admin
 from .rates import rate_rows
 
 AMICABLE = [CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION]
@@ -95,18 +98,57 @@ def reports(request: HttpRequest) -> HttpResponse:
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
+    return render(request, "web/settings.html", _settings_context(request, member))
+
+
+def _settings_context(
+    request: HttpRequest, member: Membership, logo_form: LogoForm | None = None
+) -> dict[str, Any]:
     members = Membership.objects.filter(organization_id=member.organization_id).select_related(
         "user", "creditor"
     )
-    context = {
+    if logo_form is None and member.is_admin:
+        logo_form = LogoForm(instance=member.organization)
+    return {
         "organization": member.organization,
+        "logo_form": logo_form,
         "members": members if member.is_admin else members.none(),
         "creditors": Creditor.objects.visible_to(member),
         "my_memberships": Membership.objects.filter(
             user=request.user, is_active=True
         ).select_related("organization"),
     }
-    return render(request, "web/settings.html", context)
+
+
+@login_required
+@require_POST
+def organization_logo(request: HttpRequest) -> HttpResponse:
+    """Paramètres: upload or remove the organisation's logo (administrators only)."""
+    member = require_admin(request)
+    form = LogoForm(request.POST, request.FILES, instance=member.organization)
+    if not form.is_valid():
+        member.organization.refresh_from_db(fields=["logo"])  # validation set the upload on it
+        context = _settings_context(request, member, form)
+        return render(request, "web/settings.html", context, status=400)
+    save_logo(form, request.user)
+    if form.removing:
+        messages.success(request, _("Logo retiré."))
+    else:
+        messages.success(request, _("Logo enregistré."))
+    return redirect("web:settings")
+
+
+@login_required
+def logo_image(request: HttpRequest) -> FileResponse:
+    """The logo of the member's own organisation (media files are not served as such)."""
+    logo = member_of(request).organization.logo
+    if not logo:
+        raise Http404
+    response = FileResponse(logo.open("rb"), filename=PurePath(logo.name).name)
+    # an SVG opened on its own must not run scripts in our origin
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @login_required
