@@ -18,7 +18,7 @@ from recouvra.ledger.views import statement_context
 from recouvra.web import generic
 
 from . import filtersets, forms, tables
-from .models import Case, CaseStatus, Interaction, InteractionKind
+from .models import Case, CaseStatus, Interaction, InteractionKind, PaymentPlan
 from .services import add_event
 
 
@@ -49,6 +49,7 @@ class CaseView(generic.ObjectDetailView):
             "timeline": obj.interactions.select_related("author"),
             "interaction_form": forms.InteractionForm(member=member),
             **statement_context(request, [c for c in claims if c.is_open]),
+            "payment_plans": PaymentPlan.objects.visible_to(member).filter(case=obj),
             "history": audit.history(obj)[:10],
             "today": timezone.localdate(),
             **_dunning_of(obj),
