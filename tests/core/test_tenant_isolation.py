@@ -33,7 +33,7 @@ FUNCTION_VIEW_MODELS = {
     "imports:reject": MatchProposal,
     "imports:reverse": MatchProposal,
 }
-POST_ONLY = {"web:switch_organization", "imports:run_matching"}
+POST_ONLY = {"web:switch_organization", "web:organization_logo", "imports:run_matching"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -57,6 +57,9 @@ class TenantIsolationTestCase(RecouvraTestCase):
         super().setUp()
         # alice's own data, so pages are not trivially empty
         make_claim(self.creditor, self.debtor, 50_000)
+        # the logos are stored as they are: web:logo_image must serve alice's, never bob's
+        self.alpha.logo.save("alpha.svg", ContentFile(b"<svg/>"))
+        self.beta.logo.save("beta.svg", ContentFile(f"<svg>{MARKER}</svg>".encode()))
         # bob's data in organisation B
         bob_creditor = make_creditor(self.beta, f"{MARKER} Créancier")
         bob_debtor = make_debtor(self.beta, f"{MARKER} Débiteur", city=f"{MARKER}ville")
