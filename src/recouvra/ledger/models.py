@@ -15,6 +15,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recouvra.core.fields import AmountField, CurrencyField
 from recouvra.core.models import TenantModel, TenantQuerySet
@@ -87,10 +88,10 @@ class DebtorKind(models.TextChoices):
 class RiskLevel(models.TextChoices):
     """The credit manager's rating of a debtor (its risk score, later, in analytics)."""
 
-    UNRATED = "", _("Non évalué")
-    LOW = "low", _("Faible")
-    MEDIUM = "medium", _("Moyen")
-    HIGH = "high", _("Élevé")
+    UNRATED = "", pgettext_lazy("risk level", "Non évalué")
+    LOW = "low", pgettext_lazy("risk level", "Faible")
+    MEDIUM = "medium", pgettext_lazy("risk level", "Moyen")  # not the payment method
+    HIGH = "high", pgettext_lazy("risk level", "Élevé")
 
 
 RISK_RANK = {RiskLevel.UNRATED: 0, RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3}
