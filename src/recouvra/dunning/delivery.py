@@ -22,11 +22,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
+from recouvra.core.bulk import batches
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
@@ -84,7 +86,11 @@ def _deliver_here(messages: list[Message], now: datetime) -> Counter:
 def _deliver_through_threads(messages: list[Message], now: datetime, workers: int) -> Counter:
     """The network part of each send runs in one of `workers` threads, each with its own
     connection, so that waiting for the servers' replies overlaps. The database is only
-    touched here, in this thread: claims and records, as in deliver()."""
+    touched here, in this thread, a group of messages at a time: their claims in one
+    transaction, committed before any of them is sent; their records in another. A crash
+    before the records commit leaves those messages SENDING, as any interrupted send
+    (recover_interrupted): nothing goes twice unasked. One commit a group rather than one a
+    message: on SQLite, each commit writes its pages to the WAL."""
     outcomes: Counter = Counter()
     local = threading.local()
     opened: list[Any] = []
@@ -101,20 +107,31 @@ def _deliver_through_threads(messages: list[Message], now: datetime, workers: in
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             pending: deque = deque()
-            for message in messages:
-                claimed = _claim(message, now)
-                if claimed is not None:
-                    outcomes[claimed] += 1
-                    continue
-                pending.append((message, pool.submit(network, message)))
-                while len(pending) > 2 * workers:
-                    done, future = pending.popleft()
-                    outcomes[_record(done, *future.result(), now)] += 1
-            while pending:
-                done, future = pending.popleft()
-                outcomes[_record(done, *future.result(), now)] += 1
+            for group in batches(messages, workers):
+                with transaction.atomic():
+                    claims = [(message, _claim(message, now)) for message in group]
+                for message, claimed in claims:
+                    if claimed is not None:
+                        outcomes[claimed] += 1
+                    else:
+                        pending.append((message, pool.submit(network, message)))
+                if len(pending) > 2 * workers:
+                    outcomes.update(_record_sends(pending, len(pending) - workers, now))
+            outcomes.update(_record_sends(pending, len(pending), now))
     finally:
         _close(opened)
+    return outcomes
+
+
+def _record_sends(pending: deque, count: int, now: datetime) -> Counter:
+    """Record the first `count` sends of `pending` in one transaction, once all are done
+    (no database lock is held while waiting for the network)."""
+    done = [pending.popleft() for _ in range(count)]
+    results = [(message, future.result()) for message, future in done]
+    outcomes: Counter = Counter()
+    with transaction.atomic():
+        for message, (outcome, detail) in results:
+            outcomes[_record(message, outcome, detail, now)] += 1
     return outcomes
 
 
