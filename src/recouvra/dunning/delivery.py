@@ -1,7 +1,8 @@
 """Sending the outbox: each message once, retried with backoff, never lost.
 
-A message moves QUEUED → SENDING → SENT, each move a conditional UPDATE committed on its
-own: of two workers, only the one that moved it to SENDING sends it. Its text is rendered
+A message moves QUEUED → SENDING → SENT, each move a conditional UPDATE, the move to
+SENDING committed before it is sent: of two workers, only the one that moved it to
+SENDING sends it (several connections commit a group of moves at once). Its text is rendered
 and stored first (the figures of that day, kept as sent), with a Message-ID made from its
 idempotency key.
 
