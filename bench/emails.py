@@ -21,6 +21,7 @@ import time
 from datetime import date, timedelta
 
 sys.path.insert(0, os.path.dirname(__file__))
+from machine import describe  # noqa: E402
 from reconcile import setup_django  # noqa: E402
 
 
@@ -153,6 +154,7 @@ def main() -> None:
     server.terminate()
 
     print(f"email: {args.messages:,} dunning e-mails to a local aiosmtpd server")
+    print(describe())
     print(
         f"  prepared (text and PDF letter rendered): {rendering:.2f} s = "
         f"{prepared / rendering:,.0f} messages/s"

@@ -17,6 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from machine import describe  # noqa: E402
 from reconcile import setup_django  # noqa: E402
 
 HTML = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><style>
@@ -180,6 +181,7 @@ def main() -> None:
 
     per_letter = single / args.letters
     print(f"letters: a one-page formal notice with a {len(letters[0]['rows'])}-line statement")
+    print(describe())
     print(
         f"  typst, one PDF per letter, one process: {args.letters / single:,.0f} letters/s "
         "(target ≥ 100)"
