@@ -6,6 +6,8 @@ Beta Distribution (organisation B), a stranger to alice; charlie is an agent in 
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import date
 from itertools import count
 from typing import Any
@@ -103,3 +105,16 @@ class RecouvraTestCase(TestCase):
         self.charlie = make_user("charlie@example.org", self.alpha, Role.AGENT)
         self.creditor = make_creditor(self.alpha, "Télécom Ouest", is_mandant=True)
         self.debtor = make_debtor(self.alpha, "Menuiserie Dubois", siren=SIREN_DEBTOR)
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 red PNG, for the logo tests (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks

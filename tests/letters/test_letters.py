@@ -12,7 +12,7 @@ from recouvra.ledger.models import ClaimKind, DebtorKind
 from recouvra.letters.content import NOTICE, case_context, letter_data, long_date
 from recouvra.letters.render import batch_pdf, letter_pdf
 
-from ..base import RecouvraTestCase, make_claim, make_debtor
+from ..base import RecouvraTestCase, make_claim, make_debtor, tiny_png
 
 DUE = date(2026, 2, 4)
 AS_OF = DUE + timedelta(days=40)
@@ -150,22 +150,7 @@ class PlanAgreementTestCase(RecouvraTestCase):
         self.assertEqual(self.client.get(url).status_code, 404)
 
 
-def png() -> bytes:
-    """A 1×1 red pixel."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
-PNG = png()
+PNG = tiny_png()
 
 
 class LogoTestCase(LetterTestCase):

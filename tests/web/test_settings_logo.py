@@ -3,32 +3,15 @@ sees it, served only to the members of its own organisation."""
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from recouvra.core.models import AuditEvent, Organization
 
-from ..base import RecouvraTestCase
+from ..base import RecouvraTestCase, tiny_png
 
-
-def png() -> bytes:
-    """A 1×1 red pixel."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
-PNG = png()
+PNG = tiny_png()
 
 
 class SettingsLogoTestCase(RecouvraTestCase):
