@@ -224,7 +224,8 @@ def _insert_with_constants(
     params_shared = list(constants.values())
     count = 0
     with connection.cursor() as cursor:
-        for chunk in batches(rows, VALUES_ROWS):
+        # SQLite takes at most 32,766 parameters a statement
+        for chunk in batches(rows, min(VALUES_ROWS, 32_000 // len(fields))):
             values = ", ".join([one] * len(chunk))
             cursor.execute(
                 f"{head}FROM (VALUES {values})", [*params_shared, *(v for r in chunk for v in r)]
