@@ -7,10 +7,20 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from recouvra.dunning.models import Channel, Message, MessageStatus, Scenario, Step, Template
+from recouvra.core.models import AuditEvent
+from recouvra.dunning.engine import plan
+from recouvra.dunning.models import (
+    Assignment,
+    Channel,
+    Message,
+    MessageStatus,
+    Scenario,
+    Step,
+    Template,
+)
 
 from ..base import make_claim
-from .base import DunningTestCase
+from .base import DunningTestCase, make_scenario
 
 
 class PagesTestCase(DunningTestCase):
@@ -113,6 +123,42 @@ class PagesTestCase(DunningTestCase):
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED)
         response = self.client.post(reverse("dunning:resend", args=[message.pk]))
         self.assertEqual(response.status_code, 404)
+
+    def test_a_debtor_is_given_its_own_scenario_from_its_page_then_given_back(self) -> None:
+        gentle = make_scenario(self.alpha, default=False)
+        Scenario.objects.filter(pk=gentle.pk).update(name="Clients fidèles")
+        url = reverse("dunning:assign", args=["debiteur", self.debtor.pk])
+        page = self.client.get(self.debtor.get_absolute_url())
+        self.assertContains(page, url)
+        self.assertContains(page, "Clients fidèles")  # a choice of the form
+        response = self.client.post(url, {"scenario": gentle.pk})
+        self.assertRedirects(response, self.debtor.get_absolute_url())
+        self.assertEqual(Assignment.current(self.debtor).scenario, gentle)
+        followers = self.client.get(gentle.get_absolute_url())
+        self.assertContains(followers, "1 débiteur l'a en propre.")
+        # the run follows it: the debtor's scenario is looked at first
+        planned = plan(self.alpha.pk, timezone.localdate())
+        self.assertEqual([p.scenario for p in planned], ["Clients fidèles"])
+        self.client.post(url, {"scenario": ""})
+        self.assertIsNone(Assignment.current(self.debtor))
+        changes = AuditEvent.objects.filter(object_repr__contains="Clients fidèles")
+        self.assertEqual(sorted(changes.values_list("action", flat=True)), ["create", "delete"])
+
+    def test_a_creditor_s_scenario_is_set_on_its_page_and_refused_from_elsewhere(self) -> None:
+        url = reverse("dunning:assign", args=["creancier", self.creditor.pk])
+        self.client.post(url, {"scenario": self.scenario.pk})
+        self.assertEqual(Assignment.current(self.creditor).scenario, self.scenario)
+        page = self.client.get(self.scenario.get_absolute_url())
+        self.assertContains(page, self.creditor.name)
+        other = make_scenario(self.beta)
+        response = self.client.post(url, {"scenario": other.pk}, follow=True)
+        self.assertContains(response, "n&#x27;existe pas dans votre organisation")
+        self.assertEqual(Assignment.current(self.creditor).scenario, self.scenario)
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.post(url, {"scenario": other.pk}).status_code, 404)
+        self.assertEqual(
+            self.client.post(f"/relances/affectation/x/{self.creditor.pk}/").status_code, 404
+        )
 
     def test_an_agent_without_write_rights_cannot_run(self) -> None:
         from recouvra.core.models import Role

@@ -18,6 +18,22 @@ class ScenarioForm(MemberModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
+class AssignmentForm(forms.Form):
+    """The scenario a creditor's or a debtor's cases follow (empty: the usual one)."""
+
+    scenario = forms.ModelChoiceField(
+        label=_("Scénario de relance"),
+        queryset=Scenario.objects.none(),
+        required=False,
+        empty_label=_("— celui du créancier ou par défaut —"),
+    )
+
+    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["scenario"]
+        field.queryset = Scenario.objects.filter(organization_id=organization_id)
+
+
 class StepForm(MemberModelForm):
     min_balance = forms.IntegerField(
         label=_("Solde échu minimum (€)"),

@@ -7,14 +7,17 @@ check in Python, so running the engine ten times a day is harmless (engine.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from recouvra.core.models import TenantModel
-from recouvra.ledger.models import RiskLevel
+from recouvra.core import audit
+from recouvra.core.models import AuditAction, TenantModel
+from recouvra.ledger.models import Creditor, Debtor, RiskLevel
 
 
 class Channel(models.TextChoices):
@@ -184,6 +187,43 @@ class Assignment(TenantModel):
                 name="one_scenario_per_debtor",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor or self.creditor} → {self.scenario}"
+
+    @classmethod
+    def current(cls, target: Creditor | Debtor) -> Assignment | None:
+        """The scenario given to this creditor or debtor itself, if any."""
+        return cls.objects.filter(**{_target_field(target): target}).first()
+
+    @classmethod
+    def give(cls, target: Creditor | Debtor, scenario: Scenario | None, actor: Any = None) -> None:
+        """Give `target` its own scenario, or with None let it follow its creditor's or the
+        organisation's default again; recorded in the audit log."""
+        current = cls.current(target)
+        if scenario is None:
+            if current is not None:
+                with transaction.atomic():
+                    audit.record(current, AuditAction.DELETE, actor=actor)
+                    current.delete()
+            return
+        with transaction.atomic():
+            if current is None:
+                current = cls.objects.create(
+                    organization_id=target.organization_id,
+                    scenario=scenario,
+                    **{_target_field(target): target},
+                )
+                audit.record(current, AuditAction.CREATE, actor=actor)
+            elif current.scenario_id != scenario.pk:
+                before = audit.snapshot(current)
+                current.scenario = scenario
+                current.save(update_fields=["scenario", "updated_at"])
+                audit.record(current, AuditAction.UPDATE, actor=actor, before=before)
+
+
+def _target_field(target: Creditor | Debtor) -> str:
+    return "debtor" if isinstance(target, Debtor) else "creditor"
 
 
 class DunningRun(TenantModel):

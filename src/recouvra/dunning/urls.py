@@ -34,4 +34,5 @@ urlpatterns = [
     path("relances/courriers/lots/<int:pk>/", views.batch_document, name="batch"),
     path("relances/modeles/apercu/", views.preview, name="preview"),
     path("relances/retours/", views.delivery_report, name="delivery_report"),
+    path("relances/affectation/<str:kind>/<int:pk>/", views.assign, name="assign"),
 ]

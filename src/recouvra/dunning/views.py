@@ -29,11 +29,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Case
+from recouvra.ledger.models import Creditor, Debtor
 from recouvra.web import generic
 
 from . import delivery, engine, forms, printing, reports
+from .forms import AssignmentForm
 from .models import (
     LETTER_CHANNELS,
+    Assignment,
     Channel,
     DunningRun,
     Message,
@@ -68,7 +71,43 @@ class ScenarioView(generic.ObjectDetailView):
     template_name = "dunning/scenario.html"
 
     def extra_context(self, request: HttpRequest, obj: Scenario) -> dict[str, Any]:
-        return {"steps": obj.steps.select_related("template", "creditor")}
+        given = obj.assignments.select_related("creditor", "debtor")
+        return {
+            "steps": obj.steps.select_related("template", "creditor"),
+            "given_creditors": [a.creditor for a in given.filter(creditor__isnull=False)],
+            "given_debtors": given.filter(debtor__isnull=False).count(),
+        }
+
+
+TARGETS = {"creancier": Creditor, "debiteur": Debtor}
+
+
+def assignment_context(member: Any, target: Creditor | Debtor) -> dict[str, Any]:
+    """What the creditor's or debtor's page shows of its scenario (see _assignment.html)."""
+    current = Assignment.current(target)
+    initial = {"scenario": current.scenario_id if current else None}
+    return {
+        "assignment": current,
+        "assignment_kind": "debiteur" if isinstance(target, Debtor) else "creancier",
+        "assignment_form": AssignmentForm(initial=initial, organization_id=member.organization_id),
+    }
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Give a creditor or a debtor its own scenario, or take it back."""
+    if kind not in TARGETS:
+        raise Http404
+    member = generic.require_write(request)
+    target = generic.get_visible(request, TARGETS[kind].objects.all(), pk)
+    form = AssignmentForm(request.POST, organization_id=member.organization_id)
+    if not form.is_valid():
+        messages.error(request, _("Ce scénario n'existe pas dans votre organisation."))
+    else:
+        Assignment.give(target, form.cleaned_data["scenario"], actor=request.user)
+        messages.success(request, _("Scénario de relance enregistré."))
+    return redirect(target.get_absolute_url())
 
 
 class ScenarioEditView(generic.ObjectEditView):
