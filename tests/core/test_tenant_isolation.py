@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from recouvra.cases.models import Case, Interaction
+from recouvra.cases.models import Case, Interaction, Task
 from recouvra.cases.services import add_event
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch, MatchProposal
 from recouvra.ledger.models import Claim, Creditor, Debtor
@@ -24,6 +24,7 @@ MARKER = "Zyxwbob"  # appears in every name of bob's rows
 FUNCTION_VIEW_MODELS = {
     "cases:add_interaction": Case,
     "cases:interaction_attachment": Interaction,
+    "cases:task_done": Task,
     "ledger:add_contact": Debtor,
     "imports:batch": ImportBatch,
     "imports:confirm": ImportBatch,
@@ -81,6 +82,13 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Interaction: bob_claim.case.interactions.first(),
             ImportBatch: bob_batch,
             MatchProposal: self.bob_proposal(bob_batch, bob_claim),
+            Task: Task.objects.create(
+                organization=self.beta,
+                case=bob_claim.case,
+                kind="call",
+                title=f"{MARKER} appel",
+                due_on=bob_claim.due_date,
+            ),
         }
         self.client.force_login(self.alice)
 

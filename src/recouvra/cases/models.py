@@ -332,6 +332,23 @@ class Task(CaseRecord):
     )
     done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
 
+    EVENT_KINDS = {TaskKind.CALL: "call", TaskKind.VISIT: "visit"}  # InteractionKind values
+
+    def complete(self, actor: Any = None, note: str = "") -> bool:
+        """Mark the task done, once, and say so on the case timeline with the note."""
+        from .services import add_event
+
+        now = timezone.now()
+        done = Task.objects.filter(pk=self.pk, done_at__isnull=True).update(
+            done_at=now, updated_at=now
+        )
+        if done:
+            self.done_at = now
+            text = f"{self.get_kind_display()} — {self.title} : fait"
+            kind = self.EVENT_KINDS.get(self.kind, InteractionKind.NOTE)
+            add_event(self.case, kind, f"{text}. {note}" if note else text, author=actor)
+        return bool(done)
+
     class Meta:
         verbose_name = _("tâche")
         verbose_name_plural = _("tâches")

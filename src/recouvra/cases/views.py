@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +20,7 @@ from recouvra.ledger.views import statement_context
 from recouvra.web import generic
 
 from . import filtersets, forms, tables
-from .models import Case, CaseStatus, Interaction, InteractionKind, PaymentPlan
+from .models import Case, CaseStatus, Interaction, InteractionKind, PaymentPlan, Task
 from .services import add_event
 
 
@@ -123,3 +125,37 @@ def interaction_attachment(request: HttpRequest, pk: int) -> FileResponse:
     if not interaction.attachment:
         raise Http404
     return FileResponse(interaction.attachment.open("rb"), as_attachment=True)
+
+
+TASKS_SHOWN = 300
+
+
+@login_required
+def tasks(request: HttpRequest) -> HttpResponse:
+    """The queue of work: calls, visits and escalations to decide, soonest first; the
+    person's own by default, everyone's of the organisation on demand."""
+    member = generic.member_of(request)
+    everyone = request.GET.get("qui") == "tous"
+    queue = Task.objects.visible_to(member).filter(done_at__isnull=True)
+    if not everyone:
+        queue = queue.filter(assigned_to=request.user)
+    queue = queue.select_related("case__debtor", "case__creditor", "assigned_to")
+    context = {"tasks": queue[:TASKS_SHOWN], "count": queue.count(), "everyone": everyone}
+    context["member"] = member
+    return render(request, "cases/tasks.html", context)
+
+
+@login_required
+@require_POST
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    generic.require_write(request)
+    task = generic.get_visible(request, Task.objects.select_related("case"), pk)
+    note = request.POST.get("note", "").strip()[:1000]
+    if task.complete(actor=request.user, note=note):
+        messages.success(request, _("Tâche faite : notée au dossier."))
+    else:
+        messages.info(request, _("Cette tâche était déjà faite."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("cases:tasks")
+    return HttpResponseRedirect(target)

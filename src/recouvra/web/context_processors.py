@@ -10,6 +10,7 @@ NAVIGATION = [
     ("debtors", _("Débiteurs"), "ledger:debtor_list", "/debiteurs/"),
     ("claims", _("Créances"), "ledger:claim_list", "/creances/"),
     ("cases", _("Dossiers"), "cases:case_list", "/dossiers/"),
+    ("tasks", _("Tâches"), "cases:tasks", "/taches/"),
     ("imports", _("Imports"), "imports:home", "/imports/"),
     ("dunning", _("Relances"), "web:dunning", "/relances/"),
     ("legal", _("Contentieux"), "web:legal", "/contentieux/"),
