@@ -102,11 +102,16 @@ class Planned:
 
 def plan(organization_id: int, today: date) -> list[Planned]:
     """The steps due on `today`, per case: what a run would record (the dry run)."""
-    return _plan(organization_id, today, _overdue_cases(organization_id, today))
+    cases = _overdue_cases(organization_id, today)
+    return _plan(organization_id, today, cases, _current_runs(organization_id))
 
 
-def _plan(organization_id: int, today: date, cases: Sequence[DueCase]) -> list[Planned]:
-    last = _last_runs(organization_id)
+def _plan(
+    organization_id: int,
+    today: date,
+    cases: Sequence[DueCase],
+    last: dict[int, tuple[int, date]],
+) -> list[Planned]:
     scenarios = _scenarios(organization_id)
     chosen = _assignments(organization_id)
     planned = []
@@ -118,7 +123,7 @@ def _plan(organization_id: int, today: date, cases: Sequence[DueCase]) -> list[P
         if scenario_id is None:
             continue
         name, steps, looks_at = scenarios[scenario_id]
-        previous = last.get((case.case_id, case.cycle))
+        previous = last.get(case.case_id)
         key = (scenario_id, previous, case.first_due, *looks_at(case))
         if key not in decided:
             decided[key] = _due_step(case, steps, previous, today)
@@ -147,8 +152,9 @@ def run_dunning(
             started_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         cases = _overdue_cases(organization_id, today)
-        _end_paid_cycles(organization_id, cases)
-        planned = _plan(organization_id, today, cases)
+        last = _current_runs(organization_id)
+        _end_cycles(set(last).difference(case.case_id for case in cases))
+        planned = _plan(organization_id, today, cases, last)
         _record(run, planned, today, now)
         run.cases_due = sum(1 for case in cases if not case.paused)
         run.finished_at = timezone.now()
@@ -217,18 +223,19 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _last_runs(organization_id: int) -> dict[tuple[int, int], tuple[int, date]]:
-    """(case, cycle) → position and date of the last step run in that cycle."""
+def _current_runs(organization_id: int) -> dict[int, tuple[int, date]]:
+    """Case → position and date of the last step it ran in its current dunning cycle
+    (closed cases left out): where each case stands, and which cases were dunned."""
     rows = (
-        StepRun.objects.filter(organization_id=organization_id)
+        StepRun.objects.filter(organization_id=organization_id, cycle=F("case__dunning_cycle"))
+        .exclude(case__status=CaseStatus.CLOSED)
         .order_by()
-        .values_list("case_id", "cycle", "step__position", "ran_on")
+        .values_list("case_id", "step__position", "ran_on")
     )
-    last: dict[tuple[int, int], tuple[int, date]] = {}
-    for case_id, cycle, position, ran_on in rows.iterator(chunk_size=10_000):
-        key = (case_id, cycle)
-        if key not in last or position > last[key][0]:
-            last[key] = (position, ran_on)
+    last: dict[int, tuple[int, date]] = {}
+    for case_id, position, ran_on in rows.iterator(chunk_size=10_000):
+        if case_id not in last or position > last[case_id][0]:
+            last[case_id] = (position, ran_on)
     return last
 
 
@@ -340,17 +347,10 @@ def _due_step(
     return due, passed, ", ".join(step.name for step in passed)[:300]
 
 
-def _end_paid_cycles(organization_id: int, overdue: Sequence[DueCase]) -> None:
+def _end_cycles(case_ids: set[int]) -> None:
     """Cases dunned in their current cycle that owe nothing overdue any more start a new
     cycle: their next overdue invoice is dunned from the first step."""
-    owing = {case.case_id for case in overdue}
-    dunned = (
-        StepRun.objects.filter(organization_id=organization_id, cycle=F("case__dunning_cycle"))
-        .exclude(case__status=CaseStatus.CLOSED)
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
-    for chunk in batches(sorted(set(dunned) - owing)):
+    for chunk in batches(sorted(case_ids)):
         Case.objects.filter(pk__in=chunk).update(dunning_cycle=F("dunning_cycle") + 1)
 
 
