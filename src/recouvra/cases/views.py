@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -155,7 +154,4 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Tâche faite : notée au dossier."))
     else:
         messages.info(request, _("Cette tâche était déjà faite."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = reverse("cases:tasks")
-    return HttpResponseRedirect(target)
+    return generic.back_to(request, reverse("cases:tasks"))

@@ -17,13 +17,11 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseRedirect,
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -213,10 +211,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Le message repart dans la file d'envoi."))
     else:
         messages.error(request, _("Seul un message en échec ou à vérifier peut être renvoyé."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = reverse("dunning:outbox")
-    return HttpResponseRedirect(target)
+    return generic.back_to(request, reverse("dunning:outbox"))
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django_filters import FilterSet
@@ -50,6 +51,15 @@ def require_admin(request: HttpRequest) -> Membership:
             _("Seul un administrateur de l'organisation peut modifier ce réglage.")
         )
     return member
+
+
+def back_to(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Redirect to the page the form came from (its POSTed `next`), if it is on this site;
+    else to `default` (a URL)."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    return HttpResponseRedirect(target)
 
 
 def get_visible(request: HttpRequest, queryset: models.QuerySet, pk: Any) -> Any:

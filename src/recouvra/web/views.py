@@ -12,7 +12,6 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +24,7 @@ from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 
 from . import calculator as calc
 from .ageing import ageing_rows
-from .generic import member_of, require_admin
+from .generic import back_to, member_of, require_admin
 from .rates import rate_rows
 
 AMICABLE = [CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION]
@@ -159,10 +158,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     ).first()
     if membership is not None:
         request.session[SESSION_KEY] = membership.pk
-    target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target)
+    return back_to(request, "/")
 
 
 @login_required
