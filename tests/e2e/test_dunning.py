@@ -10,8 +10,9 @@ from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from recouvra.core.models import User
 from recouvra.dunning.delivery import deliver_due
-from recouvra.dunning.models import Message
+from recouvra.dunning.models import Message, Scenario, Step
 
 from ..base import SIREN_ALPHA, make_claim, make_creditor, make_debtor, make_org, make_user
 from ..dunning.servers import SmtpServer
@@ -81,3 +82,59 @@ def test_a_scenario_made_in_the_browser_duns_a_case(live_server, page) -> None:
     expect(page.locator("#case-messages")).to_contain_text("Premier rappel")
     expect(page.locator("#case-messages")).to_contain_text("Envoyé")
     expect(page.locator("#timeline-card")).to_contain_text("E-mail envoyé à compta@dubois.example")
+
+
+def test_a_debtor_given_a_calling_scenario_lands_in_the_agent_s_task_queue(
+    live_server, page
+) -> None:
+    org = make_org("Alpha Recouvrement", siren=SIREN_ALPHA)
+    make_user("alice@example.org", org)
+    debtor = make_debtor(org, "Garage Charlie", phone="02 40 12 34 56")
+    today = timezone.localdate()
+    claim = make_claim(
+        make_creditor(org, "Télécom Ouest"),
+        debtor,
+        80_000,
+        reference="FA-2026-0077",
+        issue_date=today - timedelta(days=40),
+        due_date=today - timedelta(days=10),
+    )
+    case = claim.case
+    case.assigned_to = User.objects.get(email="alice@example.org")
+    case.save()
+    calls = Scenario.objects.create(organization=org, name="Appels")
+    Step.objects.create(
+        organization=org,
+        scenario=calls,
+        position=1,
+        name="Appeler le gérant",
+        delay_days=3,
+        after="due_date",
+        channel="call",
+    )
+    url = live_server.url
+    page.goto(f"{url}/connexion/")
+    page.fill("#id_username", "alice@example.org")
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+    # the debtor gets its own scenario from its page (there is no default one)
+    page.goto(f"{url}{debtor.get_absolute_url()}")
+    card = page.locator("[data-testid=dunning-scenario]")
+    card.locator("select").select_option(label="Appels")
+    card.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=dunning-scenario]")).to_contain_text("Scénario propre")
+
+    # the run makes a call task, in alice's queue, done with a report
+    page.goto(f"{url}/relances/passage/")
+    page.click("text=Lancer maintenant")
+    page.click("nav >> text=Tâches")
+    queue = page.locator("[data-testid=task-queue]")
+    expect(queue).to_contain_text("Appeler le gérant")
+    expect(queue).to_contain_text("02 40 12 34 56")
+    queue.locator("input[name=note]").fill("Paiement promis lundi")
+    queue.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=task-queue]")).to_contain_text("Rien à faire")
+    page.goto(f"{url}{case.get_absolute_url()}")
+    expect(page.locator("#timeline-card")).to_contain_text("Paiement promis lundi")
