@@ -16,6 +16,7 @@ from recouvra.dunning.models import Message, Scenario, Step
 
 from ..base import SIREN_ALPHA, make_claim, make_creditor, make_debtor, make_org, make_user
 from ..dunning.servers import SmtpServer
+from .browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,11 +36,7 @@ def test_a_scenario_made_in_the_browser_duns_a_case(live_server, page) -> None:
     )
     url = live_server.url
 
-    page.goto(f"{url}/connexion/")
-    page.fill("#id_username", "alice@example.org")
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    log_in(page, url, "alice@example.org")
 
     # a template, previewed live on the case while it is typed
     page.goto(f"{url}/relances/modeles/nouveau/")
@@ -113,11 +110,7 @@ def test_a_debtor_given_a_calling_scenario_lands_in_the_agent_s_task_queue(
         channel="call",
     )
     url = live_server.url
-    page.goto(f"{url}/connexion/")
-    page.fill("#id_username", "alice@example.org")
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    log_in(page, url, "alice@example.org")
 
     # the debtor gets its own scenario from its page (there is no default one)
     page.goto(f"{url}{debtor.get_absolute_url()}")

@@ -12,6 +12,7 @@ from recouvra.imports.parsers.cfonb_writer import cfonb_record
 from recouvra.ledger.models import Claim
 
 from ..base import SIREN_ALPHA, SIREN_DEBTOR, make_creditor, make_debtor, make_org, make_user
+from .browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -73,11 +74,7 @@ def test_upload_ledger_and_statement_then_accept_the_match(live_server, page, tm
     statement = tmp_path / "releve.cfo"
     statement.write_text(cfonb_statement(), encoding="ascii")
 
-    page.goto(f"{live_server.url}/connexion/")
-    page.fill("#id_username", "alice@example.org")
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "alice@example.org")
 
     upload(page, live_server.url, str(ledger))
     expect(page.locator("[data-testid=rows-created]")).to_have_text("1")

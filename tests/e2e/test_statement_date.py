@@ -12,6 +12,7 @@ from recouvra.law.money import format_amount
 from recouvra.ledger.statements import statement_for
 
 from ..base import SIREN_ALPHA, make_claim, make_creditor, make_debtor, make_org, make_user
+from .browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,11 +23,7 @@ def test_picking_a_date_recomputes_the_statement(live_server, page) -> None:
     claim = make_claim(make_creditor(org), make_debtor(org), 250_000)
     june = statement_for([claim], date(2026, 6, 30))
 
-    page.goto(f"{live_server.url}/connexion/")
-    page.fill("#id_username", "alice@example.org")
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "alice@example.org")
     page.goto(f"{live_server.url}{claim.get_absolute_url()}")
 
     page.fill("input[name=au]", "2026-06-30")

@@ -31,7 +31,6 @@ from recouvra.ledger.models import Creditor, Debtor
 from recouvra.web import generic
 
 from . import delivery, engine, forms, printing, reports
-from .forms import AssignmentForm
 from .models import (
     LETTER_CHANNELS,
     Assignment,
@@ -87,7 +86,9 @@ def assignment_context(member: Any, target: Creditor | Debtor) -> dict[str, Any]
     return {
         "assignment": current,
         "assignment_kind": "debiteur" if isinstance(target, Debtor) else "creancier",
-        "assignment_form": AssignmentForm(initial=initial, organization_id=member.organization_id),
+        "assignment_form": forms.AssignmentForm(
+            initial=initial, organization_id=member.organization_id
+        ),
     }
 
 
@@ -99,7 +100,7 @@ def assign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404
     member = generic.require_write(request)
     target = generic.get_visible(request, TARGETS[kind].objects.all(), pk)
-    form = AssignmentForm(request.POST, organization_id=member.organization_id)
+    form = forms.AssignmentForm(request.POST, organization_id=member.organization_id)
     if not form.is_valid():
         messages.error(request, _("Ce scénario n'existe pas dans votre organisation."))
     else:
