@@ -40,6 +40,15 @@ class CaseQuerySet(TenantQuerySet):
         )
 
 
+CASE_REFERENCE_PREFIX = "D-"
+
+
+def case_reference(pk: int) -> str:
+    """A case's reference, D-000123, from its id (cases.services.number_new_cases does the
+    same in SQL for cases inserted in bulk)."""
+    return f"{CASE_REFERENCE_PREFIX}{pk:06d}"
+
+
 class Case(TenantModel):
     """All open claims of one debtor for one creditor, handled together."""
 
@@ -131,7 +140,7 @@ class Case(TenantModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         if not self.reference:
-            self.reference = f"D-{self.pk:06d}"
+            self.reference = case_reference(self.pk)
             type(self).objects.filter(pk=self.pk).update(reference=self.reference)
 
     @property

@@ -19,8 +19,8 @@ from recouvra.ledger.views import statement_context
 from recouvra.web import generic
 
 from . import filtersets, forms, tables
-from .models import Case, CaseStatus, Interaction, InteractionKind, PaymentPlan, Task
-from .services import add_event
+from .models import Case, Interaction, PaymentPlan, Task
+from .services import change_stage
 
 
 class CaseListView(generic.ObjectListView):
@@ -73,20 +73,12 @@ class CaseEditView(generic.ObjectEditView):
     model = Case
     form = forms.CaseForm
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        old_status = self.get_object(request, pk).get_status_display() if pk else None
-        response = super().post(request, pk)
-        if pk and response.status_code == 302:
-            case = self.get_object(request, pk)
-            if case.get_status_display() != old_status:
-                text = _("Étape : %(old)s → %(new)s.") % {
-                    "old": old_status,
-                    "new": case.get_status_display(),
-                }
-                add_event(case, InteractionKind.STATUS, text, author=request.user)
-                if case.status == CaseStatus.CLOSED and not case.closed_on:
-                    Case.objects.filter(pk=case.pk).update(closed_on=timezone.localdate())
-        return response
+    def update(self, request: HttpRequest, form: Any, before: dict[str, Any]) -> Case:
+        stage = form.cleaned_data["status"]
+        form.instance.status = before["status"]  # the stage moves through its service
+        case = super().update(request, form, before)
+        change_stage(case, stage, actor=request.user)
+        return case
 
 
 @login_required

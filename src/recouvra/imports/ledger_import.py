@@ -12,19 +12,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db import transaction
 from django.utils import timezone
 
-from recouvra.cases.models import Case, CaseStatus, InteractionKind
-from recouvra.cases.services import add_events
+from recouvra.cases.models import InteractionKind
+from recouvra.cases.services import add_events, open_cases
 from recouvra.core.bulk import batches, insert_rows
 from recouvra.law.identifiers import InvalidIdentifier, clean_siren
 from recouvra.law.money import format_amount
 from recouvra.law.tables import threshold_count
-from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
+from recouvra.ledger.models import Claim, ClaimKind, Creditor, Debtor, DebtorKind
 from recouvra.ledger.search import normalize, search_text
+from recouvra.ledger.services import create_claims
 
 from .models import ImportBatch, ImportRowError
 from .records import LedgerClaim, RowError
@@ -247,59 +246,24 @@ def _differences(claim: Claim, row: LedgerClaim) -> list[str]:
     return changes
 
 
-CLAIM_FIELDS = (
-    "organization_id",
-    "created_at",
-    "updated_at",
-    "creditor_id",
-    "debtor_id",
-    "case_id",
-    "reference",
-    "issue_date",
-    "due_date",
-    "principal_cents",
-    "currency",
-    "kind",
-    "terms",
-    "status",
-    "search_text",
-)
-
-
 def _create_claims(
     batch: ImportBatch, creditor: Creditor, rows: Sequence[LedgerClaim], debtors: dict
 ) -> None:
     debtor_ids = {row.reference: debtors[_debtor_key(row)] for row in rows}
-    cases = _open_cases(batch, creditor, set(debtor_ids.values()))
-    # each debtor's name normalised once, not once per claim
-    names = {i: normalize(name) for i, name in _names(set(debtor_ids.values())).items()}
-    now = timezone.now()
     org = batch.organization_id
+    author = batch.uploaded_by_id
+    cases = open_cases(org, creditor.pk, set(debtor_ids.values()), author_id=author)
     per_case: dict[int, list[LedgerClaim]] = {}
     values = []
     for row in rows:
         debtor_id = debtor_ids[row.reference]
         per_case.setdefault(cases[debtor_id], []).append(row)
         values.append(
-            (
-                org,
-                now,
-                now,
-                creditor.pk,
-                debtor_id,
-                cases[debtor_id],
-                row.reference[:60],
-                row.issue_date,
-                row.due_date,
-                row.amount_cents,
-                row.currency or "EUR",
-                ClaimKind.B2B,
-                row.payment_terms,
-                ClaimStatus.OPEN,
-                f"{normalize(row.reference)} {names[debtor_id]}".strip(),
-            )
+            (creditor.pk, debtor_id, cases[debtor_id], row.reference[:60], row.issue_date)
+            + (row.due_date, row.amount_cents, row.currency or "EUR", ClaimKind.B2B)
+            + (row.payment_terms,)
         )
-    insert_rows(Claim, CLAIM_FIELDS, values)
+    create_claims(org, values, _names(set(debtor_ids.values())))
     _timeline(batch, ((case_id, _added_text(batch, added)) for case_id, added in per_case.items()))
 
 
@@ -314,44 +278,6 @@ def _added_text(batch: ImportBatch, claims: list[LedgerClaim]) -> str:
     total = format_amount(sum(c.amount_cents for c in claims))
     refs = ", ".join(c.reference for c in claims[:5]) + ("…" if len(claims) > 5 else "")
     return f"{len(claims)} créance(s) ajoutée(s) par l'import {batch.filename} ({total}) : {refs}."
-
-
-def _open_cases(batch: ImportBatch, creditor: Creditor, debtor_ids: set[int]) -> dict[int, int]:
-    """The open case of each debtor for this creditor, opening those that are missing."""
-    org_id = batch.organization_id
-    cases: dict[int, int] = {}
-    open_cases = Case.objects.filter(organization_id=org_id, creditor=creditor).exclude(
-        status=CaseStatus.CLOSED
-    )
-    for chunk in batches(sorted(debtor_ids)):
-        cases.update(open_cases.filter(debtor_id__in=chunk).values_list("debtor_id", "id"))
-    missing = sorted(debtor_ids - cases.keys())
-    if not missing:
-        return cases
-    now = timezone.now()
-    today = timezone.localdate()
-    insert_rows(
-        Case,
-        (
-            "organization_id",
-            "created_at",
-            "updated_at",
-            "creditor_id",
-            "debtor_id",
-            "status",
-            "reference",
-            "opened_on",
-        ),
-        ((org_id, now, now, creditor.pk, d, CaseStatus.AMICABLE, "", today) for d in missing),
-    )
-    # the new cases get their reference D-000123 from their id, in one UPDATE
-    number = LPad(Cast("id", models.CharField()), 6, Value("0"))
-    open_cases.filter(reference="").update(reference=Concat(Value("D-"), number))
-    for chunk in batches(missing):
-        cases.update(open_cases.filter(debtor_id__in=chunk).values_list("debtor_id", "id"))
-    opened = ((cases[d], "Dossier ouvert.") for d in missing)
-    _timeline(batch, opened, InteractionKind.SYSTEM)
-    return cases
 
 
 def _timeline(

@@ -22,7 +22,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Cast
@@ -32,7 +31,7 @@ from recouvra.cases.models import InteractionKind
 from recouvra.cases.services import add_event, add_events
 from recouvra.core import audit
 from recouvra.core.bulk import among, batches, insert_returning, insert_rows, update_ids
-from recouvra.core.models import AuditAction, AuditEvent
+from recouvra.core.models import AuditAction
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import (
@@ -102,16 +101,6 @@ PROPOSAL_FIELDS = (
     "status",
     "payment_id",
     "decided_at",
-)
-AUDIT_FIELDS = (
-    "organization_id",
-    "actor_id",
-    "created_at",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "action",
-    "changes",
 )
 
 
@@ -702,21 +691,15 @@ def _mark_lines_matched(lines: Sequence[Line], now: datetime) -> None:
 
 
 def _audit_created(payments: Sequence[tuple[int, tuple]], actor_id: int | None) -> None:
-    """audit.record(payment, CREATE) for many new payments (id, PAYMENT_FIELDS row) at once."""
-    content_type = ContentType.objects.get_for_model(Payment)
+    """The audit log's creation events of many new payments (id, PAYMENT_FIELDS row)."""
     methods = dict(PaymentMethod.choices)
-    now = timezone.now()
-    rows = []
+    created = []
     for payment_id, row in payments:
-        values = {"id": payment_id, **dict(zip(PAYMENT_FIELDS, row, strict=True))}
-        values["reversed_at"] = None
+        values = {**dict(zip(PAYMENT_FIELDS, row, strict=True)), "reversed_at": None}
         received_on, reference = values["received_on"], values["reference"]
         label = f"{received_on:%d/%m/%Y} {reference or methods[values['method']]}"
-        rows.append(
-            (values["organization_id"], actor_id, now, content_type.pk, str(payment_id))
-            + (label[:200], AuditAction.CREATE, audit.snapshot_values(Payment, values))
-        )
-    insert_rows(AuditEvent, AUDIT_FIELDS, rows)
+        created.append((payment_id, label, values))
+    audit.record_created(Payment, created, actor_id=actor_id)
 
 
 def _check_choice(proposal: MatchProposal, claims: Sequence[Claim]) -> None:

@@ -1,41 +1,72 @@
-"""Ledger operations that touch several models: a new claim opens or joins its case."""
+"""Claim creation: one claim (a form) or many (an import, the demo), in one home.
+
+A new claim belongs in its debtor's case. Cases sit above the ledger, so the ledger does
+not open them itself: `create_claim` sends `claim_created`, which the cases app answers
+by filing the claim (cases.apps); bulk callers open the cases first
+(cases.services.open_cases) and give each row its case.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
 
-from recouvra.cases.models import InteractionKind
-from recouvra.cases.services import add_event, open_or_join_case
 from recouvra.core import audit
+from recouvra.core.bulk import insert_rows
 from recouvra.core.models import AuditAction
-from recouvra.law.money import format_amount
 
-from .models import Claim
+from .models import Claim, ClaimStatus
+from .search import normalize
 
+# sent with `claim` and `actor` once a claim created on its own is saved
+claim_created = Signal()
 
-@transaction.atomic
-def attach_claim_to_case(claim: Claim, *, actor: Any = None) -> Claim:
-    """Put a newly created claim in its debtor's open case for this creditor."""
-    case = open_or_join_case(claim.debtor, claim.creditor, actor=actor)
-    claim.case = case
-    Claim.objects.filter(pk=claim.pk).update(case=case)
-    amount = format_amount(claim.principal_cents, claim.currency)
-    add_event(
-        case,
-        InteractionKind.CLAIM,
-        f"Créance {claim.reference} ajoutée au dossier ({amount}, échéance "
-        f"{claim.due_date:%d/%m/%Y}).",
-        author=actor,
-    )
-    return claim
+# the values of a claim created in bulk, in the order create_claims takes them
+NEW_CLAIM_FIELDS = (
+    "creditor_id",
+    "debtor_id",
+    "case_id",
+    "reference",
+    "issue_date",
+    "due_date",
+    "principal_cents",
+    "currency",
+    "kind",
+    "terms",
+)
+_INSERTED_FIELDS = ("organization_id", "created_at", "updated_at", *NEW_CLAIM_FIELDS)
+_INSERTED_FIELDS += ("status", "search_text")
 
 
 @transaction.atomic
 def create_claim(organization_id: int, *, actor: Any = None, **fields: Any) -> Claim:
+    """Create one claim, validated, audited, and filed in its debtor's case."""
     claim = Claim(organization_id=organization_id, **fields)
     claim.full_clean()
     claim.save()
     audit.record(claim, AuditAction.CREATE, actor=actor)
-    return attach_claim_to_case(claim, actor=actor)
+    claim_created.send(sender=Claim, claim=claim, actor=actor)
+    return claim
+
+
+def create_claims(
+    organization_id: int, rows: Iterable[Sequence[Any]], debtor_names: dict[int, str]
+) -> int:
+    """Insert many open claims at once (rows in the order of NEW_CLAIM_FIELDS, values ready
+    for the database and already validated, each with its case); returns how many.
+
+    `debtor_names` (debtor id → name) feeds the search text, normalised once per debtor.
+    """
+    names = {pk: normalize(name) for pk, name in debtor_names.items()}
+    now = timezone.now()
+    reference, debtor = NEW_CLAIM_FIELDS.index("reference"), NEW_CLAIM_FIELDS.index("debtor_id")
+    values = (
+        (organization_id, now, now, *row, ClaimStatus.OPEN)
+        + (f"{normalize(row[reference])} {names[row[debtor]]}".strip(),)
+        for row in rows
+    )
+    return insert_rows(Claim, _INSERTED_FIELDS, values)

@@ -162,8 +162,10 @@ class ClaimEditView(generic.ObjectEditView):
             form.initial["debtor"] = request.GET["debtor"]
         return form
 
-    def after_create(self, request: HttpRequest, obj: Claim) -> None:
-        services.attach_claim_to_case(obj, actor=request.user)
+    def create(self, request: HttpRequest, form: Any) -> Claim:
+        fields = form.cleaned_data
+        organization_id = generic.member_of(request).organization_id
+        return services.create_claim(organization_id, actor=request.user, **fields)
 
 
 class ClaimDeleteView(generic.ObjectDeleteView):

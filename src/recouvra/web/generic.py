@@ -134,8 +134,18 @@ class ObjectEditView(MemberView):
     def new_object(self, request: HttpRequest) -> Any:
         return self.model(organization_id=member_of(request).organization_id)
 
-    def after_create(self, request: HttpRequest, obj: Any) -> None:
-        """Hook for work that a new object triggers (a claim joins its case)."""
+    def create(self, request: HttpRequest, form: ModelForm) -> Any:
+        """Save a new object from its valid form (a model with a creation service
+        overrides this to call it)."""
+        obj = form.save()
+        audit.record(obj, AuditAction.CREATE, actor=request.user)
+        return obj
+
+    def update(self, request: HttpRequest, form: ModelForm, before: dict[str, Any]) -> Any:
+        """Save an edited object from its valid form; `before` is its snapshot."""
+        obj = form.save()
+        audit.record(obj, AuditAction.UPDATE, actor=request.user, before=before)
+        return obj
 
     def form_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         """Hook for what a form page shows beside the form."""
@@ -164,12 +174,7 @@ class ObjectEditView(MemberView):
         if not form.is_valid():
             return self.render_form(request, form, obj)
         with transaction.atomic():
-            obj = form.save()
-            if pk:
-                audit.record(obj, AuditAction.UPDATE, actor=request.user, before=before)
-            else:
-                audit.record(obj, AuditAction.CREATE, actor=request.user)
-                self.after_create(request, obj)
+            obj = self.update(request, form, before) if pk else self.create(request, form)
         messages.success(request, _("Enregistré : %(obj)s") % {"obj": obj})
         return HttpResponseRedirect(obj.get_absolute_url())
 
