@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "recouvra.letters",
     "recouvra.dunning",
     "recouvra.web",
+    "recouvra.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.urls import reverse
+from django.utils import timezone
 
 from recouvra.cases.models import Case, CaseStatus, Interaction, InteractionKind
 from recouvra.cases.services import change_stage, open_cases, open_or_join_case
@@ -68,7 +69,7 @@ class ClaimServicesTestCase(RecouvraTestCase):
     def test_claims_created_in_bulk_are_searchable_and_open(self) -> None:
         case = open_or_join_case(self.debtor, self.creditor)
         row = (self.creditor.pk, self.debtor.pk, case.pk, "FA-BULK-1", date(2026, 1, 5))
-        row += (date(2026, 2, 4), 10_000, "EUR", ClaimKind.B2B, "")
+        row += (date(2026, 2, 4), 10_000, "EUR", ClaimKind.B2B, "", None, "open", timezone.now())
         self.assertEqual(create_claims(self.alpha.pk, [row], {self.debtor.pk: "Dubois"}), 1)
         claim = Claim.objects.get(reference="FA-BULK-1")
         self.assertEqual((claim.case_id, claim.status), (case.pk, "open"))

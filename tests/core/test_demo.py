@@ -13,14 +13,9 @@ from stdnum.fr import siret as fr_siret
 from stdnum.fr import tva as fr_tva
 
 from recouvra.cases.models import Case, CaseStatus, Interaction
-from recouvra.core.demo import (
-    DEMO_PASSWORD,
-    DEMO_URL,
-    DEMO_USERS,
-    build_demo,
-    delete_demo,
-)
 from recouvra.core.models import Membership, Organization, Role
+from recouvra.demo.builder import build_demo, delete_demo
+from recouvra.demo.organisations import DEMO_PASSWORD, DEMO_URL, DEMO_USERS
 from recouvra.law.identifiers import clean_iban
 from recouvra.ledger.models import (
     Allocation,

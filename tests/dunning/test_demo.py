@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.test import TestCase
 from django.utils import timezone
 
-from recouvra.core.demo import COMPANY_NAME, build_demo, delete_demo
 from recouvra.core.models import Organization
+from recouvra.demo.builder import build_demo, delete_demo
+from recouvra.demo.organisations import COMPANY_NAME
 from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.models import Assignment, Message, Scenario, StepRun
 

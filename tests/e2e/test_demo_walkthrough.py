@@ -7,7 +7,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from recouvra.core.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+from recouvra.demo.builder import build_demo
+from recouvra.demo.organisations import DEMO_PASSWORD, DEMO_USERS
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import Claim, Debtor
 

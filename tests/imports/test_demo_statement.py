@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.test import TestCase
 
-from recouvra.core.demo import COMPANY_NAME, build_demo
 from recouvra.core.models import Organization
+from recouvra.demo.builder import build_demo
+from recouvra.demo.organisations import COMPANY_NAME
+from recouvra.demo.statement import demo_statement
 from recouvra.imports.bank_import import import_statement
-from recouvra.imports.demo_statement import demo_statement
 from recouvra.imports.models import BankLine, ImportBatch, MatchProposal, ProposalStatus
 from recouvra.imports.parsers.cfonb120 import parse_cfonb120
 from recouvra.imports.reconcile import propose_matches

@@ -21,7 +21,7 @@ from recouvra.core.bulk import batches, insert_rows
 from recouvra.law.identifiers import InvalidIdentifier, clean_siren
 from recouvra.law.money import format_amount
 from recouvra.law.tables import threshold_count
-from recouvra.ledger.models import Claim, ClaimKind, Creditor, Debtor, DebtorKind
+from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
 from recouvra.ledger.search import normalize, search_text
 from recouvra.ledger.services import create_claims
 
@@ -254,6 +254,7 @@ def _create_claims(
     author = batch.uploaded_by_id
     cases = open_cases(org, creditor.pk, set(debtor_ids.values()), author_id=author)
     per_case: dict[int, list[LedgerClaim]] = {}
+    now = timezone.now()
     values = []
     for row in rows:
         debtor_id = debtor_ids[row.reference]
@@ -261,7 +262,7 @@ def _create_claims(
         values.append(
             (creditor.pk, debtor_id, cases[debtor_id], row.reference[:60], row.issue_date)
             + (row.due_date, row.amount_cents, row.currency or "EUR", ClaimKind.B2B)
-            + (row.payment_terms,)
+            + (row.payment_terms, None, ClaimStatus.OPEN, now)
         )
     create_claims(org, values, _names(set(debtor_ids.values())))
     _timeline(batch, ((case_id, _added_text(batch, added)) for case_id, added in per_case.items()))

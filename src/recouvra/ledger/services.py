@@ -13,13 +13,12 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
 
 from recouvra.core import audit
 from recouvra.core.bulk import insert_rows
 from recouvra.core.models import AuditAction
 
-from .models import Claim, ClaimStatus
+from .models import Claim
 from .search import normalize
 
 # sent with `claim` and `actor` once a claim created on its own is saved
@@ -37,9 +36,11 @@ NEW_CLAIM_FIELDS = (
     "currency",
     "kind",
     "terms",
+    "contractual_rate",
+    "status",
+    "created_at",
 )
-_INSERTED_FIELDS = ("organization_id", "created_at", "updated_at", *NEW_CLAIM_FIELDS)
-_INSERTED_FIELDS += ("status", "search_text")
+_INSERTED_FIELDS = ("organization_id", *NEW_CLAIM_FIELDS, "updated_at", "search_text")
 
 
 @transaction.atomic
@@ -56,17 +57,15 @@ def create_claim(organization_id: int, *, actor: Any = None, **fields: Any) -> C
 def create_claims(
     organization_id: int, rows: Iterable[Sequence[Any]], debtor_names: dict[int, str]
 ) -> int:
-    """Insert many open claims at once (rows in the order of NEW_CLAIM_FIELDS, values ready
-    for the database and already validated, each with its case); returns how many.
+    """Insert many claims at once (rows in the order of NEW_CLAIM_FIELDS, values ready for
+    the database and already validated, each with its case); returns how many.
 
     `debtor_names` (debtor id → name) feeds the search text, normalised once per debtor.
     """
     names = {pk: normalize(name) for pk, name in debtor_names.items()}
-    now = timezone.now()
     reference, debtor = NEW_CLAIM_FIELDS.index("reference"), NEW_CLAIM_FIELDS.index("debtor_id")
     values = (
-        (organization_id, now, now, *row, ClaimStatus.OPEN)
-        + (f"{normalize(row[reference])} {names[row[debtor]]}".strip(),)
+        (organization_id, *row, row[-1], f"{normalize(row[reference])} {names[row[debtor]]}")
         for row in rows
     )
     return insert_rows(Claim, _INSERTED_FIELDS, values)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from recouvra.core.models import Organization
+from recouvra.dunning.models import After, Assignment, Channel, Scenario, Step, Template
 from recouvra.ledger.models import Debtor, DebtorKind
-
-from .models import After, Assignment, Channel, Scenario, Step, Template
 
 FRIENDLY = """Bonjour,
 

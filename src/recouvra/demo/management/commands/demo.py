@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recouvra.core import demo
 from recouvra.core.models import Organization, Role
+from recouvra.demo import builder
+from recouvra.demo.organisations import COMPANY_NAME, DEFAULT_SEED, DEMO_URL, DEMO_USERS
+from recouvra.demo.statement import write_demo_statement
 
 
 class Command(BaseCommand):
@@ -30,7 +32,10 @@ class Command(BaseCommand):
             help="Ne charge les données que si la base ne contient encore aucune organisation.",
         )
         parser.add_argument(
-            "--seed", type=int, default=demo.DEFAULT_SEED, help="Graine (défaut : %(default)s)."
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help="Graine (défaut : %(default)s).",
         )
         parser.add_argument(
             "--scale",
@@ -56,9 +61,9 @@ class Command(BaseCommand):
                     "--if-empty pour ne rien faire."
                 )
             if options["reset"]:
-                demo.delete_demo()
+                builder.delete_demo()
                 self.stdout.write("Organisations de démonstration supprimées.")
-            counts = demo.build_demo(seed=options["seed"], scale=options["scale"])
+            counts = builder.build_demo(seed=options["seed"], scale=options["scale"])
             seconds = counts.pop("durée_ms") / 1000
             summary = ", ".join(f"{n} {label}" for label, n in counts.items())
             self.stdout.write(
@@ -71,18 +76,15 @@ class Command(BaseCommand):
         """A bank statement paying some demo invoices, to try Imports → Lettrage."""
         from django.conf import settings
 
-        from recouvra.imports.demo_statement import write_demo_statement
-
         path = Path(settings.VAR_DIR) / "demo" / "releve-batimat.cfo"
-        write_demo_statement(path, demo.COMPANY_NAME)
+        write_demo_statement(path, COMPANY_NAME)
         self.stdout.write(
-            f"Relevé bancaire de démonstration à importer (Imports, compte {demo.COMPANY_NAME}) : "
-            f"{path}"
+            f"Relevé bancaire de démonstration à importer (Imports, compte {COMPANY_NAME}) : {path}"
         )
 
     def print_credentials(self) -> None:
         rows = [("Rôle", "Organisation", "E-mail", "Mot de passe")]
-        for user in demo.DEMO_USERS:
+        for user in DEMO_USERS:
             role = str(Role(user["role"]).label)
             if user.get("creditor"):
                 role = f"{role} ({user['creditor']})"
@@ -100,4 +102,4 @@ class Command(BaseCommand):
         for line in lines[1:]:
             self.stdout.write(line.rstrip())
         self.stdout.write("")
-        self.stdout.write(f"Ouvrez {demo.DEMO_URL} et connectez-vous avec l'un de ces comptes.")
+        self.stdout.write(f"Ouvrez {DEMO_URL} et connectez-vous avec l'un de ces comptes.")

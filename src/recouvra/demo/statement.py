@@ -13,9 +13,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from recouvra.imports.parsers.cfonb_writer import cfonb_amount, cfonb_record
 from recouvra.ledger.models import Claim
-
-from .parsers.cfonb_writer import cfonb_amount, cfonb_record
 
 
 def _ascii(text: str) -> str:
