@@ -48,7 +48,7 @@ clean-compiled:
 # The engine's and the law's tests again, on the compiled modules.
 test-compiled: install
 	$(BIN)/python -m recouvra.compiled build
-	env -u DATABASE_URL RECOUVRA_EXPECT_COMPILED=1 $(BIN)/python -m pytest tests/imports tests/law tests/core/test_compiled.py $(PYTEST_ARGS); \
+	env -u DATABASE_URL RECOUVRA_EXPECT_COMPILED=1 $(BIN)/python -m pytest tests/imports tests/lettrage tests/law tests/core/test_compiled.py $(PYTEST_ARGS); \
 	status=$$?; $(BIN)/python -m recouvra.compiled clean; exit $$status
 
 lint: install

@@ -414,7 +414,7 @@ def _fill(rng, kind, line, open_by_debtor, balances, used, names, ibans, learnt,
 
 def floor(lines: list, claims: list) -> float:
     """A dict lookup of each word of the label, exact normalised references only (best of 3)."""
-    from recouvra.imports.remittance import reference_key
+    from recouvra.lettrage.remittance import reference_key
 
     index = {reference_key(c.reference): c.pk for c in claims}
     runs = []
@@ -454,10 +454,11 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     from recouvra.imports.bank_import import import_statement
-    from recouvra.imports.matching import Line
-    from recouvra.imports.models import BankLine, ImportBatch, ImportKind, MatchProposal
-    from recouvra.imports.reconcile import build_matcher, propose_matches
+    from recouvra.imports.models import BankLine, ImportBatch, ImportKind
     from recouvra.imports.records import BankStatement, StatementAccount
+    from recouvra.lettrage.matching import Line
+    from recouvra.lettrage.models import MatchProposal
+    from recouvra.lettrage.reconcile import build_matcher, propose_matches
 
     rng = random.Random(7)
     start = time.perf_counter()

@@ -18,8 +18,8 @@ from pathlib import Path
 MODULES = (
     "recouvra.law.money",
     "recouvra.law.allocation",
-    "recouvra.imports.remittance",
-    "recouvra.imports.matching",
+    "recouvra.lettrage.remittance",
+    "recouvra.lettrage.matching",
 )
 
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "recouvra.ledger",
     "recouvra.cases",
     "recouvra.imports",
+    "recouvra.lettrage",
     "recouvra.letters",
     "recouvra.dunning",
     "recouvra.web",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("recouvra.ledger.urls")),
     path("", include("recouvra.cases.urls")),
     path("", include("recouvra.imports.urls")),
+    path("", include("recouvra.lettrage.urls")),
     path("", include("recouvra.dunning.urls")),
     path("", include("recouvra.letters.urls")),
     path(

@@ -12,8 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from recouvra.cases.models import Case, Interaction, Task
 from recouvra.cases.services import add_event
-from recouvra.imports.models import BankAccount, BankLine, ImportBatch, MatchProposal
+from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor
+from recouvra.lettrage.models import MatchProposal
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
 
@@ -30,11 +31,11 @@ FUNCTION_VIEW_MODELS = {
     "imports:confirm": ImportBatch,
     "imports:remap": ImportBatch,
     "imports:errors_csv": ImportBatch,
-    "imports:accept": MatchProposal,
-    "imports:reject": MatchProposal,
-    "imports:reverse": MatchProposal,
+    "lettrage:accept": MatchProposal,
+    "lettrage:reject": MatchProposal,
+    "lettrage:reverse": MatchProposal,
 }
-POST_ONLY = {"web:switch_organization", "web:organization_logo", "imports:run_matching"}
+POST_ONLY = {"web:switch_organization", "web:organization_logo", "lettrage:run_matching"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:

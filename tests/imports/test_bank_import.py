@@ -6,8 +6,8 @@ from datetime import date
 
 from recouvra.imports.bank_import import import_statement
 from recouvra.imports.models import BankLine, BankLineStatus, ImportBatch, ImportKind
-from recouvra.imports.reconcile import propose_matches
 from recouvra.imports.records import BankStatement, RowError, StatementAccount, StatementLine
+from recouvra.lettrage.reconcile import propose_matches
 
 from ..base import RecouvraTestCase
 

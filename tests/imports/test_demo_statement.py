@@ -10,9 +10,10 @@ from recouvra.demo.builder import build_demo
 from recouvra.demo.organisations import COMPANY_NAME
 from recouvra.demo.statement import demo_statement
 from recouvra.imports.bank_import import import_statement
-from recouvra.imports.models import BankLine, ImportBatch, MatchProposal, ProposalStatus
+from recouvra.imports.models import BankLine, ImportBatch
 from recouvra.imports.parsers.cfonb120 import parse_cfonb120
-from recouvra.imports.reconcile import propose_matches
+from recouvra.lettrage.models import MatchProposal, ProposalStatus
+from recouvra.lettrage.reconcile import propose_matches
 
 
 class DemoStatementTestCase(TestCase):

@@ -159,8 +159,8 @@ def delete_demo() -> None:
             BankLine,
             ColumnMapping,
             ImportBatch,
-            MatchProposal,
         )
+        from recouvra.lettrage.models import MatchProposal
 
         for model in (
             Message,

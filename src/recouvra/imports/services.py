@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from recouvra.core import audit
@@ -15,6 +16,10 @@ from recouvra.ledger.models import Creditor
 
 from .models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
 from .records import BankStatement, Ledger, ParseError
+
+# sent with `batch` once a bank statement's lines are stored: lettrage (above imports)
+# matches them to claims
+statement_imported = Signal()
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 50
@@ -163,18 +168,12 @@ def import_batch(batch_id: int) -> None:
             import_claims(batch, result.claims, result.errors)
         else:
             import_statement(batch, result)
-            _propose(batch)
+            statement_imported.send(sender=ImportBatch, batch=batch)
     except ParseError as error:
         _fail(batch, str(error))
         return
     batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
     batch.save(update_fields=["status", "progress", "finished_at"])
-
-
-def _propose(batch: ImportBatch) -> None:
-    from .reconcile import propose_matches
-
-    propose_matches(batch.organization_id, batch.bank_lines.all(), actor=batch.uploaded_by)
 
 
 def confirm(

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recouvra.imports.matching import OpenClaim, _combination, allocation_plan
-from recouvra.imports.remittance import NameIndex, ReferenceIndex, core, core_keys, reference_key
 from recouvra.law.allocation import Debt, allocate_payment
+from recouvra.lettrage.matching import OpenClaim, _combination, allocation_plan
+from recouvra.lettrage.remittance import NameIndex, ReferenceIndex, core, core_keys, reference_key
 
 PAID_ON = date(2026, 3, 2)
 

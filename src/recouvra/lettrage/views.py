@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvra.imports.models import BankLine, BankLineStatus
 from recouvra.ledger.models import Claim
 from recouvra.web import generic
 
-from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
+from .models import MatchProposal, ProposalStatus
 
 
 @login_required
@@ -33,7 +34,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         .filter(status=BankLineStatus.UNMATCHED, amount_cents__gt=0)
         .select_related("account")[:100],
     }
-    return render(request, "imports/queue.html", context)
+    return render(request, "lettrage/queue.html", context)
 
 
 def _engine():  # noqa: ANN202
@@ -56,7 +57,7 @@ def _decide(request: HttpRequest, action, done: str) -> HttpResponse:  # noqa: A
         messages.error(request, str(error))
     else:
         messages.success(request, done)
-    return redirect("imports:queue")
+    return redirect("lettrage:queue")
 
 
 @login_required
@@ -72,7 +73,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     claims = list(Claim.objects.visible_to(member).filter(pk__in=chosen).open())
     if len(claims) != len(set(chosen)):
         messages.error(request, _("Créance introuvable ou déjà soldée."))
-        return redirect("imports:queue")
+        return redirect("lettrage:queue")
     return _decide(
         request,
         lambda e: e.change_proposal(proposal, claims, actor=request.user),
@@ -110,4 +111,4 @@ def run(request: HttpRequest) -> HttpResponse:
     messages.success(
         request, _("%(n)s proposition(s) de lettrage calculée(s).") % {"n": len(proposals)}
     )
-    return redirect("imports:queue")
+    return redirect("lettrage:queue")

@@ -12,10 +12,9 @@ from recouvra.imports.models import (
     BankLine,
     BankLineStatus,
     ImportBatch,
-    MatchProposal,
-    ProposalStatus,
 )
 from recouvra.ledger.models import Claim, Payment
+from recouvra.lettrage.models import MatchProposal, ProposalStatus
 
 from ..base import RecouvraTestCase, make_claim
 
@@ -48,31 +47,31 @@ class QueueViewsTestCase(RecouvraTestCase):
         self.client.force_login(self.charlie)
 
     def test_the_queue_lists_pending_proposals(self) -> None:
-        response = self.client.get(reverse("imports:queue"))
+        response = self.client.get(reverse("lettrage:queue"))
         self.assertContains(response, "FA-Q-1")
         self.assertContains(response, "70 %")
 
     def test_accepting_creates_the_payment_and_settles_the_claim(self) -> None:
-        self.client.post(reverse("imports:accept", args=[self.proposal.pk]))
+        self.client.post(reverse("lettrage:accept", args=[self.proposal.pk]))
         self.proposal.refresh_from_db()
         self.assertEqual(self.proposal.status, ProposalStatus.APPLIED)
         self.assertEqual(Claim.objects.with_balance().get(pk=self.claim.pk).balance, 0)
 
     def test_accepting_twice_pays_once_and_says_why(self) -> None:
-        url = reverse("imports:accept", args=[self.proposal.pk])
+        url = reverse("lettrage:accept", args=[self.proposal.pk])
         self.client.post(url)
         response = self.client.post(url, follow=True)
         self.assertEqual(Payment.objects.count(), 1)
         self.assertEqual(response.status_code, 200)
 
     def test_rejecting_sends_the_line_back_to_the_queue(self) -> None:
-        self.client.post(reverse("imports:reject", args=[self.proposal.pk]))
+        self.client.post(reverse("lettrage:reject", args=[self.proposal.pk]))
         self.line.refresh_from_db()
         self.assertEqual(self.line.status, BankLineStatus.UNMATCHED)
 
     def test_undoing_keeps_the_payment_marked_reversed(self) -> None:
-        self.client.post(reverse("imports:accept", args=[self.proposal.pk]))
-        self.client.post(reverse("imports:reverse", args=[self.proposal.pk]))
+        self.client.post(reverse("lettrage:accept", args=[self.proposal.pk]))
+        self.client.post(reverse("lettrage:reverse", args=[self.proposal.pk]))
         payment = Payment.objects.get()
         self.assertIsNotNone(payment.reversed_at)
         self.assertEqual(Claim.objects.with_balance().get(pk=self.claim.pk).balance, 50_000)
@@ -82,5 +81,5 @@ class QueueViewsTestCase(RecouvraTestCase):
 
         mandant = make_user("m@example.org", self.alpha, "mandant", creditor=self.creditor)
         self.client.force_login(mandant)
-        response = self.client.post(reverse("imports:accept", args=[self.proposal.pk]))
+        response = self.client.post(reverse("lettrage:accept", args=[self.proposal.pk]))
         self.assertEqual(response.status_code, 403)

@@ -8,11 +8,12 @@ from unittest import mock
 
 from django.test import override_settings
 
-from recouvra.imports import decide
-from recouvra.imports.matching import Line, Matcher, OpenClaim, payers_of
-from recouvra.imports.models import BankLine, BankLineStatus, MatchProposal
-from recouvra.imports.remittance import NameIndex
+from recouvra.imports.models import BankLine, BankLineStatus
 from recouvra.ledger.models import Payment
+from recouvra.lettrage import decide
+from recouvra.lettrage.matching import Line, Matcher, OpenClaim, payers_of
+from recouvra.lettrage.models import MatchProposal
+from recouvra.lettrage.remittance import NameIndex
 
 from .test_reconcile import ReconcileTestCase
 

@@ -32,6 +32,7 @@ from recouvra.cases.services import add_event, add_events
 from recouvra.core import audit
 from recouvra.core.bulk import among, batches, insert_returning, insert_rows, update_ids
 from recouvra.core.models import AuditAction
+from recouvra.imports.models import BankLine, BankLineStatus, ImportBatch
 from recouvra.law.allocation import Allocation as Share
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import (
@@ -61,7 +62,7 @@ from .matching import (
     payment_reference,
     reason,
 )
-from .models import BankLine, BankLineStatus, MatchProposal, ProposalStatus
+from .models import MatchProposal, ProposalStatus
 from .remittance import NameIndex
 
 LOCKED_FIELDS = ("pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due_date")
@@ -106,6 +107,11 @@ PROPOSAL_FIELDS = (
 
 class ReconcileError(ValueError):
     """The proposal cannot be acted on: already decided, or claims that do not fit."""
+
+
+def propose_for_batch(sender: Any, batch: ImportBatch, **_: Any) -> None:
+    """imports.services.statement_imported's receiver: match the statement's new lines."""
+    propose_matches(batch.organization_id, batch.bank_lines.all(), actor=batch.uploaded_by)
 
 
 def propose_matches(

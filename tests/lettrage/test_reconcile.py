@@ -12,24 +12,23 @@ from django.test import override_settings
 
 from recouvra.cases.models import Interaction, InteractionKind
 from recouvra.core.models import AuditAction, AuditEvent
-from recouvra.imports import reconcile
 from recouvra.imports.models import (
     BankAccount,
     BankLine,
     BankLineStatus,
     ImportBatch,
     ImportKind,
-    MatchProposal,
-    ProposalStatus,
 )
-from recouvra.imports.reconcile import (
+from recouvra.ledger.models import Allocation, Claim, ClaimStatus, Payment
+from recouvra.lettrage import reconcile
+from recouvra.lettrage.models import MatchProposal, ProposalStatus
+from recouvra.lettrage.reconcile import (
     apply_proposal,
     change_proposal,
     propose_matches,
     reject_proposal,
     reverse_match,
 )
-from recouvra.ledger.models import Allocation, Claim, ClaimStatus, Payment
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor
 

@@ -1,0 +1,1 @@
+"""Lettrage: matching bank payments to claims (the engine, its decisions, its queue)."""

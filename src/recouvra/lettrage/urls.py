@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "lettrage"
+
+urlpatterns = [
+    path("lettrage/", views.queue, name="queue"),
+    path("lettrage/relancer/", views.run, name="run_matching"),
+    path("lettrage/<int:pk>/valider/", views.accept, name="accept"),
+    path("lettrage/<int:pk>/rejeter/", views.reject, name="reject"),
+    path("lettrage/<int:pk>/annuler/", views.reverse, name="reverse"),
+]
