@@ -53,18 +53,7 @@ class CaseView(generic.ObjectDetailView):
             "payment_plans": PaymentPlan.objects.visible_to(member).filter(case=obj),
             "history": audit.history(obj)[:10],
             "today": timezone.localdate(),
-            **_dunning_of(obj),
         }
-
-
-def _dunning_of(case: Case) -> dict[str, Any]:
-    """The case's dunning: messages with their statuses, open tasks (dunning app)."""
-    from recouvra.dunning.models import Message
-
-    return {
-        "case_messages": Message.objects.filter(case=case).select_related("step_run__step")[:50],
-        "case_tasks": case.tasks.filter(done_at__isnull=True).select_related("assigned_to"),
-    }
 
 
 class CaseEditView(generic.ObjectEditView):

@@ -14,8 +14,8 @@ from typing import Any
 
 from schwifty import IBAN
 
+from recouvra.core.search import normalize
 from recouvra.law.identifiers import siren_check_digit
-from recouvra.ledger.search import normalize
 
 MIN_CENTS = 50_00
 MAX_CENTS = 60_000_00

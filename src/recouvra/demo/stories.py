@@ -8,6 +8,7 @@ from typing import Any
 from recouvra.cases.models import Case, CaseStatus, Direction, Interaction, InteractionKind
 from recouvra.cases.services import CASE_OPENED, claim_added_text, stage_changed_text
 from recouvra.core.models import Role, User
+from recouvra.core.search import normalize
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import (
     Allocation,
@@ -18,7 +19,6 @@ from recouvra.ledger.models import (
     Payment,
     PaymentMethod,
 )
-from recouvra.ledger.search import normalize
 
 from . import fake
 from .ledger import BATIMAT, ENERGIE, KALIPSO

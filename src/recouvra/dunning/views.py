@@ -79,8 +79,9 @@ class ScenarioView(generic.ObjectDetailView):
 TARGETS = {"creancier": Creditor, "debiteur": Debtor}
 
 
-def assignment_context(member: Any, target: Creditor | Debtor) -> dict[str, Any]:
+def assignment_card(request: HttpRequest, target: Creditor | Debtor) -> dict[str, Any]:
     """What the creditor's or debtor's page shows of its scenario (see _assignment.html)."""
+    member = generic.member_of(request)
     current = Assignment.current(target)
     initial = {"scenario": current.scenario_id if current else None}
     return {
@@ -89,6 +90,14 @@ def assignment_context(member: Any, target: Creditor | Debtor) -> dict[str, Any]
         "assignment_form": forms.AssignmentForm(
             initial=initial, organization_id=member.organization_id
         ),
+    }
+
+
+def case_card(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The case's dunning: messages with their statuses, open tasks (see _case_dunning.html)."""
+    return {
+        "case_messages": Message.objects.filter(case=case).select_related("step_run__step")[:50],
+        "case_tasks": case.tasks.filter(done_at__isnull=True).select_related("assigned_to"),
     }
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from django.db import transaction
 
 from recouvra.core.bulk import batches
+from recouvra.core.search import normalize
 from recouvra.law.money import format_amount
-from recouvra.ledger.search import normalize
 
 from .models import BankAccount, BankLine, BankLineStatus, ImportBatch, ImportRowError
 from .records import BankStatement, StatementAccount, StatementLine

@@ -18,11 +18,11 @@ from django.utils import timezone
 from recouvra.cases.models import InteractionKind
 from recouvra.cases.services import add_events, open_cases
 from recouvra.core.bulk import batches, insert_rows
+from recouvra.core.search import normalize, search_text
 from recouvra.law.identifiers import InvalidIdentifier, clean_siren
 from recouvra.law.money import format_amount
 from recouvra.law.tables import threshold_count
 from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
-from recouvra.ledger.search import normalize, search_text
 from recouvra.ledger.services import create_claims
 
 from .models import ImportBatch, ImportRowError

@@ -197,7 +197,7 @@ def confirm(
 
 def headers_key(headers: list[str]) -> str:
     """What identifies a source: its header row, normalised."""
-    from recouvra.ledger.search import normalize
+    from recouvra.core.search import normalize
 
     return hashlib.sha256("|".join(normalize(h) for h in headers).encode()).hexdigest()
 

@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from recouvra.core.fields import AmountField, CurrencyField
 from recouvra.core.models import TenantModel, TenantQuerySet
+from recouvra.core.search import search_text
 from recouvra.core.validators import (
     compact,
     validate_iban,
@@ -26,8 +27,6 @@ from recouvra.core.validators import (
     validate_siret,
     validate_vat,
 )
-
-from .search import search_text
 
 
 class Address(models.Model):

@@ -17,9 +17,9 @@ from django.dispatch import Signal
 from recouvra.core import audit
 from recouvra.core.bulk import insert_rows
 from recouvra.core.models import AuditAction
+from recouvra.core.search import normalize
 
 from .models import Claim
-from .search import normalize
 
 # sent with `claim` and `actor` once a claim created on its own is saved
 claim_created = Signal()

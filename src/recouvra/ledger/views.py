@@ -41,15 +41,7 @@ class CreditorView(generic.ObjectDetailView):
         claims = Claim.objects.visible_to(member).filter(creditor=obj)
         return {
             "ageing": ageing_rows(claims.ageing(timezone.localdate())),
-            **_scenario_of(member, obj),
         }
-
-
-def _scenario_of(member: Any, target: Creditor | Debtor) -> dict[str, Any]:
-    """The dunning scenario given to a creditor or debtor, and its form (dunning app)."""
-    from recouvra.dunning.views import assignment_context
-
-    return assignment_context(member, target)
 
 
 class CreditorEditView(generic.ObjectEditView):
@@ -86,7 +78,6 @@ class DebtorView(generic.ObjectDetailView):
         claims = Claim.objects.visible_to(member).filter(debtor=obj)
         timeline = Interaction.objects.visible_to(member).filter(case__debtor=obj)
         return {
-            **_scenario_of(member, obj),
             "claims": claims.with_balance().select_related("creditor", "case"),
             "cases": obj.cases.visible_to(member).with_balance().select_related("creditor"),
             "payments": obj.payments.visible_to(member).select_related("creditor")[:20],

@@ -17,7 +17,7 @@ from typing import Generic, NamedTuple, Protocol, TypeVar
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from recouvra.ledger.search import normalize
+from recouvra.core.search import normalize
 
 NAME_THRESHOLD = 85  # rapidfuzz token_set_ratio on normalised names
 TYPO_MIN_LENGTH = 6  # shorter references must be exact: "1234" vs "1235" is no typo

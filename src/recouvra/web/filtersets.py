@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from recouvra.ledger.search import normalize
+from recouvra.core.search import normalize
 
 
 class SearchFilterSet(django_filters.FilterSet):

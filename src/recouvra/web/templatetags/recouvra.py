@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from recouvra.law.money import format_amount
+from recouvra.web.cards import cards_for
 
 register = template.Library()
 
@@ -34,9 +37,13 @@ def query_replace(context: Any, **kwargs: Any) -> str:
     return query.urlencode()
 
 
-@register.filter
-def field_label(code: str) -> str:
-    """The French name of a claim field named in an import error ("amount_cents" → "Montant dû")."""
-    from recouvra.imports.parsers.ledger_fields import FIELD_LABELS
-
-    return FIELD_LABELS.get(code, code)
+@register.simple_tag(takes_context=True)
+def guest_cards(context: Any, place: str, obj: Any) -> SafeString:
+    """The cards other apps registered for this place (web.cards), rendered for obj."""
+    request = context["request"]
+    base = {"object": obj, "member": context.get("member"), "request": request}
+    html = [
+        render_to_string(card.template, {**base, **card.context(request, obj)}, request=request)
+        for card in cards_for(place)
+    ]
+    return mark_safe("".join(html))  # noqa: S308 - each card is a rendered template
