@@ -9,8 +9,13 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from recouvra.ledger.services import claim_created
+        from recouvra.web import cards
 
+        from . import views
         from .services import file_created_claim
 
-        # the ledger sits below cases: a claim it creates is filed here
+        # the ledger sits below cases: a claim it creates is filed here, and its page
+        # shows the case's timeline
         claim_created.connect(file_created_claim, dispatch_uid="cases.file_created_claim")
+        cards.register("claim", "cases/_claim_timeline.html", views.claim_timeline_card)
+        cards.register("debtor_timeline", "cases/_debtor_timeline.html", views.debtor_timeline_card)

@@ -56,6 +56,20 @@ class CaseView(generic.ObjectDetailView):
         }
 
 
+def claim_timeline_card(request: HttpRequest, claim: Any) -> dict[str, Any]:
+    """The last entries of a claim's case timeline, on the claim's page."""
+    member = generic.member_of(request)
+    timeline = Interaction.objects.visible_to(member).filter(case=claim.case_id)
+    return {"timeline": timeline.select_related("author")[:20]}
+
+
+def debtor_timeline_card(request: HttpRequest, debtor: Any) -> dict[str, Any]:
+    """The last entries of all the debtor's case timelines, on the debtor's page."""
+    member = generic.member_of(request)
+    timeline = Interaction.objects.visible_to(member).filter(case__debtor=debtor)
+    return {"timeline": timeline.select_related("author", "case")[:30]}
+
+
 class CaseEditView(generic.ObjectEditView):
     """Change the stage, the agent or the legal partner; each change lands on the timeline."""
 

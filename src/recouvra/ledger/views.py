@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from recouvra.cases.models import Interaction
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
 from recouvra.web import generic
@@ -76,13 +75,11 @@ class DebtorView(generic.ObjectDetailView):
         member = generic.member_of(request)
         today = timezone.localdate()
         claims = Claim.objects.visible_to(member).filter(debtor=obj)
-        timeline = Interaction.objects.visible_to(member).filter(case__debtor=obj)
         return {
             "claims": claims.with_balance().select_related("creditor", "case"),
             "cases": obj.cases.visible_to(member).with_balance().select_related("creditor"),
             "payments": obj.payments.visible_to(member).select_related("creditor")[:20],
             "ageing": ageing_rows(claims.ageing(today)),
-            "timeline": timeline.select_related("author", "case")[:30],
             "history": audit.history(obj)[:10],
             "today": today,
             "contact_form": forms.ContactForm(member=member),
@@ -118,15 +115,12 @@ class ClaimView(generic.ObjectDetailView):
         return Claim.objects.with_balance().select_related("debtor", "creditor", "case")
 
     def extra_context(self, request: HttpRequest, obj: Claim) -> dict[str, Any]:
-        member = generic.member_of(request)
-        timeline = Interaction.objects.visible_to(member).filter(case=obj.case_id)
         return {
             "allocations": obj.allocations.select_related("payment").order_by(
                 "payment__received_on"
             ),
             "days_overdue": obj.days_overdue(timezone.localdate()),
             **statement_context(request, [obj]),
-            "timeline": timeline.select_related("author")[:20],
             "history": audit.history(obj)[:10],
         }
 
