@@ -293,8 +293,10 @@ def delivery_form(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """A template's text rendered on a real case of the organisation (live, as typed)."""
-    member = generic.member_of(request)
+    """A template's text rendered on a real case of the organisation (live, as typed), for
+    those who may edit templates: rendering a text typed by anyone would let anyone tie up
+    the server (the sandbox bounds it, but only writers need it)."""
+    member = generic.require_write(request)
     form = forms.PreviewForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Choisissez un dossier pour l'aperçu."), status=400)
