@@ -241,3 +241,50 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Guards: sign-in lockout, password reset throttle, HTTPS behind a proxy -----------------
+# django-axes counts failed sign-ins per e-mail address and client address (core/auth.py)
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks: turns a lockout into 429
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out pair before checking anything
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # a float: hours, for axes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# the lockout lasts its minutes from the last counted failure, not from each new try
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# the sign-in form posts the e-mail address as `username` (USERNAME_FIELD is `email`)
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "recouvra.core.auth.login_username"
+AXES_LOCKOUT_CALLABLE = "recouvra.core.auth.locked_out"
+AXES_VERBOSE = False  # no banner on every `recouvra` command; lockouts are still logged
+# one reset mail per address per this many minutes; so many asked per client address per hour
+PASSWORD_RESET_MAIL_MINUTES = env_int("PASSWORD_RESET_MAIL_MINUTES", 15)
+PASSWORD_RESET_MAILS_PER_IP_HOUR = env_int("PASSWORD_RESET_MAILS_PER_IP_HOUR", 5)
+
+
+def env_proxy_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets, as SECURE_PROXY_SSL_HEADER wants it: from
+    `HTTP_X_FORWARDED_PROTO` (or `X-Forwarded-Proto`, or `NAME=value`, value `https` when
+    left out)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    header, _, expected = value.partition("=")
+    header = header.strip().upper().replace("-", "_")
+    if not header.startswith("HTTP_"):
+        header = f"HTTP_{header}"
+    if not header[5:] or not header.replace("_", "").isalnum():
+        raise ValueError(f"{name} must name a header such as HTTP_X_FORWARDED_PROTO, not {value!r}")
+    return header, expected.strip() or "https"
+
+
+# HTTPS: all off by default (`make run` is plain HTTP); set them behind HTTPS in production
+SECURE_PROXY_SSL_HEADER = env_proxy_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
+from django.http import HttpRequest
 from django.utils import timezone
 from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
@@ -123,7 +124,8 @@ def test_full_scale_dataset_is_consistent():
 
     # accounts
     for spec in DEMO_USERS:
-        user = authenticate(username=spec["email"], password=spec["password"])
+        # axes (sign-in lockout) needs the request the sign-in comes with
+        user = authenticate(HttpRequest(), username=spec["email"], password=spec["password"])
         assert user is not None, spec["email"]
         membership = Membership.objects.get(user=user)
         assert membership.role == spec["role"]

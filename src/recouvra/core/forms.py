@@ -5,16 +5,22 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
+from django.http import HttpRequest
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from . import audit
+from . import audit, auth
 from .models import AuditAction, LawRate, Organization
 from .tasks import send_email
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Sends the reset link from the worker, so a slow mail server never blocks the page."""
+    """Sends the reset link from the worker, so a slow mail server never blocks the page;
+    throttled (auth.may_send_reset_mail) so that nobody can flood a mailbox with it."""
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        if auth.may_send_reset_mail(self.cleaned_data["email"], request):
+            super().save(*args, request=request, **kwargs)
 
     def send_mail(
         self,

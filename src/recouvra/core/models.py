@@ -325,3 +325,24 @@ class LawRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.semester} : {self.percent} %"
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset mail let through, kept a day to throttle the next ones (auth.py)."""
+
+    email = models.EmailField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # "a mail to this address in the last minutes?"
+            models.Index(fields=["email", "requested_at"], name="reset_email_idx"),
+            # "how many asked from this client in the last hour?"
+            models.Index(fields=["ip_address", "requested_at"], name="reset_ip_idx"),
+            # the pruning of requests older than a day
+            models.Index(fields=["requested_at"], name="reset_requested_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.requested_at:%d/%m/%Y %H:%M}"

@@ -2,7 +2,7 @@
 
 Templates are edited by admins in the browser: they are rendered by a template engine
 that loads no other template and no tag library, over plain values only (strings,
-numbers, lists of dicts): no object whose methods a template could call.
+numbers, lists of dicts), within bounds of output, loop turns and time (sandbox.py).
 """
 
 from __future__ import annotations
@@ -11,20 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
-from django.template.defaulttags import DebugNode
 from django.utils.html import escape, linebreaks
 
 from recouvra.cases.models import Case
 from recouvra.letters.content import case_context
 
 from .models import Template
+from .sandbox import Budget, TemplateError, compile_template, render_template
 
-_ENGINE = Engine(loaders=[], libraries={}, autoescape=False, debug=False)
-
-
-class TemplateError(ValueError):
-    """A template that does not parse: said where and why."""
+__all__ = ["Rendered", "TemplateError", "check", "render"]
 
 
 @dataclass(frozen=True)
@@ -35,20 +30,10 @@ class Rendered:
 
 
 def check(text: str) -> None:
-    """Raise TemplateError if `text` is not a valid template."""
-    _compiled(text)
-
-
-def _compiled(text: str) -> Any:
-    """The template, refused if it does not parse or uses {% debug %} (which prints the
-    whole context and the server's loaded modules)."""
-    try:
-        template = _ENGINE.from_string(text)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"Modèle invalide : {exc}") from None
-    if template.nodelist.get_nodes_by_type(DebugNode):
-        raise TemplateError("Modèle invalide : la balise debug n'est pas permise.")
-    return template
+    """Raise TemplateError if `text` is not a valid template, or if rendered on a case
+    with many claims it goes past the bounds of the sandbox: such a template cannot be
+    saved."""
+    render_template(compile_template(text), sample_context(), Budget())
 
 
 def render(template: Template | None, case: Case, as_of: date) -> Rendered:
@@ -56,12 +41,43 @@ def render(template: Template | None, case: Case, as_of: date) -> Rendered:
     context = case_context(case, as_of)
     subject = template.subject if template else _DEFAULT_SUBJECT
     body = template.body if template else _DEFAULT_BODY
-    try:
-        subject = _compiled(subject).render(Context(context)).strip()
-        text = _compiled(body).render(Context(context)).strip() + "\n"
-    except TemplateDoesNotExist as exc:
-        raise TemplateError(f"Modèle invalide : {exc}") from None
+    budget = Budget()
+    subject = render_template(compile_template(subject), context, budget).strip()
+    text = render_template(compile_template(body), context, budget).strip() + "\n"
     return Rendered(" ".join(subject.split())[:200], text, _html(text, context))
+
+
+SAMPLE_CLAIMS = 50
+
+
+def sample_context() -> dict[str, Any]:
+    """A case_context of made-up values, with many claims, to try a template on."""
+    party = {"name": "Exemple SARL", "address": ["1 rue de l'Exemple", "75001 Paris"]}
+    claim = {
+        "reference": "FA-00001",
+        "issue_date": "05/01/2026",
+        "due_date": "04/02/2026",
+        "days_late": 30,
+        "principal": "1 250,00 €",
+        "interest": "12,34 €",
+        "fees": "40,00 €",
+        "total": "1 302,34 €",
+        "rate_to_confirm": False,
+    }
+    return {
+        "organization": {**party, "email": "", "phone": "", "siren": "", "is_agency": True},
+        "creditor": {**party, "email": "", "phone": "", "iban": ""},
+        "debtor": {**party, "postal_code": "75001", "is_consumer": False, "customer_code": ""},
+        "case": {"reference": "D-2026-00001"},
+        "agent": {"name": "Agent", "email": ""},
+        "claims": [dict(claim) for _ in range(SAMPLE_CLAIMS)],
+        **dict.fromkeys(("principal", "interest", "fees", "total"), "1 302,34 €"),
+        "total_cents": 130_234,
+        "currency": "EUR",
+        "rate_to_confirm": False,
+        **dict.fromkeys(("today", "deadline"), "06/03/2026"),
+        **dict.fromkeys(("today_long", "deadline_long"), "6 mars 2026"),
+    }
 
 
 def _html(text: str, context: dict[str, Any]) -> str:

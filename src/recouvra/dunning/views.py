@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Case
+from recouvra.core.models import Membership, Role
 from recouvra.ledger.models import Creditor, Debtor
 from recouvra.web import generic
 
@@ -48,6 +49,8 @@ from .render import render as render_text
 
 PREVIEW_ROWS = 200
 POSTED = (MessageStatus.PRINTED, MessageStatus.DELIVERED)
+# roles that see only part of the organisation's cases (TenantQuerySet.visible_to)
+NARROWED_ROLES = (Role.MANDANT, Role.LEGAL_PARTNER)
 
 
 @login_required
@@ -184,7 +187,7 @@ def run_page(request: HttpRequest) -> HttpResponse:
             % {"steps": run.steps_run, "messages": run.messages, "tasks": run.tasks},
         )
         return redirect("dunning:run")
-    planned = engine.plan(member.organization_id, today)
+    planned = _visible_plan(member, engine.plan(member.organization_id, today))
     context = {
         "planned": planned[:PREVIEW_ROWS],
         "count": len(planned),
@@ -193,6 +196,15 @@ def run_page(request: HttpRequest) -> HttpResponse:
         "runs": DunningRun.objects.visible_to(member)[:10],
     }
     return render(request, "dunning/run.html", context)
+
+
+def _visible_plan(member: Membership, planned: list[engine.Planned]) -> list[engine.Planned]:
+    """The planned steps of the cases `member` may see (the case list's rule, visible_to):
+    the plan covers the whole organisation, a mandant or a legal partner sees part of it."""
+    if member.role not in NARROWED_ROLES:
+        return planned
+    visible = set(Case.objects.visible_to(member).values_list("pk", flat=True))
+    return [step for step in planned if step.case.case_id in visible]
 
 
 @login_required
@@ -302,8 +314,10 @@ def delivery_form(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """A template's text rendered on a real case of the organisation (live, as typed)."""
-    member = generic.member_of(request)
+    """A template's text rendered on a real case of the organisation (live, as typed), for
+    those who may edit templates: rendering a text typed by anyone would let anyone tie up
+    the server (the sandbox bounds it, but only writers need it)."""
+    member = generic.require_write(request)
     form = forms.PreviewForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Choisissez un dossier pour l'aperçu."), status=400)
