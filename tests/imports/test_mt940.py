@@ -237,7 +237,7 @@ def test_truncated_file():
     with pytest.raises(ParseError) as caught:
         parse_mt940(cut, filename="mt940_small.sta")
     message = str(caught.value)
-    assert "mt940_small.sta, line 12" in message  # its last line
+    assert "mt940_small.sta, ligne 12" in message  # its last line
     assert "truncated" in message
     assert "line 2" in message  # where the unfinished statement starts
 
@@ -263,7 +263,7 @@ def test_wrong_format(data):
         parse_mt940(data, filename="upload.bin")
     assert caught.value.file == "upload.bin"
     assert caught.value.line is not None
-    assert str(caught.value).startswith("upload.bin, line ")
+    assert str(caught.value).startswith("upload.bin, ligne ")
     assert "not an MT940" in str(caught.value)
 
 

@@ -4,46 +4,113 @@ Bank statements: a BankStatement holds accounts, each with its balances and line
 (amount signed, credit positive, integer cents). Ledgers and invoices: a Ledger holds
 claims. Parsers raise ParseError for a file they cannot read at all, and collect
 RowError for a line they skip, so that one bad row never loses the others.
+
+Messages: the parsers import no Django (they are pure, type-checked Python), so a reason
+is written in French as a message template marked with :func:`gettext_noop` (which
+``makemessages`` extracts), with its values apart in ``params``. ``reason`` is the French
+text; ``recouvra.imports.messages`` translates ``template`` % ``params`` into the reader's
+language where the error is shown (upload page, ``recouvra parse``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+Params = Mapping[str, Any]
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a French message for the translation catalogue; translated where it is shown."""
+    return message
+
+
+def fill(template: str, params: Params | None) -> str:
+    """The template with its ``%(name)s`` placeholders filled (the template when no params)."""
+    if not params:
+        return template
+    return template % params
+
+
+def _plain(params: Params | None) -> dict[str, Any]:
+    """Params as JSON can store them: numbers stay numbers, anything else becomes text."""
+    return {
+        key: value if isinstance(value, (int, str)) else str(value)
+        for key, value in (params or {}).items()
+    }
+
 
 class ParseError(ValueError):
-    """The file cannot be read: says which file, line and field, and why."""
+    """The file cannot be read: says which file, line (or element) and field, and why.
 
-    def __init__(self, reason: str, *, file: str = "", line: int | None = None, field: str = ""):
+    ``reason`` is a French template (``gettext_noop``) filled with ``params``.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str = "",
+        line: int | None = None,
+        field: str = "",
+        params: Params | None = None,
+    ):
         self.file = file
         self.line = line
         self.field = field
-        self.reason = reason
-        where = ", ".join(
-            part
-            for part in (
-                file,
-                f"line {line}" if line is not None else "",
-                field and f"field {field}",
-            )
-            if part
-        )
-        super().__init__(f"{where}: {reason}" if where else reason)
+        self.template = reason
+        self.params = _plain(params)
+        self.reason = fill(reason, self.params)
+        super().__init__(located(self.reason, file=file, line=line, field=field))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "reason": self.reason,
+            "template": self.template,
+            "params": self.params,
+        }
+
+
+def located(reason: str, *, file: str = "", line: int | None = None, field: str = "") -> str:
+    """ "fichier.txt, ligne 3, champ montant : raison" (French; see imports.messages)."""
+    where = ", ".join(
+        part
+        for part in (
+            file,
+            f"ligne {line}" if line is not None else "",
+            f"champ {field}" if field else "",
+        )
+        if part
+    )
+    return f"{where} : {reason}" if where else reason
 
 
 @dataclass(frozen=True)
 class RowError:
-    """A line that was skipped, and why; the other lines are still imported."""
+    """A line that was skipped, and why; the other lines are still imported.
+
+    Build it with :meth:`of` so that ``reason`` (French text) and ``template``/``params``
+    (for translation where it is shown) agree.
+    """
 
     line: int
     field: str
     reason: str
     file: str = ""
+    template: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(
+        cls, line: int, field: str, template: str, params: Params | None = None, file: str = ""
+    ) -> RowError:
+        plain = _plain(params)
+        return cls(line, field, fill(template, plain), file, template, plain)
 
 
 @dataclass
