@@ -42,6 +42,16 @@ def _plain(params: Params | None) -> dict[str, Any]:
     }
 
 
+class BadValue(ValueError):
+    """A value a parser cannot read: a French template and its params (caught by the parser,
+    which turns it into a RowError or a ParseError naming the line and field)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = _plain(params)
+        super().__init__(fill(template, self.params))
+
+
 class ParseError(ValueError):
     """The file cannot be read: says which file, line (or element) and field, and why.
 
@@ -113,6 +123,17 @@ class RowError:
         return cls(line, field, fill(template, plain), file, template, plain)
 
 
+@dataclass(frozen=True)
+class RemittedDocument:
+    """A document (invoice, credit note) a payment names in its structured remittance."""
+
+    reference: str
+    # what the payment settles for it: the remitted amount, or the amount due less the
+    # credit notes and discounts netted against it; a credit note counts negative;
+    # None when the file gives no amount for it
+    amount_cents: int | None = None
+
+
 @dataclass
 class StatementLine:
     booking_date: date
@@ -126,6 +147,7 @@ class StatementLine:
     mandate_reference: str = ""  # SEPA direct-debit mandate (RUM), when given
     currency: str = ""  # when it differs from the account's
     line_no: int | None = None  # where the line starts in the source file
+    documents: list[RemittedDocument] = field(default_factory=list)  # structured remittance
 
 
 @dataclass
@@ -231,6 +253,11 @@ def _account_json(account: StatementAccount) -> dict[str, Any]:
                 "end_to_end_id": line.end_to_end_id,
                 "counterparty_name": line.counterparty_name,
                 "counterparty_iban": line.counterparty_iban,
+                **(
+                    {"documents": [asdict(document) for document in line.documents]}
+                    if line.documents
+                    else {}
+                ),
             }
             for line in account.lines
         ],

@@ -46,6 +46,7 @@ from datetime import date
 
 from recouvra.imports.parsers._text import decode_text, scaled_to_cents, split_lines, strip_controls
 from recouvra.imports.records import (
+    BadValue,
     BankStatement,
     ParseError,
     RowError,
@@ -197,22 +198,13 @@ def _account_id(record: str) -> str:
     return f"{record[2:7]} {record[11:16]} {record[21:32].strip()}"
 
 
-class _BadAmount(ValueError):
-    """An amount that cannot be read: a French template and its params."""
-
-    def __init__(self, template: str, **params: object) -> None:
-        super().__init__(fill(template, params))
-        self.template = template
-        self.params = params
-
-
 def _amount(field: str, decimals: int) -> tuple[int, bool]:
     """Signed cents of a 14-character CFONB amount (last char = digit + sign)."""
     sign_char = field[-1:]
     try:
         digit, sign = _SIGN_CHARS[sign_char]
     except KeyError:
-        raise _BadAmount(
+        raise BadValue(
             gettext_noop("caractère de signe %(char)s invalide dans le montant « %(amount)s »"),
             char=repr(sign_char),
             amount=field,
@@ -221,7 +213,7 @@ def _amount(field: str, decimals: int) -> tuple[int, bool]:
     try:
         cents, exact = scaled_to_cents(digits, decimals)
     except ValueError:
-        raise _BadAmount(gettext_noop("montant « %(amount)s » illisible"), amount=field) from None
+        raise BadValue(gettext_noop("montant « %(amount)s » illisible"), amount=field) from None
     return sign * cents, exact
 
 
@@ -454,7 +446,7 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
             return
         try:
             cents, exact = _amount(record[90:104], decimals)
-        except _BadAmount as exc:
+        except BadValue as exc:
             row_error(number, field_name, exc.template, **exc.params)
             return
         if opening:
@@ -519,7 +511,7 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
                 continue
             try:
                 cents, exact = _amount(record[90:104], decimals_of(record, number))
-            except _BadAmount as exc:
+            except BadValue as exc:
                 row_error(number, _AMOUNT, exc.template, **exc.params)
                 skipped_movement = True
                 continue
