@@ -111,5 +111,5 @@ def test_from_the_command_line(tmp_path: Path) -> None:
     bad.write_bytes(b"")
     done = run_cli(tmp_path, str(bad))
     assert done.returncode == 2
-    assert "vide.csv: fichier vide" in done.stderr
+    assert "vide.csv : fichier vide" in done.stderr
     assert done.stdout == ""
