@@ -26,6 +26,7 @@ from recouvra.law.tables import threshold_count
 from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
 from recouvra.ledger.search import normalize, search_text
 
+from . import messages
 from .models import ImportBatch, ImportRowError
 from .records import LedgerClaim, RowError
 
@@ -51,7 +52,7 @@ def import_claims(
                 batch=batch,
                 line=e.line,
                 field=e.field,
-                reason=e.reason,
+                reason=messages.reason(e),
             )
             for e in row_errors
         )

@@ -237,7 +237,8 @@ def _iso(day: date | None) -> str | None:
 
 
 def _account_json(account: StatementAccount) -> dict[str, Any]:
-    data: dict[str, Any] = {"iban": account.iban} if account.iban else {"account": account.account}
+    # both keys, always: the preview page shows the IBAN, else the account id
+    data: dict[str, Any] = {"iban": account.iban, "account": account.account}
     data.update(
         currency=account.currency,
         opening_balance_cents=account.opening_balance_cents,

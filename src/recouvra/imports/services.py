@@ -13,6 +13,7 @@ from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
 from recouvra.ledger.models import Creditor
 
+from . import messages
 from .models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
 from .records import BankStatement, Ledger, ParseError
 
@@ -100,7 +101,7 @@ def parse_batch(batch_id: int) -> None:
         result = read(batch)
     except ParseError as error:
         if not _offer_mapping(batch, error):
-            _fail(batch, str(error))
+            _fail(batch, messages.describe(error))
         return
     batch.format = result.format
     batch.kind = ImportKind.BANK if isinstance(result, BankStatement) else ImportKind.LEDGER
@@ -142,8 +143,8 @@ def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
         "columns": {"headers": headers, "mapping": {}},
     }
     batch.message = (
-        f"{batch.filename} : colonnes non reconnues ({error.reason}). Indiquez ci-dessous ce "
-        "que contient chaque colonne, puis relisez le fichier."
+        f"{batch.filename} : colonnes non reconnues ({messages.reason(error)}). Indiquez "
+        "ci-dessous ce que contient chaque colonne, puis relisez le fichier."
     )
     batch.save(update_fields=["kind", "format", "status", "progress", "preview", "message"])
     return True
@@ -165,7 +166,7 @@ def import_batch(batch_id: int) -> None:
             import_statement(batch, result)
             _propose(batch)
     except ParseError as error:
-        _fail(batch, str(error))
+        _fail(batch, messages.describe(error))
         return
     batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
     batch.save(update_fields=["status", "progress", "finished_at"])
