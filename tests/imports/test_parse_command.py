@@ -51,7 +51,7 @@ def test_summary_of_a_ledger() -> None:
         "Débiteurs : 3",
         "Erreurs : 1",
     ]
-    assert "  ligne 6, amount_cents : montant illisible : « 12,3,4 »" in printed
+    assert "  ligne 6, Montant dû : montant illisible : « 12,3,4 »" in printed
     assert "Avertissement : ligne 11 : ligne de total ignorée" in printed
 
 
