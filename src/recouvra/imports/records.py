@@ -14,6 +14,7 @@ language where the error is shown (upload page, ``recouvra parse``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -113,7 +114,7 @@ class RowError:
     reason: str
     file: str = ""
     template: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(

@@ -31,7 +31,9 @@ __all__ = [
 
 _NOT_AN_AMOUNT = gettext_noop("montant « %(amount)s » illisible")
 # C0 controls except TAB (turned into a space), LF and CR (kept), and DEL.
-_CONTROLS = {code: None for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)}
+_CONTROLS: dict[int, str | None] = {
+    code: None for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)
+}
 _CONTROLS[0x09] = " "
 _CONTROLS[0x7F] = None
 _CONTROL_TABLE = str.maketrans(_CONTROLS)

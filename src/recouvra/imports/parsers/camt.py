@@ -345,10 +345,14 @@ def _split_signs(details: list[_Tx], cents: int, credit: bool, reversal: bool) -
     up exactly to the signed entry amount. A reversed batch whose TxDtls keep the indicator
     of the original operation (all opposite to the entry's) is read with the entry's.
     """
-    if len(details) < 2 or any(d.cents is None for d in details):
+    amounts = [d.cents for d in details if d.cents is not None]
+    if len(details) < 2 or len(amounts) < len(details):
         return []
     entry = cents if credit else -cents
-    signed = [d.cents if (credit if d.credit is None else d.credit) else -d.cents for d in details]
+    signed = [
+        amount if (credit if d.credit is None else d.credit) else -amount
+        for d, amount in zip(details, amounts, strict=True)
+    ]
     if sum(signed) == entry:
         return signed
     if reversal and all(d.credit is not None and d.credit != credit for d in details):
@@ -745,7 +749,7 @@ class _CamtReader:
                 indicator=indicator or "—",
             )
             return
-        ccy = (amount.get("Ccy") or "").strip().upper()
+        ccy = (amount.get("Ccy") or "").strip().upper() if amount is not None else ""
         credit = indicator == "CRDT"
         reversal = text(fields.get("RvslInd")).lower() in ("true", "1")
         try:
