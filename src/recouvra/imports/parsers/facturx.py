@@ -54,7 +54,9 @@ def extract_invoice_xml(
             params={"size": len(data), "limit": max_bytes},
         )
     if b"%PDF-" not in data[:1024]:
-        raise ParseError(gettext_noop("ce n'est pas un PDF (pas d'en-tête %PDF-)"), file=filename)
+        raise ParseError(
+            gettext_noop("ce n'est pas un PDF (pas d'en-tête « PDF- » au début)"), file=filename
+        )
 
     # Imported here: pypdf is only needed for PDFs, and it is slow to import.
     from pypdf import PdfReader
