@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 
-SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+def _find_samples() -> Path:
+    """shared/samples beside the repository, or beside the folder holding a git worktree."""
+    here = Path(__file__).resolve()
+    for folder in here.parents[1:4]:
+        candidate = folder / "shared" / "samples"
+        if candidate.is_dir():
+            return candidate
+    return here.parents[2] / "shared" / "samples"
+
+
+SHARED_SAMPLES = _find_samples()
 
 
 def sample_dir(folder: str) -> Path:

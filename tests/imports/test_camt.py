@@ -228,7 +228,9 @@ def test_pending_entries_are_skipped_with_a_warning():
     )
     statement = parse_camt(data)
     assert [line.amount_cents for line in statement.accounts[0].lines] == [100, 300]
-    assert statement.warnings[-1] == "1 pending/information entry (Sts PDNG/INFO/FUTR) not imported"
+    assert statement.warnings[-1] == (
+        "1 opération(s) en attente ou pour information (Sts PDNG/INFO/FUTR) non importée(s)"
+    )
 
 
 def test_prcd_is_the_opening_balance_when_there_is_no_opbd():
@@ -254,7 +256,7 @@ def test_statement_without_booked_balances_warns():
     statement = parse_camt(_statement(_entry(), balances=_balance("OPAV", "1.00")))
     assert statement.accounts[0].opening_balance_cents is None
     assert statement.accounts[0].balanced is None
-    assert "no opening (OPBD/PRCD) and closing (CLBD)" in statement.warnings[0]
+    assert "d'ouverture (OPBD/PRCD) et de clôture (CLBD)" in statement.warnings[0]
 
 
 def test_notification_has_no_balances():
@@ -291,10 +293,14 @@ def test_value_date_stands_in_for_a_missing_booking_date():
 @pytest.mark.parametrize(
     ("entry", "field", "reason"),
     [
-        (_entry("12,50"), "Amt", "not a decimal amount"),
-        (_entry("1.005"), "Amt", "more than 2 decimals"),
-        (_entry("1.00", "XXXX"), "CdtDbtInd", "credit/debit indicator XXXX"),
-        (_entry(booking="<BookgDt><Dt>2024-13-45</Dt></BookgDt>"), "BookgDt", "invalid date"),
+        (_entry("12,50"), "Amt", "montant décimal illisible"),
+        (_entry("1.005"), "Amt", "plus de 2 décimales"),
+        (_entry("1.00", "XXXX"), "CdtDbtInd", "indicateur crédit/débit « XXXX »"),
+        (
+            _entry(booking="<BookgDt><Dt>2024-13-45</Dt></BookgDt>"),
+            "BookgDt",
+            "date « 2024-13-45 » invalide",
+        ),
     ],
     ids=["comma", "three-decimals", "indicator", "date"],
 )
@@ -371,6 +377,182 @@ def test_many_entries_stream():
     assert account.lines[-1].line_no == 3003
 
 
+# --- camt.054 notifications: batches, credit notes, non-booked entries, control sums -----
+
+NS054_V8 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+
+
+def _notification(*entries: str, summary: str = "", ns: str = NS054_V8) -> bytes:
+    return _statement(
+        *entries,
+        balances=summary,
+        ns=ns,
+        message="BkToCstmrDbtCdtNtfctn",
+        section="Ntfctn",
+    )
+
+
+def _summary(count: int, credits: tuple[int, str], debits: tuple[int, str], net: str) -> str:
+    total = f"{float(credits[1]) + float(debits[1]):.2f}"
+    direction = "DBIT" if net.startswith("-") else "CRDT"
+    return (
+        f"<TxsSummry><TtlNtries><NbOfNtries>{count}</NbOfNtries><Sum>{total}</Sum>"
+        f"<TtlNetNtry><Amt>{net.lstrip('-')}</Amt><CdtDbtInd>{direction}</CdtDbtInd></TtlNetNtry>"
+        f"</TtlNtries><TtlCdtNtries><NbOfNtries>{credits[0]}</NbOfNtries><Sum>{credits[1]}</Sum>"
+        f"</TtlCdtNtries><TtlDbtNtries><NbOfNtries>{debits[0]}</NbOfNtries><Sum>{debits[1]}</Sum>"
+        "</TtlDbtNtries></TxsSummry>"
+    )
+
+
+def _batch_tx(
+    amount: str, *, indicator: str = "", amount_details: bool = False, e2e: str = ""
+) -> str:
+    own = (
+        f'<AmtDtls><TxAmt><Amt Ccy="EUR">{amount}</Amt></TxAmt></AmtDtls>'
+        if amount_details
+        else f'<Amt Ccy="EUR">{amount}</Amt>'
+    )
+    direction = f"<CdtDbtInd>{indicator}</CdtDbtInd>" if indicator else ""
+    return f"<TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>{own}{direction}</TxDtls>"
+
+
+def _strd(number: str, amounts: str, kind: str = "CINV") -> str:
+    return (
+        f"<Strd><RfrdDocInf><Tp><CdOrPrtry><Cd>{kind}</Cd></CdOrPrtry></Tp><Nb>{number}</Nb>"
+        f"</RfrdDocInf><RfrdDocAmt>{amounts}</RfrdDocAmt></Strd>"
+    )
+
+
+def _eur(element: str, amount: str) -> str:
+    return f'<{element} Ccy="EUR">{amount}</{element}>'
+
+
+BATCH = (
+    "<Btch><NbOfTxs>3</NbOfTxs><TtlAmt>250.00</TtlAmt></Btch>"
+    + _batch_tx("100.00", indicator="CRDT", e2e="E-1")
+    + _batch_tx("180.00", amount_details=True, e2e="E-2")  # 001.02 style, the entry's sense
+    + _batch_tx("30.00", indicator="DBIT", e2e="E-3")  # a transfer returned in the batch
+)
+NETTED = (
+    '<TxDtls><Amt Ccy="EUR">80.00</Amt><RmtInf>'
+    + _strd("F-1", _eur("DuePyblAmt", "100.00") + _eur("CdtNoteAmt", "20.00"))
+    + "</RmtInf></TxDtls>"
+)
+WITH_CREDIT_NOTE = (
+    '<TxDtls><Amt Ccy="EUR">40.00</Amt><RmtInf>'
+    + _strd("F-2", _eur("DuePyblAmt", "55.00") + _eur("RmtdAmt", "50.00"))
+    + _strd("AV-1", _eur("CdtNoteAmt", "10.00"), kind="CREN")
+    + "</RmtInf></TxDtls>"
+)
+
+
+def _rich_notification(summary: str = "") -> bytes:
+    return _notification(
+        _entry("250.00", details=BATCH, status="<Sts><Cd>BOOK</Cd></Sts>"),
+        _entry("80.00", details=NETTED, status="<Sts><Cd>BOOK</Cd></Sts>"),
+        _entry("40.00", details=WITH_CREDIT_NOTE, status="<Sts><Cd>BOOK</Cd></Sts>"),
+        _entry("999.00", status="<Sts><Cd>INFO</Cd></Sts>"),  # announced, not booked
+        _entry("5.00", "DBIT", status="<Sts><Cd>PDNG</Cd></Sts>"),
+        # a direct debit collected earlier, reversed: booked as the debit it now is
+        _entry(
+            "25.00",
+            "DBIT",
+            extra="<RvslInd>true</RvslInd>",
+            details=_tx(name="DEBITEUR SA"),
+            status="<Sts><Cd>BOOK</Cd></Sts>",
+        ),
+        summary=summary,
+    )
+
+
+RICH_SUMMARY = _summary(4, (3, "370.00"), (1, "25.00"), "345.00")
+
+
+def test_it_splits_a_batch_into_its_transactions_signed_by_their_own_indicator():
+    statement = parse_camt(_rich_notification(RICH_SUMMARY), filename="avis.xml")
+    assert statement.errors == []
+    lines = statement.accounts[0].lines
+    batch = [line for line in lines if line.end_to_end_id.startswith("E-")]
+    assert [(line.end_to_end_id, line.amount_cents) for line in batch] == [
+        ("E-1", 10000),
+        ("E-2", 18000),
+        ("E-3", -3000),
+    ]
+    assert sum(line.amount_cents for line in batch) == 25000  # the entry: the batch total
+
+
+def test_it_nets_a_credit_note_against_the_document_it_pays():
+    lines = parse_camt(_rich_notification(RICH_SUMMARY)).accounts[0].lines
+    netted, with_credit_note = lines[3], lines[4]
+    assert netted.amount_cents == 8000
+    assert [(d.reference, d.amount_cents) for d in netted.documents] == [("F-1", 8000)]
+    assert netted.reference == "F-1"
+    assert with_credit_note.amount_cents == 4000
+    assert [(d.reference, d.amount_cents) for d in with_credit_note.documents] == [
+        ("F-2", 5000),  # RmtdAmt: what was remitted for it, not the 55.00 due
+        ("AV-1", -1000),  # the credit note set against it
+    ]
+    assert with_credit_note.reference == "F-2"  # the invoice paid, not the credit note
+
+
+def test_it_leaves_out_entries_that_are_not_bookings_and_keeps_reversals_as_booked():
+    statement = parse_camt(_rich_notification(RICH_SUMMARY), filename="avis.xml")
+    account = statement.accounts[0]
+    assert [line.amount_cents for line in account.lines] == [10000, 18000, -3000, 8000, 4000, -2500]
+    assert account.lines[-1].counterparty_name == "DEBITEUR SA"
+    assert account.credits_cents - account.debits_cents == 34500  # TtlNetNtry
+    assert any("2 opération(s) en attente ou pour information" in w for w in statement.warnings)
+
+
+def test_it_checks_the_net_of_a_version_02_summary_and_its_textual_statuses():
+    def data(net: str) -> bytes:
+        summary = (
+            "<TxsSummry><TtlNtries><NbOfNtries>2</NbOfNtries>"
+            f"<TtlNetNtryAmt>{net}</TtlNetNtryAmt><CdtDbtInd>DBIT</CdtDbtInd></TtlNtries>"
+            "</TxsSummry>"
+        )
+        return _notification(
+            _entry("1.00", status="<Sts>BOOK</Sts>"),
+            _entry("2.00", status="<Sts>INFO</Sts>"),  # 001.02: the status is text
+            _entry("3.00", "DBIT", status="<Sts>BOOK</Sts>"),
+            summary=summary,
+            ns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02",
+        )
+
+    assert [line.amount_cents for line in parse_camt(data("2.00")).accounts[0].lines] == [
+        100,
+        -300,
+    ]
+    with pytest.raises(ParseError) as caught:
+        parse_camt(data("4.00"))
+    assert caught.value.field == "TxsSummry/TtlNtries/TtlNetNtry"
+    assert "annonce -4.00, les opérations comptabilisées font -2.00" in caught.value.reason
+
+
+def test_it_refuses_a_notification_whose_entries_do_not_make_its_control_sums():
+    wrong = RICH_SUMMARY.replace("<Sum>370.00</Sum>", "<Sum>371.00</Sum>")
+    with pytest.raises(ParseError) as caught:
+        parse_camt(_rich_notification(wrong), filename="avis.xml")
+    error = caught.value
+    assert (error.file, error.field) == ("avis.xml", "TxsSummry/TtlCdtNtries/Sum")
+    assert error.line == 3  # the TxsSummry, after the account
+    assert "le fichier annonce 371.00, les opérations comptabilisées font 370.00" in error.reason
+
+
+def test_it_refuses_a_notification_missing_an_entry_its_count_announces():
+    fewer = RICH_SUMMARY.replace("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>5</NbOfNtries>")
+    with pytest.raises(ParseError) as caught:
+        parse_camt(_rich_notification(fewer), filename="avis.xml")
+    assert caught.value.field == "TxsSummry/TtlNtries/NbOfNtries"
+    assert "le fichier annonce 5, les opérations comptabilisées font 4" in caught.value.reason
+
+
+def test_it_accepts_control_sums_that_count_the_pending_entries_too():
+    everything = _summary(6, (4, "1369.00"), (2, "30.00"), "1339.00")
+    statement = parse_camt(_rich_notification(everything))
+    assert len(statement.accounts[0].lines) == 6
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
@@ -380,7 +562,7 @@ def test_truncated_file_names_file_and_line():
         parse_camt(data, filename="cut.xml")
     assert caught.value.file == "cut.xml"
     assert caught.value.line and caught.value.line > 1
-    assert "malformed XML" in str(caught.value)
+    assert "XML mal formé" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -394,7 +576,7 @@ def test_truncated_file_names_file_and_line():
     ids=["pain008", "cii", "html"],
 )
 def test_wrong_root(data):
-    with pytest.raises(ParseError, match="not an ISO 20022 camt.053/camt.054") as caught:
+    with pytest.raises(ParseError, match="pas un message ISO 20022 camt.053/camt.054") as caught:
         parse_camt(data, filename="other.xml")
     assert caught.value.file == "other.xml"
     assert caught.value.line is not None
@@ -413,7 +595,7 @@ def test_entities_refused():
         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n'
         b"<Document><BkToCstmrStmt>&lol2;</BkToCstmrStmt></Document>"
     )
-    with pytest.raises(ParseError, match="XML entities are not allowed") as caught:
+    with pytest.raises(ParseError, match="entités XML") as caught:
         parse_camt(bomb, filename="bomb.xml")
     assert (caught.value.file, caught.value.line) == ("bomb.xml", 2)
 
@@ -583,5 +765,5 @@ def test_mixed_currency_balance_warns():
     path = SAMPLES / "camt053" / "genkgo_v03_synthetic.xml"
     statement = parse_camt(path.read_bytes(), filename=path.name)
     assert statement.warnings == [
-        "camt.053 1 (NL26VAYB8060476890): closing balance in SEK, account in EUR"
+        "camt.053 1 (NL26VAYB8060476890) : solde de clôture en SEK, compte en EUR"
     ]

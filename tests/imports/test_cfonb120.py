@@ -98,7 +98,7 @@ def test_trailing_blanks_stripped_records_are_padded():
     statement = parse_cfonb120(data, filename="x.txt")
     assert [a.balanced for a in statement.accounts] == [True, True]
     assert statement.accounts[0].lines[0].counterparty_name == "DUPONT SARL"
-    assert any("record 3:" in warning for warning in statement.warnings)
+    assert any("enregistrement 3 :" in warning for warning in statement.warnings)
 
 
 def test_many_short_records_warnings_are_capped():
@@ -106,7 +106,9 @@ def test_many_short_records_warnings_are_capped():
     statement = parse_cfonb120("\n".join(lines).encode(), filename="x.txt")
     assert statement.accounts[0].balanced is True
     assert len(statement.warnings) == 21
-    assert "40 more records of the wrong length" in statement.warnings[-1]
+    assert (
+        "40 autres avertissements (enregistrements de mauvaise longueur)" in statement.warnings[-1]
+    )
 
 
 def test_sign_characters_and_decimals():
@@ -141,7 +143,7 @@ def test_three_decimals_are_rounded_with_a_warning():
     account = statement.accounts[0]
     assert account.opening_balance_cents == 190  # 190.5 cents, half to even
     assert account.lines[0].amount_cents == -100
-    assert any("more than 2 decimals" in warning for warning in statement.warnings)
+    assert any("plus de 2 décimales" in warning for warning in statement.warnings)
 
 
 def test_statement_not_closed_before_next_one():
@@ -152,8 +154,8 @@ def test_statement_not_closed_before_next_one():
         _balance("07", 1000, bank="22222"),
     ]
     statement = parse_cfonb120("\n".join(lines).encode(), filename="x.txt")
-    assert any("outside any statement" in warning for warning in statement.warnings)
-    assert any("no closing balance (07)" in warning for warning in statement.warnings)
+    assert any("hors de tout relevé" in warning for warning in statement.warnings)
+    assert any("n'a pas de nouveau solde (07)" in warning for warning in statement.warnings)
     assert len(statement.accounts) == 3
 
 
@@ -174,6 +176,128 @@ def test_several_days_of_one_account_are_several_statements():
     ]
 
 
+def _blank_format(record: str) -> str:
+    """The record with positions 17-20 (currency, number of decimals) left blank."""
+    return record[:16] + "    " + record[20:]
+
+
+def _in(record: str, currency: str, decimals: str) -> str:
+    return record[:16] + currency + decimals + record[20:]
+
+
+def test_it_pairs_balances_with_blank_currency_and_decimals_on_the_movements_account():
+    lines = [
+        _blank_format(_balance("01", -12345)),
+        _movement(100000),
+        _movement(-2999),
+        _blank_format(_balance("07", -12345 + 100000 - 2999)),
+    ]
+    statement = parse_cfonb120("\n".join(lines).encode(), filename="blank.txt")
+    assert statement.errors == []
+    (account,) = statement.accounts
+    assert (account.account, account.currency) == ("30003 01234 00012345678", "EUR")
+    assert (account.opening_balance_cents, account.closing_balance_cents) == (-12345, 84656)
+    assert account.balanced is True
+    assert statement.warnings == []
+
+
+def test_it_takes_the_number_of_decimals_of_a_blank_balance_from_the_movements():
+    # 3 decimals on the 04 records: the balance digits 0000000012345 + "E" are 123.455 EUR
+    lines = [
+        _blank_format(_balance("01", 123455)),
+        _in(_movement(-1000), "EUR", "3"),  # -1.000 EUR
+        _blank_format(_balance("07", 122455)),
+    ]
+    statement = parse_cfonb120("\n".join(lines).encode(), filename="blank.txt")
+    (account,) = statement.accounts
+    assert account.opening_balance_cents == 12346  # 123.455 rounded half to even: 123.46
+    assert account.closing_balance_cents == 12246  # 122.455 -> 122.46
+    assert account.lines[0].amount_cents == -100
+    assert account.balanced is True
+
+
+def test_it_reads_blank_balances_of_several_accounts_each_in_its_own_currency():
+    usd_open = _balance("01", 5000, account="00099999999")
+    usd_move = _in(_movement(-2500), "USD", "2").replace("00012345678", "00099999999")
+    usd_close = _balance("07", 2500, account="00099999999")
+    lines = [
+        _blank_format(_balance("01", 0)),
+        _movement(700),
+        _blank_format(_balance("07", 700)),
+        _blank_format(usd_open),
+        usd_move,
+        _blank_format(usd_close),
+    ]
+    statement = parse_cfonb120("\n".join(lines).encode(), filename="two.txt")
+    assert [(a.currency, a.balanced) for a in statement.accounts] == [("EUR", True), ("USD", True)]
+    assert [a.closing_balance_cents for a in statement.accounts] == [700, 2500]
+
+
+def test_it_takes_the_format_from_the_accounts_other_days_when_a_day_has_no_movement():
+    lines = [
+        _blank_format(_balance("01", 1000)),
+        _blank_format(_balance("07", 1000)),
+        _blank_format(_balance("01", 1000)),
+        _in(_movement(250), "EUR", "1"),  # 1 decimal: 25.0 EUR
+        _blank_format(_balance("07", 1250)),  # 125.0 EUR with 1 decimal
+    ]
+    statement = parse_cfonb120("\n".join(lines).encode())
+    assert [(a.opening_balance_cents, a.closing_balance_cents) for a in statement.accounts] == [
+        (10000, 10000),
+        (10000, 12500),
+    ]
+    assert all(a.balanced for a in statement.accounts)
+
+
+def test_it_assumes_euros_with_two_decimals_for_blank_balances_without_any_movement():
+    lines = [_blank_format(_balance("01", 1669565)), _blank_format(_balance("07", 1669565))]
+    statement = parse_cfonb120("\n".join(lines).encode(), filename="solde.txt")
+    (account,) = statement.accounts
+    assert (account.currency, account.opening_balance_cents) == ("EUR", 1669565)
+    assert account.balanced is True
+    assert any("EUR avec 2 décimales retenus" in warning for warning in statement.warnings)
+
+
+def test_it_refuses_a_blank_balance_currency_when_the_movements_have_two():
+    lines = [
+        _blank_format(_balance("01", 0)),
+        _movement(100),
+        _in(_movement(100), "USD", "2"),
+        _blank_format(_balance("07", 200)),
+    ]
+    with pytest.raises(ParseError) as caught:
+        parse_cfonb120("\n".join(lines).encode(), filename="mixed.txt")
+    error = caught.value
+    assert (error.file, error.line, error.field) == ("mixed.txt", 1, "devise")
+    assert "plusieurs devises (EUR, USD)" in error.reason
+
+
+def test_it_refuses_a_closing_balance_in_another_currency_than_its_opening():
+    lines = [_balance("01", 0), _movement(100), _in(_balance("07", 100), "USD", "2")]
+    with pytest.raises(ParseError) as caught:
+        parse_cfonb120("\n".join(lines).encode(), filename="ccy.txt")
+    error = caught.value
+    assert (error.line, error.field) == (3, "devise")
+    assert "est en USD, mais son ancien solde (01, enregistrement 1) est en EUR" in error.reason
+
+
+def test_it_leaves_out_a_blank_balance_whose_movements_disagree_on_decimals():
+    lines = [
+        _blank_format(_balance("01", 0)),
+        _movement(100),
+        _in(_movement(1000), "EUR", "3"),
+        _blank_format(_balance("07", 200)),
+    ]
+    statement = parse_cfonb120("\n".join(lines).encode(), filename="dec.txt")
+    (account,) = statement.accounts
+    assert account.opening_balance_cents is None and account.closing_balance_cents is None
+    assert [(e.line, e.field) for e in statement.errors] == [
+        (1, "ancien solde"),
+        (4, "nouveau solde"),
+    ]
+    assert [line.amount_cents for line in account.lines] == [100, 100]
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
@@ -182,7 +306,7 @@ def test_bad_amount_gives_row_error_and_keeps_other_lines():
     records[1] = records[1][:103] + "X" + records[1][104:]  # sign character of the 1st 04
     statement = parse_cfonb120("\r\n".join(records).encode(), filename="cfonb_small.txt")
     (error,) = statement.errors
-    assert (error.line, error.field, error.file) == (2, "amount", "cfonb_small.txt")
+    assert (error.line, error.field, error.file) == (2, "montant", "cfonb_small.txt")
     assert "X" in error.reason
     # the other movement is read; its 05 records are not lost to the skipped one
     (debit,) = statement.accounts[0].lines
@@ -208,8 +332,8 @@ def test_truncated_file():
         parse_cfonb120(cut, filename="cfonb_small.txt")
     message = str(caught.value)
     assert "cfonb_small.txt" in message
-    assert "line 11" in message
-    assert "truncated" in message
+    assert "ligne 11" in message
+    assert "tronqué" in message
     assert caught.value.line == 11
 
 
@@ -227,18 +351,18 @@ def test_wrong_format(data):
         parse_cfonb120(data, filename="upload.bin")
     assert caught.value.file == "upload.bin"
     assert caught.value.line == 1
-    assert "upload.bin, line 1" in str(caught.value)
-    assert "not a CFONB 120" in str(caught.value)
+    assert "upload.bin, ligne 1" in str(caught.value)
+    assert "pas un relevé CFONB 120" in str(caught.value)
 
 
 def test_empty_file():
-    with pytest.raises(ParseError, match="empty"):
+    with pytest.raises(ParseError, match="fichier vide"):
         parse_cfonb120(b"\r\n\r\n", filename="empty.txt")
 
 
 def test_unknown_records_most_of_the_file():
     lines = [_balance("01", 0)] + ["99" + "x" * 118] * 30
-    with pytest.raises(ParseError, match="unknown record code"):
+    with pytest.raises(ParseError, match="code inconnu"):
         parse_cfonb120("\n".join(lines).encode(), filename="x.txt")
 
 
@@ -257,7 +381,7 @@ EXPECTED: dict[str, dict] = {
         "balances": [(190, -96545, 0), (-417286, -436522, 0)],
         "credits": 0,
         "debits": 115971,
-        "warning": "more than 2 decimals",
+        "warning": "plus de 2 décimales",
     },
     "oca_one_record_119_chars.txt": {
         "statements": 2,
@@ -266,7 +390,7 @@ EXPECTED: dict[str, dict] = {
         "balances": [(1905, -965452, 0), (-4172864, -4365223, 0)],
         "credits": 0,
         "debits": 1159716,
-        "warning": "record 3: 119 characters",
+        "warning": "enregistrement 3 : 119 caractères",
     },
     "oca_sg_30003_classic.cfo": {
         "statements": 1,
@@ -294,7 +418,7 @@ EXPECTED: dict[str, dict] = {
         "accounts": 2,
         "lines": 2,
         "balances": [(-19040, None, None), (-24121, -16372, -8539)],
-        "warning": "no closing balance (07)",
+        "warning": "n'a pas de nouveau solde (07)",
     },
     "silarhi_balances_only_many_accounts.txt": {
         "statements": 8,

@@ -144,20 +144,20 @@ def test_no_amount_is_a_parse_error():
         ("<ram:DuePayableAmount>1200.00</ram:DuePayableAmount>", ""),
         ("<ram:GrandTotalAmount>1200.00</ram:GrandTotalAmount>", ""),
     )
-    with pytest.raises(ParseError, match="no amount") as caught:
+    with pytest.raises(ParseError, match="pas de montant") as caught:
         parse_cii(data, filename="f.xml")
     assert caught.value.file == "f.xml"
     assert caught.value.line is not None
 
 
 def test_no_invoice_number_is_a_parse_error():
-    with pytest.raises(ParseError, match="no invoice number"):
+    with pytest.raises(ParseError, match="pas de numéro de facture"):
         parse_cii(_variant(("<ram:ID>F2024-0042</ram:ID>", "")))
 
 
 def test_amount_with_three_decimals_is_refused():
     data = _variant(("<ram:DuePayableAmount>1200.00", "<ram:DuePayableAmount>1200.005"))
-    with pytest.raises(ParseError, match="more than 2 decimals") as caught:
+    with pytest.raises(ParseError, match="plus de 2 décimales") as caught:
         parse_cii(data)
     assert caught.value.field == "DuePayableAmount"
 
@@ -210,11 +210,11 @@ def test_legacy_zugferd_1():
     [
         (
             b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>',
-            "UBL invoices are not supported",
+            "les factures UBL ne sont pas prises en charge",
         ),
         (
             b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"/>',
-            "not a CII invoice: root element <Document>",
+            "pas une facture CII : élément racine <Document>",
         ),
     ],
     ids=["ubl", "camt"],
@@ -226,7 +226,7 @@ def test_wrong_root(data, message):
 
 
 def test_truncated_invoice():
-    with pytest.raises(ParseError, match="malformed XML") as caught:
+    with pytest.raises(ParseError, match="XML mal formé") as caught:
         parse_cii(FIXTURE.read_bytes()[:1500], filename="cut.xml")
     assert caught.value.file == "cut.xml"
     assert caught.value.line and caught.value.line > 1
@@ -237,7 +237,7 @@ def test_external_entity_refused():
         b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
         b"<rsm:CrossIndustryInvoice xmlns:rsm='x'>&x;</rsm:CrossIndustryInvoice>"
     )
-    with pytest.raises(ParseError, match="XML entities are not allowed") as caught:
+    with pytest.raises(ParseError, match="entités XML") as caught:
         parse_cii(data, filename="xxe.xml")
     assert (caught.value.file, caught.value.line) == ("xxe.xml", 2)
 
@@ -289,13 +289,13 @@ def test_not_a_readable_pdf(data):
 
 def test_embedded_xml_with_entities_refused():
     evil = b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>"
-    with pytest.raises(ParseError, match="XML entities are not allowed") as caught:
+    with pytest.raises(ParseError, match="entités XML") as caught:
         parse_facturx(_pdf({"factur-x.xml": evil}), filename="evil.pdf")
     assert caught.value.file == "evil.pdf [factur-x.xml]"
 
 
 def test_embedded_xml_errors_name_the_pdf_and_the_attachment():
-    with pytest.raises(ParseError, match="malformed XML") as caught:
+    with pytest.raises(ParseError, match="XML mal formé") as caught:
         parse_facturx(_pdf({"factur-x.xml": b"<a><b></a>"}), filename="i.pdf")
     assert (caught.value.file, caught.value.line) == ("i.pdf [factur-x.xml]", 1)
 

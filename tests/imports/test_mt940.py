@@ -214,7 +214,7 @@ def test_bad_amount_gives_row_error_and_keeps_other_lines():
     statement = parse_mt940(data, filename="mt940_small.sta")
     (error,) = statement.errors
     assert (error.line, error.field, error.file) == (9, "61", "mt940_small.sta")
-    assert "amount" in error.reason
+    assert "montant" in error.reason
     account = statement.accounts[0]
     assert [line.amount_cents for line in account.lines] == [25000]
     # the :86: of the skipped line does not land on another line
@@ -237,16 +237,16 @@ def test_truncated_file():
     with pytest.raises(ParseError) as caught:
         parse_mt940(cut, filename="mt940_small.sta")
     message = str(caught.value)
-    assert "mt940_small.sta, line 12" in message  # its last line
-    assert "truncated" in message
-    assert "line 2" in message  # where the unfinished statement starts
+    assert "mt940_small.sta, ligne 12" in message  # its last line
+    assert "tronqué" in message
+    assert "ligne 2" in message  # where the unfinished statement starts
 
 
 def test_statement_without_closing_balance_before_the_next_one():
     data = _small().replace(b":62F:C240305EUR1200,01\n", b"")
     statement = parse_mt940(data, filename="f.sta")
     assert statement.accounts[0].closing_balance_cents is None
-    assert any("no closing balance" in warning for warning in statement.warnings)
+    assert any("n'a pas de solde de clôture" in warning for warning in statement.warnings)
 
 
 @pytest.mark.parametrize(
@@ -263,8 +263,8 @@ def test_wrong_format(data):
         parse_mt940(data, filename="upload.bin")
     assert caught.value.file == "upload.bin"
     assert caught.value.line is not None
-    assert str(caught.value).startswith("upload.bin, line ")
-    assert "not an MT940" in str(caught.value)
+    assert str(caught.value).startswith("upload.bin, ligne ")
+    assert "pas un relevé MT940" in str(caught.value)
 
 
 # --- real samples (/work/shared/samples, beside the repository) ----------------------------

@@ -138,7 +138,7 @@ def test_empty_ledger_balance_warns():
     data = _small().replace(b"<BALAMT>1200.01", b"<BALAMT>")
     statement = parse_ofx(data, filename="f.ofx")
     assert statement.accounts[0].closing_balance_cents is None
-    assert any("empty ledger balance" in warning for warning in statement.warnings)
+    assert any("solde comptable vide" in warning for warning in statement.warnings)
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -167,9 +167,9 @@ def test_truncated_file():
     with pytest.raises(ParseError) as caught:
         parse_ofx(cut, filename="ofx_small.ofx")
     message = str(caught.value)
-    assert "ofx_small.ofx, line 66" in message  # its last line
-    assert "truncated" in message
-    assert "line 56" in message  # where the unfinished CCSTMTRS starts
+    assert "ofx_small.ofx, ligne 66" in message  # its last line
+    assert "tronqué" in message
+    assert "ligne 56" in message  # where the unfinished CCSTMTRS starts
 
 
 @pytest.mark.parametrize(
@@ -185,12 +185,12 @@ def test_wrong_format(data):
     with pytest.raises(ParseError) as caught:
         parse_ofx(data, filename="upload.bin")
     assert caught.value.file == "upload.bin"
-    assert str(caught.value).startswith("upload.bin, line 1: not an OFX file")
+    assert str(caught.value).startswith("upload.bin, ligne 1 : ce n'est pas un fichier OFX")
 
 
 def test_ofx_without_statement():
     data = b"<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</STATUS></SONRS></SIGNONMSGSRSV1></OFX>"
-    with pytest.raises(ParseError, match="no bank or credit-card statement"):
+    with pytest.raises(ParseError, match="aucun relevé bancaire ou de carte"):
         parse_ofx(data, filename="empty.ofx")
 
 
@@ -209,7 +209,7 @@ EXPECTED: dict[str, dict] = {
         "lines": [5],
         "closings": [None],
         "currency": "BRL",
-        "warning": "empty ledger balance",
+        "warning": "solde comptable vide",
     },
     "asgrim_fr_banque_populaire_sgml102.ofx": {
         "lines": [6],

@@ -51,7 +51,7 @@ def test_summary_of_a_ledger() -> None:
         "Débiteurs : 3",
         "Erreurs : 1",
     ]
-    assert "  ligne 6, amount_cents : montant illisible : « 12,3,4 »" in printed
+    assert "  ligne 6, Montant dû : montant illisible : « 12,3,4 »" in printed
     assert "Avertissement : ligne 11 : ligne de total ignorée" in printed
 
 
@@ -111,5 +111,5 @@ def test_from_the_command_line(tmp_path: Path) -> None:
     bad.write_bytes(b"")
     done = run_cli(tmp_path, str(bad))
     assert done.returncode == 2
-    assert "vide.csv: fichier vide" in done.stderr
+    assert "vide.csv : fichier vide" in done.stderr
     assert done.stdout == ""

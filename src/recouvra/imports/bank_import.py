@@ -23,6 +23,7 @@ from recouvra.core.bulk import batches
 from recouvra.core.search import normalize
 from recouvra.law.money import format_amount
 
+from . import messages
 from .models import BankAccount, BankLine, BankLineStatus, ImportBatch, ImportRowError
 from .records import BankStatement, StatementAccount, StatementLine
 
@@ -156,7 +157,8 @@ def _balance_warning(bank_account: BankAccount, account: StatementAccount) -> st
 
 
 def _error(error: Any) -> dict[str, Any]:
-    reason = f"{error.file} : {error.reason}" if error.file else error.reason
+    text = messages.reason(error)
+    reason = f"{error.file} : {text}" if error.file else text
     return {"line": error.line, "field": error.field[:60], "reason": reason}
 
 

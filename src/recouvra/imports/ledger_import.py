@@ -25,6 +25,7 @@ from recouvra.law.tables import threshold_count
 from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
 from recouvra.ledger.services import create_claims
 
+from . import messages
 from .models import ImportBatch, ImportRowError
 from .records import LedgerClaim, RowError
 
@@ -50,7 +51,7 @@ def import_claims(
                 batch=batch,
                 line=e.line,
                 field=e.field,
-                reason=e.reason,
+                reason=messages.reason(e),
             )
             for e in row_errors
         )

@@ -4,46 +4,135 @@ Bank statements: a BankStatement holds accounts, each with its balances and line
 (amount signed, credit positive, integer cents). Ledgers and invoices: a Ledger holds
 claims. Parsers raise ParseError for a file they cannot read at all, and collect
 RowError for a line they skip, so that one bad row never loses the others.
+
+Messages: the parsers import no Django (they are pure, type-checked Python), so a reason
+is written in French as a message template marked with :func:`gettext_noop` (which
+``makemessages`` extracts), with its values apart in ``params``. ``reason`` is the French
+text; ``recouvra.imports.messages`` translates ``template`` % ``params`` into the reader's
+language where the error is shown (upload page, ``recouvra parse``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+Params = Mapping[str, Any]
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a French message for the translation catalogue; translated where it is shown."""
+    return message
+
+
+def fill(template: str, params: Params | None) -> str:
+    """The template with its ``%(name)s`` placeholders filled (the template when no params)."""
+    if not params:
+        return template
+    return template % params
+
+
+def _plain(params: Params | None) -> dict[str, Any]:
+    """Params as JSON can store them: numbers stay numbers, anything else becomes text."""
+    return {
+        key: value if isinstance(value, (int, str)) else str(value)
+        for key, value in (params or {}).items()
+    }
+
+
+class BadValue(ValueError):
+    """A value a parser cannot read: a French template and its params (caught by the parser,
+    which turns it into a RowError or a ParseError naming the line and field)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = _plain(params)
+        super().__init__(fill(template, self.params))
+
 
 class ParseError(ValueError):
-    """The file cannot be read: says which file, line and field, and why."""
+    """The file cannot be read: says which file, line (or element) and field, and why.
 
-    def __init__(self, reason: str, *, file: str = "", line: int | None = None, field: str = ""):
+    ``reason`` is a French template (``gettext_noop``) filled with ``params``.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str = "",
+        line: int | None = None,
+        field: str = "",
+        params: Params | None = None,
+    ):
         self.file = file
         self.line = line
         self.field = field
-        self.reason = reason
-        where = ", ".join(
-            part
-            for part in (
-                file,
-                f"line {line}" if line is not None else "",
-                field and f"field {field}",
-            )
-            if part
-        )
-        super().__init__(f"{where}: {reason}" if where else reason)
+        self.template = reason
+        self.params = _plain(params)
+        self.reason = fill(reason, self.params)
+        super().__init__(located(self.reason, file=file, line=line, field=field))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "reason": self.reason,
+            "template": self.template,
+            "params": self.params,
+        }
+
+
+def located(reason: str, *, file: str = "", line: int | None = None, field: str = "") -> str:
+    """ "fichier.txt, ligne 3, champ montant : raison" (French; see imports.messages)."""
+    where = ", ".join(
+        part
+        for part in (
+            file,
+            f"ligne {line}" if line is not None else "",
+            f"champ {field}" if field else "",
+        )
+        if part
+    )
+    return f"{where} : {reason}" if where else reason
 
 
 @dataclass(frozen=True)
 class RowError:
-    """A line that was skipped, and why; the other lines are still imported."""
+    """A line that was skipped, and why; the other lines are still imported.
+
+    Build it with :meth:`of` so that ``reason`` (French text) and ``template``/``params``
+    (for translation where it is shown) agree.
+    """
 
     line: int
     field: str
     reason: str
     file: str = ""
+    template: str = ""
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(
+        cls, line: int, field: str, template: str, params: Params | None = None, file: str = ""
+    ) -> RowError:
+        plain = _plain(params)
+        return cls(line, field, fill(template, plain), file, template, plain)
+
+
+@dataclass(frozen=True)
+class RemittedDocument:
+    """A document (invoice, credit note) a payment names in its structured remittance."""
+
+    reference: str
+    # what the payment settles for it: the remitted amount, or the amount due less the
+    # credit notes and discounts netted against it; a credit note counts negative;
+    # None when the file gives no amount for it
+    amount_cents: int | None = None
 
 
 @dataclass
@@ -59,6 +148,7 @@ class StatementLine:
     mandate_reference: str = ""  # SEPA direct-debit mandate (RUM), when given
     currency: str = ""  # when it differs from the account's
     line_no: int | None = None  # where the line starts in the source file
+    documents: list[RemittedDocument] = field(default_factory=list)  # structured remittance
 
 
 @dataclass
@@ -148,7 +238,8 @@ def _iso(day: date | None) -> str | None:
 
 
 def _account_json(account: StatementAccount) -> dict[str, Any]:
-    data: dict[str, Any] = {"iban": account.iban} if account.iban else {"account": account.account}
+    # both keys, always: the preview page shows the IBAN, else the account id
+    data: dict[str, Any] = {"iban": account.iban, "account": account.account}
     data.update(
         currency=account.currency,
         opening_balance_cents=account.opening_balance_cents,
@@ -164,6 +255,11 @@ def _account_json(account: StatementAccount) -> dict[str, Any]:
                 "end_to_end_id": line.end_to_end_id,
                 "counterparty_name": line.counterparty_name,
                 "counterparty_iban": line.counterparty_iban,
+                **(
+                    {"documents": [asdict(document) for document in line.documents]}
+                    if line.documents
+                    else {}
+                ),
             }
             for line in account.lines
         ],

@@ -14,6 +14,7 @@ from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
 from recouvra.ledger.models import Creditor
 
+from . import messages
 from .models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
 from .records import BankStatement, Ledger, ParseError
 
@@ -105,7 +106,7 @@ def parse_batch(batch_id: int) -> None:
         result = read(batch)
     except ParseError as error:
         if not _offer_mapping(batch, error):
-            _fail(batch, str(error))
+            _fail(batch, messages.describe(error))
         return
     batch.format = result.format
     batch.kind = ImportKind.BANK if isinstance(result, BankStatement) else ImportKind.LEDGER
@@ -147,8 +148,8 @@ def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
         "columns": {"headers": headers, "mapping": {}},
     }
     batch.message = (
-        f"{batch.filename} : colonnes non reconnues ({error.reason}). Indiquez ci-dessous ce "
-        "que contient chaque colonne, puis relisez le fichier."
+        f"{batch.filename} : colonnes non reconnues ({messages.reason(error)}). Indiquez "
+        "ci-dessous ce que contient chaque colonne, puis relisez le fichier."
     )
     batch.save(update_fields=["kind", "format", "status", "progress", "preview", "message"])
     return True
@@ -170,7 +171,7 @@ def import_batch(batch_id: int) -> None:
             import_statement(batch, result)
             statement_imported.send(sender=ImportBatch, batch=batch)
     except ParseError as error:
-        _fail(batch, str(error))
+        _fail(batch, messages.describe(error))
         return
     batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
     batch.save(update_fields=["status", "progress", "finished_at"])

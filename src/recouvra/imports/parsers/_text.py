@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from recouvra.imports.records import BadValue, gettext_noop
+
 __all__ = [
     "decimal_to_cents",
     "decode_text",
@@ -27,8 +29,11 @@ __all__ = [
     "strip_controls",
 ]
 
+_NOT_AN_AMOUNT = gettext_noop("montant « %(amount)s » illisible")
 # C0 controls except TAB (turned into a space), LF and CR (kept), and DEL.
-_CONTROLS = {code: None for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)}
+_CONTROLS: dict[int, str | None] = {
+    code: None for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)
+}
 _CONTROLS[0x09] = " "
 _CONTROLS[0x7F] = None
 _CONTROL_TABLE = str.maketrans(_CONTROLS)
@@ -92,7 +97,7 @@ def scaled_to_cents(digits: str, decimals: int) -> tuple[int, bool]:
     is made of ASCII digits only.
     """
     if not digits or not digits.isascii() or not digits.isdigit():
-        raise ValueError(f"not a number: {digits!r}")
+        raise BadValue(gettext_noop("nombre « %(value)s » illisible"), value=digits)
     value = int(digits)
     if decimals == 2:
         return value, True
@@ -117,10 +122,10 @@ def decimal_to_cents(text: str, separator: str = ".") -> tuple[int, bool]:
         body = body[1:]
     whole, sep, fraction = body.partition(separator)
     if not whole and not fraction:
-        raise ValueError(f"not an amount: {text!r}")
+        raise BadValue(_NOT_AN_AMOUNT, amount=text)
     for part in (whole, fraction):
         if part and not (part.isascii() and part.isdigit()):
-            raise ValueError(f"not an amount: {text!r}")
+            raise BadValue(_NOT_AN_AMOUNT, amount=text)
     if len(fraction) <= 2:
         cents, exact = int(whole or "0") * 100 + int((fraction + "00")[:2]), True
     else:

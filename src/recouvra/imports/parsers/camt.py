@@ -16,26 +16,42 @@ Reading rules
   by ``CdtDbtInd``; dates from ``Dt/Dt`` or ``Dt/DtTm``. Interim/available balances (ITBD,
   OPAV, CLAV, FWAV…) are not used. Notifications have none: ``None``.
 * Entry amount: ``Ntry/Amt``, negative when ``CdtDbtInd`` is ``DBIT``. ``RvslInd=true`` does
-  **not** flip the sign: per ISO 20022 the indicator on a reversal entry already gives the
-  direction of the reversal booking ("CRDT + reversal: the original operation was a debit"),
-  and the sample statements only balance that way (ABN AMRO: PRCD 1000.01 + 28.00 − 928.00 =
-  CLBD 100.01 with its two DBIT reversals as debits). The reversal is used to pick the
-  counterparty of the original operation (see below).
-* Entries whose status is pending, information or future (``Sts`` PDNG/INFO/FUTR) are not
-  booked: they are skipped with a warning. Entries with no status or BOOK are kept.
+  **not** flip the sign again: per ISO 20022 a reversal flips the sense of the *original*
+  operation, and the indicator on the reversal entry already gives the direction of the
+  reversal booking ("CRDT + reversal: the original operation was a debit"); the sample
+  statements only balance that way (ABN AMRO: PRCD 1000.01 + 28.00 − 928.00 = CLBD 100.01
+  with its two DBIT reversals as debits). The reversal is used to pick the counterparty of
+  the original operation (see below), and to read the transactions of a reversed batch.
+* Entries whose status is pending, information or future (``Sts`` PDNG/INFO/FUTR; text in
+  001.02–001.07, ``Sts/Cd`` from 001.08) are not booked: they are left out of the lines with
+  a warning counting them. Entries with no status or BOOK are kept.
 * Dates: ``BookgDt`` (``Dt`` or ``DtTm``, the local date written), value date ``ValDt``; with
   no booking date the value date is used; with neither the entry is a ``RowError``.
-* Batches: an entry with several ``TxDtls`` becomes one line per ``TxDtls`` only when every
-  ``TxDtls`` has its own amount in the entry's currency (``TxDtls/Amt``, else
-  ``AmtDtls/TxAmt/Amt``) and these amounts add up exactly to the entry amount; each line then
-  carries the entry's sign. Otherwise (no per-transaction amounts, amounts only in another
-  currency, charges deducted, totals that disagree) the entry stays one line with the entry
-  amount, and the remittance texts / references / end-to-end ids of all its ``TxDtls`` are
-  joined. This keeps every statement's balance exactly as the bank booked it.
+* Batches (``NtryDtls`` with a ``Btch`` and several ``TxDtls``): the entry amount is the
+  batch total and each ``TxDtls`` is one transaction with its own amount in the entry's
+  currency (``TxDtls/Amt``, else ``AmtDtls/TxAmt/Amt``) and, from 001.03, its own
+  ``CdtDbtInd``. The entry becomes one line per ``TxDtls`` when these amounts, signed by
+  their own indicator (by the entry's when they have none), add up exactly to the signed
+  entry amount; a reversed batch whose ``TxDtls`` keep the indicator of the original
+  operation is read with the entry's. Otherwise (no per-transaction amounts, amounts only
+  in another currency, charges deducted, totals that disagree) the entry stays one line
+  with the entry amount, and the remittance texts / references / end-to-end ids of all its
+  ``TxDtls`` are joined. This keeps every statement's balance exactly as the bank booked it.
+* Control sums: a ``TxsSummry`` (``TtlNtries``, ``TtlCdtNtries``, ``TtlDbtNtries``: number
+  of entries and sum of their amounts; ``TtlNetNtry`` or ``TtlNetNtryAmt``: the net) is
+  checked against the booked entries of its statement or notification (or against all
+  its entries, pending ones included, as some banks count them). When they disagree the
+  file is refused with a ``ParseError`` naming the element: entries are missing or wrong.
 * Remittance: ``RmtInf/Ustrd`` joined (plus ``Strd/AddtlRmtInf``) → ``label``, falling back on
   ``AddtlNtryInf`` then ``AddtlTxInf``. ``Strd/CdtrRefInf/Ref`` (e.g. an RF creditor
-  reference), else ``Strd/RfrdDocInf/Nb`` (the invoice number) → ``reference``; with no
-  structured remittance, ``reference`` holds the bank reference (``AcctSvcrRef``).
+  reference), else the numbers of the documents paid (``Strd/RfrdDocInf/Nb``, credit notes
+  left out) → ``reference``; with no structured remittance, ``reference`` holds the bank
+  reference (``AcctSvcrRef``). Each referred document with its amount → ``documents``:
+  what the payment settles for it is ``RfrdDocAmt/RmtdAmt``, else ``DuePyblAmt`` less the
+  discounts (``DscntApldAmt``) and the credit note (``CdtNoteAmt``) netted against it,
+  adjustments (``AdjstmntAmtAndRsn``) applied; a credit note document (``Tp`` CREN, or a
+  ``CdtNoteAmt`` alone) counts negative. When every document has an amount and they do not
+  add up to the transaction amount, a warning says so.
   ``Refs/EndToEndId`` (not ``NOTPROVIDED``) → ``end_to_end_id``; ``Refs/MndtId`` →
   ``mandate_reference``.
 * Counterparty: for a credit the debtor (``RltdPties/Dbtr/Nm`` or ``Dbtr/Pty/Nm``, else
@@ -47,6 +63,8 @@ Reading rules
   whatever the currency's ISO 4217 exponent: JPY 2700 → 270000, CHF 474.4 → 47440. An
   amount with a non-zero third decimal cannot be stored without rounding: the entry is a
   ``RowError`` (a balance: ``None`` and a warning).
+* Messages are French templates (``records.gettext_noop``), translated where shown; a
+  ``RowError``'s ``field`` is the element (``Amt``, ``BookgDt``…).
 * ``line_no``: the source line of the ``Ntry`` element (of the ``TxDtls`` for a split batch).
 * A line whose currency differs from the account's carries it in ``currency``.
 
@@ -73,11 +91,15 @@ from recouvra.imports.parsers.xmlsafe import (
     text,
 )
 from recouvra.imports.records import (
+    BadValue,
     BankStatement,
     ParseError,
+    RemittedDocument,
     RowError,
     StatementAccount,
     StatementLine,
+    fill,
+    gettext_noop,
 )
 
 # message element → (format, its statement element); 001.01 roots end in "V01"
@@ -91,6 +113,7 @@ _SECTION_NAMES = dict(_MESSAGES.values())  # format → "Stmt" / "Ntfctn" / "Rpt
 _CONTAINERS = set(_SECTION_NAMES.values())
 _TAGS = [f"{{*}}{name}" for name in (*_MESSAGES, *_CONTAINERS, "Ntry")]
 _NOT_BOOKED = {"PDNG", "INFO", "FUTR"}
+_CREDIT_NOTES = {"CREN", "CRN"}  # RfrdDocInf/Tp codes of a credit note
 _NOT_PROVIDED = {"NOTPROVIDED", "NOT PROVIDED", "NONREF"}
 _LABEL_SEP = " | "
 _DEBTOR = ("Dbtr", "UltmtDbtr", "DbtrAcct")
@@ -126,7 +149,9 @@ def _date(element, field: str) -> date | None:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{field}: invalid date {value!r}") from None
+            raise BadValue(
+                gettext_noop("%(element)s : date « %(date)s » invalide"), element=field, date=value
+            ) from None
         if len(_DATES) < 10_000:
             _DATES[value] = day
     return day
@@ -159,17 +184,88 @@ def _party(related: dict, names: tuple[str, str, str]) -> tuple[str, str]:
     return name, iban
 
 
+def _amount_of(element, currency: str) -> int | None:
+    """Cents of an amount element in ``currency`` (any currency when it has none), else None."""
+    if element is None:
+        return None
+    ccy = (element.get("Ccy") or "").strip().upper()
+    if ccy and currency and ccy != currency:
+        return None
+    try:
+        return amount_to_cents(element.text or "")
+    except ValueError:
+        return None
+
+
+def _document_amount(amounts, credit_note: bool, currency: str) -> int | None:
+    """What a payment settles for one referred document (``RfrdDocAmt``), in cents.
+
+    ``RmtdAmt`` when given; else ``DuePyblAmt`` less the discounts and the credit note
+    netted against it, adjustments applied (``CdtDbtInd`` CRDT adds, DBIT or none
+    deducts). A credit note document counts negative.
+    """
+    if amounts is None:
+        return None
+    fields = index(amounts)
+    remitted = _amount_of(fields.get("RmtdAmt"), currency)
+    due = _amount_of(fields.get("DuePyblAmt"), currency)
+    note = _amount_of(fields.get("CdtNoteAmt"), currency)
+    if remitted is not None:
+        paid = remitted
+    elif due is not None:
+        paid = due - (note or 0)
+        for sub in amounts:
+            kind = _name(sub)
+            if kind == "DscntApldAmt":
+                paid -= _amount_of(child(sub, "Amt"), currency) or 0
+            elif kind == "AdjstmntAmtAndRsn":
+                adjustment = _amount_of(child(sub, "Amt"), currency) or 0
+                credit = text(child(sub, "CdtDbtInd")).upper() == "CRDT"
+                paid += adjustment if credit else -adjustment
+    elif note is not None:
+        return -note  # a credit note alone: it reduces what the payment covers
+    else:
+        return None
+    return -paid if credit_note else paid
+
+
+def _documents(structured, currency: str) -> list[RemittedDocument]:
+    """The documents of one ``Strd`` block, with the amount each is paid."""
+    numbers: list[str] = []
+    credit_note = False
+    amounts = None
+    for part in structured:
+        kind = _name(part)
+        if kind == "RfrdDocInf":
+            numbers.append(text(child(part, "Nb")))
+            code = text(path(part, "Tp", "CdOrPrtry", "Cd")) or text(
+                path(part, "Tp", "CdOrPrtry", "Prtry")
+            )
+            credit_note = credit_note or code.upper() in _CREDIT_NOTES
+        elif kind == "RfrdDocAmt":
+            amounts = part
+    numbers = [number for number in numbers if number]
+    if not numbers:
+        return []
+    cents = _document_amount(amounts, credit_note, currency)
+    if len(numbers) > 1:  # one amount for several documents: it cannot be shared out
+        return [RemittedDocument(number) for number in numbers]
+    return [RemittedDocument(numbers[0], cents)]
+
+
 class _Tx:
     """What one TxDtls says."""
 
     __slots__ = (
         "line",
         "cents",
+        "credit",
         "end_to_end_id",
         "mandate",
         "bank_ref",
         "texts",
         "refs",
+        "documents",
         "extra",
         "party",
     )
@@ -188,6 +284,9 @@ class _Tx:
             except ValueError:
                 continue
             break
+        # its own direction (001.03+), None when it has none
+        indicator = text(fields.get("CdtDbtInd")).upper()
+        self.credit: bool | None = {"CRDT": True, "DBIT": False}.get(indicator)
 
         self.end_to_end_id = self.mandate = self.bank_ref = ""
         refs = fields.get("Refs")
@@ -204,7 +303,7 @@ class _Tx:
 
         texts: list[str] = []
         creditor_refs: list[str] = []
-        documents: list[str] = []
+        documents: list[RemittedDocument] = []
         remittance = fields.get("RmtInf")
         if remittance is not None:
             for sub in remittance:
@@ -212,16 +311,17 @@ class _Tx:
                 if name == "Ustrd":
                     texts.append(clean(sub.text or ""))
                 elif name == "Strd":
+                    documents.extend(_documents(sub, entry_ccy))
                     for part in sub:
                         kind = _name(part)
                         if kind == "CdtrRefInf":
                             creditor_refs.append(text(child(part, "Ref")))
-                        elif kind == "RfrdDocInf":
-                            documents.append(text(child(part, "Nb")))
                         elif kind == "AddtlRmtInf":
                             texts.append(clean(part.text or ""))
         self.texts = " ".join(t for t in texts if t)
-        self.refs = _distinct(creditor_refs) or _distinct(documents)
+        self.documents = documents
+        paid = [d.reference for d in documents if d.amount_cents is None or d.amount_cents > 0]
+        self.refs = _distinct(creditor_refs) or _distinct(paid)
         extra = fields.get("AddtlTxInf")
         self.extra = clean(extra.text or "") if extra is not None else ""
 
@@ -238,6 +338,71 @@ class _Tx:
             self.party = _party(related, second)
 
 
+def _split_signs(details: list[_Tx], cents: int, credit: bool, reversal: bool) -> list[int]:
+    """The signed amount of each TxDtls of a batch, or [] when they do not make the entry.
+
+    The amounts, signed by their own indicator (the entry's when they have none), must add
+    up exactly to the signed entry amount. A reversed batch whose TxDtls keep the indicator
+    of the original operation (all opposite to the entry's) is read with the entry's.
+    """
+    amounts = [d.cents for d in details if d.cents is not None]
+    if len(details) < 2 or len(amounts) < len(details):
+        return []
+    entry = cents if credit else -cents
+    signed = [
+        amount if (credit if d.credit is None else d.credit) else -amount
+        for d, amount in zip(details, amounts, strict=True)
+    ]
+    if sum(signed) == entry:
+        return signed
+    if reversal and all(d.credit is not None and d.credit != credit for d in details):
+        flipped = [-amount for amount in signed]
+        if sum(flipped) == entry:
+            return flipped
+    return []
+
+
+class _Tally:
+    """Number and sum of the entries of one section, booked or not (for TxsSummry)."""
+
+    __slots__ = ("credits", "credit_cents", "debits", "debit_cents")
+
+    def __init__(self) -> None:
+        self.credits = self.credit_cents = self.debits = self.debit_cents = 0
+
+    def add(self, cents: int, credit: bool) -> None:
+        if credit:
+            self.credits += 1
+            self.credit_cents += cents
+        else:
+            self.debits += 1
+            self.debit_cents += cents
+
+    def plus(self, other: _Tally) -> _Tally:
+        total = _Tally()
+        total.credits, total.credit_cents = (
+            self.credits + other.credits,
+            self.credit_cents + other.credit_cents,
+        )
+        total.debits, total.debit_cents = (
+            self.debits + other.debits,
+            self.debit_cents + other.debit_cents,
+        )
+        return total
+
+    def figures(self) -> dict[str, int]:
+        """What TxsSummry states, by element path."""
+        return {
+            "TtlNtries/NbOfNtries": self.credits + self.debits,
+            "TtlNtries/Sum": self.credit_cents + self.debit_cents,
+            "TtlNtries/TtlNetNtry": self.credit_cents - self.debit_cents,
+            "TtlCdtNtries/NbOfNtries": self.credits,
+            "TtlCdtNtries/Sum": self.credit_cents,
+            "TtlDbtNtries/NbOfNtries": self.debits,
+            "TtlDbtNtries/Sum": self.debit_cents,
+        }
+
+
 class _Section:
     """One Stmt / Ntfctn / Rpt being read."""
 
@@ -245,6 +410,11 @@ class _Section:
         self.element = element
         self.number = number
         self.account = StatementAccount()
+        self.booked = _Tally()
+        self.not_booked = _Tally()
+        self.unreadable = 0  # entries whose amount or direction could not be read
+        # TxsSummry: element path -> (stated figure, source line)
+        self.control: dict[str, tuple[int, int]] = {}
 
 
 class _CamtReader:
@@ -279,6 +449,7 @@ class _CamtReader:
                     section = self._open(element)
                     if section is None:
                         continue
+                self._check_control_sums(section)
                 self.result.accounts.append(section.account)
                 element.clear(keep_tail=False)
                 section = None
@@ -287,24 +458,32 @@ class _CamtReader:
 
         if not self.result.format:
             root = stream.root
-            found = f"<{local_name(root.tag)}>" if root is not None else "nothing"
+            found = f"<{local_name(root.tag)}>" if root is not None else "—"
             namespace = namespace_of(root.tag) if root is not None else ""
-            if namespace:
-                found += f" in namespace {namespace}"
             raise ParseError(
-                f"not an ISO 20022 camt.053/camt.054 bank-to-customer message (found {found})",
+                gettext_noop(
+                    "ce n'est pas un message ISO 20022 camt.053/camt.054 de relevé ou d'avis "
+                    "bancaire (trouvé : %(found)s%(namespace)s)"
+                ),
                 file=self.filename,
                 line=root.sourceline if root is not None else None,
+                params={"found": found, "namespace": f" {namespace}" if namespace else ""},
             )
         if not self.result.accounts:
             section_name = _SECTION_NAMES[self.result.format]
-            self.result.warnings.append(f"no {section_name} in this file")
+            self._warn(gettext_noop("aucun %(element)s dans ce fichier"), element=section_name)
         if self.not_booked:
-            self.result.warnings.append(
-                f"{self.not_booked} pending/information entr"
-                f"{'y' if self.not_booked == 1 else 'ies'} (Sts PDNG/INFO/FUTR) not imported"
+            self._warn(
+                gettext_noop(
+                    "%(count)s opération(s) en attente ou pour information (Sts PDNG/INFO/FUTR) "
+                    "non importée(s)"
+                ),
+                count=self.not_booked,
             )
         return self.result
+
+    def _warn(self, template: str, **params: object) -> None:
+        self.result.warnings.append(fill(template, params))
 
     def _open(self, element) -> _Section | None:
         """A new section for a Stmt/Ntfctn/Rpt right under its message element, else None."""
@@ -321,9 +500,10 @@ class _CamtReader:
         self.sections += 1
         section = _Section(element, self.sections)
         self._header(section)
+        self._control_sums(section)
         return section
 
-    # --- statement header: account and balances ----------------------------------------
+    # --- statement header: account, balances and control sums ---------------------------
 
     def _where(self, section: _Section) -> str:
         account = section.account
@@ -365,16 +545,19 @@ class _CamtReader:
                     break
         if opening is not None:
             account.opening_balance_cents, account.opening_date = self._balance(
-                opening, section, "opening"
+                opening, section, gettext_noop("solde d'ouverture")
             )
         if closing is not None:
             account.closing_balance_cents, account.closing_date = self._balance(
-                closing, section, "closing"
+                closing, section, gettext_noop("solde de clôture")
             )
         if self.result.format == "camt.053" and (opening is None or closing is None):
-            self.result.warnings.append(
-                f"{self._where(section)}: no opening (OPBD/PRCD) and closing (CLBD) booked "
-                "balance pair; the statement cannot be checked"
+            self._warn(
+                gettext_noop(
+                    "%(where)s : pas de paire de soldes comptables d'ouverture (OPBD/PRCD) et de "
+                    "clôture (CLBD) ; le relevé ne peut pas être vérifié"
+                ),
+                where=self._where(section),
             )
 
     @staticmethod
@@ -392,9 +575,13 @@ class _CamtReader:
         amount = child(balance, "Amt")
         try:
             cents = amount_to_cents(text(amount))
-        except ValueError as exc:
-            self.result.warnings.append(
-                f"{self._where(section)} line {balance.sourceline}: {label} balance ignored: {exc}"
+        except BadValue as exc:
+            self._warn(
+                gettext_noop("%(where)s ligne %(line)s : %(balance)s ignoré : %(reason)s"),
+                where=self._where(section),
+                line=balance.sourceline,
+                balance=label,
+                reason=str(exc),
             )
             return None, None
         if text(child(balance, "CdtDbtInd")).upper() == "DBIT":
@@ -402,21 +589,117 @@ class _CamtReader:
         ccy = (amount.get("Ccy") or "").strip().upper()
         currency = section.account.currency
         if ccy and currency and ccy != currency:
-            self.result.warnings.append(
-                f"{self._where(section)}: {label} balance in {ccy}, account in {currency}"
+            self._warn(
+                gettext_noop("%(where)s : %(balance)s en %(ccy)s, compte en %(currency)s"),
+                where=self._where(section),
+                balance=label,
+                ccy=ccy,
+                currency=currency,
             )
         try:
-            day = _date(child(balance, "Dt"), f"{label} balance date")
-        except ValueError as exc:
-            self.result.warnings.append(f"{self._where(section)}: {exc}")
+            day = _date(child(balance, "Dt"), "Dt")
+        except BadValue as exc:
+            self._warn(
+                gettext_noop("%(where)s : %(balance)s : %(reason)s"),
+                where=self._where(section),
+                balance=label,
+                reason=str(exc),
+            )
             day = None
         return cents, day
 
+    def _control_sums(self, section: _Section) -> None:
+        """What the section's TxsSummry states, to be checked once its entries are read."""
+        summary = child(section.element, "TxsSummry")
+        if summary is None:
+            return
+        for group in summary:
+            group_name = _name(group)
+            if group_name not in ("TtlNtries", "TtlCdtNtries", "TtlDbtNtries"):
+                continue
+            fields = index(group)
+            for name in ("NbOfNtries", "Sum"):
+                value = fields.get(name)
+                if value is not None:
+                    self._control(section, f"{group_name}/{name}", value, count=name != "Sum")
+            if group_name != "TtlNtries":
+                continue
+            # net: TtlNetNtry/Amt + CdtDbtInd (001.03+), TtlNetNtryAmt + CdtDbtInd (001.02)
+            net = fields.get("TtlNetNtry")
+            amount = child(net, "Amt") if net is not None else fields.get("TtlNetNtryAmt")
+            direction = child(net, "CdtDbtInd") if net is not None else fields.get("CdtDbtInd")
+            if amount is not None:
+                negative = text(direction).upper() == "DBIT"
+                self._control(section, "TtlNtries/TtlNetNtry", amount, negative=negative)
+
+    def _control(self, section: _Section, where: str, element, *, count=False, negative=False):
+        raw = text(element)
+        try:
+            value = int(raw) if count else amount_to_cents(raw)
+        except ValueError:
+            self._warn(
+                gettext_noop(
+                    "%(where)s ligne %(line)s : TxsSummry/%(element)s illisible (%(value)s) ; "
+                    "non vérifié"
+                ),
+                where=self._where(section),
+                line=element.sourceline,
+                element=where,
+                value=raw,
+            )
+            return
+        section.control[where] = (-value if negative else value, element.sourceline)
+
+    def _check_control_sums(self, section: _Section) -> None:
+        """The entries must add up to the stated control sums, else the file is refused."""
+        if not section.control:
+            return
+        if section.unreadable:
+            self._warn(
+                gettext_noop(
+                    "%(where)s : sommes de contrôle (TxsSummry) non vérifiées : %(count)s "
+                    "opération(s) illisible(s)"
+                ),
+                where=self._where(section),
+                count=section.unreadable,
+            )
+            return
+        booked = section.booked.figures()
+        everything = section.booked.plus(section.not_booked).figures()
+        for reading in (booked, everything):
+            if all(reading[key] == stated for key, (stated, _line) in section.control.items()):
+                return
+        key, (stated, line) = next(
+            (key, found) for key, found in section.control.items() if booked[key] != found[0]
+        )
+        counted = booked[key]
+        is_count = key.endswith("NbOfNtries")
+        raise ParseError(
+            gettext_noop(
+                "les opérations ne correspondent pas aux sommes de contrôle de %(where)s : "
+                "le fichier annonce %(stated)s, les opérations comptabilisées font "
+                "%(counted)s ; des opérations manquent ou sont fausses"
+            ),
+            file=self.filename,
+            line=line,
+            field=f"TxsSummry/{key}",
+            params={
+                "where": self._where(section),
+                "stated": stated if is_count else _decimal(stated),
+                "counted": counted if is_count else _decimal(counted),
+            },
+        )
+
     # --- entries -----------------------------------------------------------------------
 
-    def _error(self, line: int | None, field: str, reason: str) -> None:
+    def _error(self, line: int | None, field: str, template: str, **params: object) -> None:
         self.result.errors.append(
-            RowError(line=line or 0, field=field, reason=reason, file=self.filename)
+            RowError.of(line or 0, field, template, params, file=self.filename)
+        )
+
+    def _bad(self, line: int | None, field: str, exc: BadValue) -> None:
+        self.result.errors.append(
+            RowError.of(line or 0, field, exc.template, exc.params, file=self.filename)
         )
 
     def _entry(self, ntry, section: _Section) -> None:
@@ -433,41 +716,64 @@ class _CamtReader:
                 fields[name] = sub
 
         status = fields.get("Sts")
+        booked = True
         if status is not None:
             code = (text(status) or text(child(status, "Cd"))).upper()  # 001.08+: Sts/Cd
-            if code in _NOT_BOOKED:
-                self.not_booked += 1
-                return
+            booked = code not in _NOT_BOOKED
         amount = fields.get("Amt")
-        if amount is None:
-            self._error(line_no, "Amt", "entry without an amount")
-            return
-        try:
-            cents = amount_to_cents(amount.text or "")
-        except ValueError as exc:
-            self._error(line_no, "Amt", str(exc))
-            return
-        ccy = (amount.get("Ccy") or "").strip().upper()
         indicator = text(fields.get("CdtDbtInd")).upper()
-        if indicator not in ("CRDT", "DBIT"):
-            self._error(line_no, "CdtDbtInd", f"credit/debit indicator {indicator or 'missing'}")
+        try:
+            cents = amount_to_cents(amount.text or "") if amount is not None else None
+        except BadValue as exc:
+            if booked:
+                section.unreadable += 1
+                self._bad(line_no, "Amt", exc)
+            else:
+                self.not_booked += 1
             return
+        if cents is not None and indicator in ("CRDT", "DBIT"):
+            (section.booked if booked else section.not_booked).add(cents, indicator == "CRDT")
+        if not booked:
+            self.not_booked += 1
+            return
+        if cents is None:
+            section.unreadable += 1
+            self._error(line_no, "Amt", gettext_noop("opération sans montant"))
+            return
+        if indicator not in ("CRDT", "DBIT"):
+            section.unreadable += 1
+            self._error(
+                line_no,
+                "CdtDbtInd",
+                gettext_noop("indicateur crédit/débit « %(indicator)s » invalide (CRDT ou DBIT)"),
+                indicator=indicator or "—",
+            )
+            return
+        ccy = (amount.get("Ccy") or "").strip().upper() if amount is not None else ""
         credit = indicator == "CRDT"
         reversal = text(fields.get("RvslInd")).lower() in ("true", "1")
         try:
             booking = _date(fields.get("BookgDt"), "BookgDt")
-        except ValueError as exc:
-            self._error(line_no, "BookgDt", str(exc))
+        except BadValue as exc:
+            self._bad(line_no, "BookgDt", exc)
             return
         try:
             value = _date(fields.get("ValDt"), "ValDt")
-        except ValueError as exc:
-            self.result.warnings.append(f"line {line_no}: {exc} (value date left empty)")
+        except BadValue as exc:
+            self._warn(
+                gettext_noop("ligne %(line)s : %(reason)s (date de valeur laissée vide)"),
+                line=line_no,
+                reason=str(exc),
+            )
             value = None
         if booking is None:
             booking = value
         if booking is None:
-            self._error(line_no, "BookgDt", "entry without booking or value date")
+            self._error(
+                line_no,
+                "BookgDt",
+                gettext_noop("opération sans date de comptabilisation ni de valeur"),
+            )
             return
 
         account = section.account
@@ -483,14 +789,15 @@ class _CamtReader:
         bank_ref = text(fields.get("AcctSvcrRef"))
         lines = account.lines
 
-        split = len(details) > 1 and all(d.cents is not None for d in details)
-        if split and sum(d.cents for d in details) == cents:
-            for d in details:
+        signed = _split_signs(details, cents, credit, reversal)
+        if signed:
+            for d, amount_cents in zip(details, signed, strict=True):
+                self._check_documents(d, abs(amount_cents), d.line)
                 lines.append(
                     StatementLine(
                         booking_date=booking,
                         value_date=value,
-                        amount_cents=sign * d.cents,
+                        amount_cents=amount_cents,
                         label=d.texts or entry_text or d.extra,
                         reference=" ".join(d.refs) or d.bank_ref or bank_ref,
                         end_to_end_id=d.end_to_end_id,
@@ -499,12 +806,14 @@ class _CamtReader:
                         mandate_reference=d.mandate,
                         currency=currency,
                         line_no=d.line,
+                        documents=d.documents,
                     )
                 )
             return
 
         if len(details) == 1:
             d = details[0]
+            self._check_documents(d, cents, line_no)
             lines.append(
                 StatementLine(
                     booking_date=booking,
@@ -518,6 +827,7 @@ class _CamtReader:
                     mandate_reference=d.mandate,
                     currency=currency,
                     line_no=line_no,
+                    documents=d.documents,
                 )
             )
             return
@@ -540,5 +850,30 @@ class _CamtReader:
                 mandate_reference=" ".join(_distinct(d.mandate for d in details)),
                 currency=currency,
                 line_no=line_no,
+                documents=[document for d in details for document in d.documents],
             )
         )
+
+    def _check_documents(self, tx: _Tx, cents: int, line: int | None) -> None:
+        """Warn when the documents' amounts do not make the transaction amount."""
+        amounts = [document.amount_cents for document in tx.documents]
+        if not amounts or any(amount is None for amount in amounts):
+            return
+        total = sum(amount for amount in amounts if amount is not None)
+        if total != cents:
+            self._warn(
+                gettext_noop(
+                    "ligne %(line)s : les documents de la remise structurée (RfrdDocAmt) font "
+                    "%(documents)s, l'opération %(amount)s"
+                ),
+                line=line or 0,
+                documents=_decimal(total),
+                amount=_decimal(cents),
+            )
+
+
+def _decimal(cents: int) -> str:
+    """Cents written as the file writes amounts: 1234.5 → "1234.50"."""
+    sign = "-" if cents < 0 else ""
+    whole, hundredths = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{hundredths:02d}"

@@ -19,6 +19,16 @@ banks may use the same account number). Each 01 ... 07 pair becomes one
 :class:`StatementAccount`; a file holding several days of one account therefore gives
 several, in file order. ``line_no`` is the record index (1-based) in the file.
 
+Blank currency and decimals: some French banks leave positions 17-20 blank in the 01
+and 07 records and fill them only in the 04 records. A balance record with a blank
+currency or number of decimals takes them from the 04 records of the same account (bank,
+branch, account number) between its 01 and 07, else from the account's other 04 records
+in the file, else EUR with 2 decimals (the currency of nearly every account a French
+bank keeps, and its ISO 4217 exponent), with a warning. The 01 and its 07 are then paired
+on the account and that currency. Where the 04 records disagree (two currencies for a
+blank one) the file is refused; two numbers of decimals for one blank balance leave that
+balance out with a row error. A 07 in another currency than its 01 is refused too.
+
 Leniency: records may be separated by CRLF, LF, CR, a mix, or nothing at all (then
 the text is cut every 120 characters); blank lines are skipped; a record of the wrong
 length is padded (or trimmed when the extra is blank) with a warning naming it; a
@@ -26,7 +36,8 @@ statement not closed by a 07 before the next 01 is kept without closing balance 
 flagged. A file that cannot be a CFONB 120 statement, or that stops inside a statement
 (no closing 07), raises :class:`ParseError`; a bad movement gives a :class:`RowError`
 and the other records are still read. Amounts with more than two decimals (position
-20 > 2) are rounded half to even to the cent, with a warning.
+20 > 2) are rounded half to even to the cent, with a warning. Messages are French
+templates (see ``records``).
 """
 
 from __future__ import annotations
@@ -35,16 +46,23 @@ from datetime import date
 
 from recouvra.imports.parsers._text import decode_text, scaled_to_cents, split_lines, strip_controls
 from recouvra.imports.records import (
+    BadValue,
     BankStatement,
     ParseError,
     RowError,
     StatementAccount,
     StatementLine,
+    fill,
+    gettext_noop,
 )
 
 __all__ = ["parse_cfonb120"]
 
 RECORD_LENGTH = 120
+# a balance record with blank currency and decimals, on an account with no 04 at all:
+# the euro, with its 2 decimals (ISO 4217), as for nearly every account of a French bank
+DEFAULT_CURRENCY = "EUR"
+DEFAULT_DECIMALS = 2
 _RECORD_CODES = frozenset({"01", "04", "05", "07"})
 _MAX_DETAILED_WARNINGS = 20
 
@@ -62,6 +80,23 @@ _FIELD_QUALIFIERS = frozenset(
 )
 
 
+_WRONG_LENGTH = gettext_noop("enregistrements de mauvaise longueur")
+_PADDED = gettext_noop(
+    "enregistrement %(record)s : %(length)s caractères au lieu de %(expected)s, complété par "
+    "des blancs"
+)
+_NO_DECIMALS = gettext_noop("enregistrements sans nombre de décimales")
+_LONE_COMPLEMENTS = gettext_noop("enregistrements 05 sans 04")
+_DEFAULTED = gettext_noop("soldes sans devise ni mouvement")
+# field names shown with an error
+_AMOUNT = gettext_noop("montant")
+_OPENING = gettext_noop("ancien solde")
+_CLOSING = gettext_noop("nouveau solde")
+_DATE = gettext_noop("date")
+_RECORD_CODE = gettext_noop("code enregistrement")
+_CURRENCY = gettext_noop("devise")
+
+
 class _Warnings:
     """Warnings list with a cap on repetitive per-record messages."""
 
@@ -69,20 +104,25 @@ class _Warnings:
         self.items: list[str] = []
         self._counts: dict[str, int] = {}
 
-    def add(self, message: str) -> None:
-        self.items.append(message)
+    def add(self, template: str, **params: object) -> None:
+        self.items.append(fill(template, params))
 
-    def add_repeated(self, kind: str, message: str) -> None:
+    def add_repeated(self, kind: str, template: str, **params: object) -> None:
         count = self._counts.get(kind, 0) + 1
         self._counts[kind] = count
         if count <= _MAX_DETAILED_WARNINGS:
-            self.items.append(message)
+            self.items.append(fill(template, params))
 
     def finish(self) -> list[str]:
         for kind, count in self._counts.items():
             if count > _MAX_DETAILED_WARNINGS:
                 self.items.append(
-                    f"{count - _MAX_DETAILED_WARNINGS} more {kind} not listed ({count} in all)"
+                    fill(
+                        gettext_noop(
+                            "%(more)s autres avertissements (%(kind)s), %(count)s en tout"
+                        ),
+                        {"more": count - _MAX_DETAILED_WARNINGS, "kind": kind, "count": count},
+                    )
                 )
         return self.items
 
@@ -102,8 +142,12 @@ def _split_records(text: str, warnings: _Warnings) -> list[str]:
             if line[RECORD_LENGTH:].isspace():
                 append(line[:RECORD_LENGTH])
                 warnings.add_repeated(
-                    "records of the wrong length",
-                    f"record {len(records)}: {length} characters, trailing blanks ignored",
+                    _WRONG_LENGTH,
+                    gettext_noop(
+                        "enregistrement %(record)s : %(length)s caractères, blancs finaux ignorés"
+                    ),
+                    record=len(records),
+                    length=length,
                 )
                 continue
             # several records with no separator: cut every 120 characters
@@ -113,17 +157,21 @@ def _split_records(text: str, warnings: _Warnings) -> list[str]:
                     if chunk.isspace():
                         break
                     warnings.add_repeated(
-                        "records of the wrong length",
-                        f"record {len(records) + 1}: {len(chunk)} characters instead of "
-                        f"{RECORD_LENGTH}, padded with blanks",
+                        _WRONG_LENGTH,
+                        _PADDED,
+                        record=len(records) + 1,
+                        length=len(chunk),
+                        expected=RECORD_LENGTH,
                     )
                     chunk = chunk.ljust(RECORD_LENGTH)
                 append(chunk)
             continue
         warnings.add_repeated(
-            "records of the wrong length",
-            f"record {len(records) + 1}: {length} characters instead of {RECORD_LENGTH}, "
-            "padded with blanks",
+            _WRONG_LENGTH,
+            _PADDED,
+            record=len(records) + 1,
+            length=length,
+            expected=RECORD_LENGTH,
         )
         append(line.ljust(RECORD_LENGTH))
     return records
@@ -156,13 +204,59 @@ def _amount(field: str, decimals: int) -> tuple[int, bool]:
     try:
         digit, sign = _SIGN_CHARS[sign_char]
     except KeyError:
-        raise ValueError(f"invalid sign character {sign_char!r} in amount {field!r}") from None
+        raise BadValue(
+            gettext_noop("caractère de signe %(char)s invalide dans le montant « %(amount)s »"),
+            char=repr(sign_char),
+            amount=field,
+        ) from None
     digits = field[:-1].strip() + digit
     try:
         cents, exact = scaled_to_cents(digits, decimals)
     except ValueError:
-        raise ValueError(f"invalid amount {field!r}") from None
+        raise BadValue(gettext_noop("montant « %(amount)s » illisible"), amount=field) from None
     return sign * cents, exact
+
+
+def _account_key(record: str) -> str:
+    """Bank + branch + account number: the account, whatever its currency field says."""
+    return record[2:7] + record[11:16] + record[21:32]
+
+
+def _format_of(record: str) -> tuple[str, str]:
+    """(currency, number of decimals) as written at positions 17-20, blanks stripped."""
+    return record[16:19].strip(), record[19].strip()
+
+
+def _movement_formats(
+    records: list[str],
+) -> tuple[dict[int, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    """The (currency, decimals) of the 04 records: of each statement, and of each account.
+
+    Returns ``(by_opening, by_account)``: ``by_opening`` maps the index of a 01 (and of
+    the 07 that closes it) to the formats of the 04 records of its account in between;
+    ``by_account`` maps an account key to the formats of all its 04 records.
+    """
+    by_opening: dict[int, list[tuple[str, str]]] = {}
+    by_account: dict[str, list[tuple[str, str]]] = {}
+    open_index: dict[str, int] = {}
+    for index, record in enumerate(records):
+        code = record[0:2]
+        if code not in ("01", "04", "07"):
+            continue
+        account = _account_key(record)
+        if code == "01":
+            open_index[account] = index
+            by_opening[index] = []
+        elif code == "04":
+            found = _format_of(record)
+            by_account.setdefault(account, []).append(found)
+            if account in open_index:
+                by_opening[open_index[account]].append(found)
+        else:
+            opened = open_index.pop(account, None)
+            if opened is not None:
+                by_opening[index] = by_opening[opened]
+    return by_opening, by_account
 
 
 class _Movement:
@@ -240,22 +334,28 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
     warnings = _Warnings()
     records = _split_records(text, warnings)
     if not records:
-        raise ParseError("empty file: no CFONB 120 record", file=filename)
+        raise ParseError(
+            gettext_noop("fichier vide : aucun enregistrement CFONB 120"), file=filename
+        )
     first = records[0]
     if first[0:2] not in _RECORD_CODES:
         raise ParseError(
-            f"not a CFONB 120 statement: the first record starts with {first[0:2]!r} "
-            "(expected 01, 04, 05 or 07)",
+            gettext_noop(
+                "ce n'est pas un relevé CFONB 120 : le premier enregistrement commence par "
+                "« %(code)s » (01, 04, 05 ou 07 attendu)"
+            ),
             file=filename,
             line=1,
-            field="record code",
+            field=_RECORD_CODE,
+            params={"code": first[0:2]},
         )
 
     statement = BankStatement(format="cfonb120")
     errors = statement.errors
     dates = _DateCache()
     sub_cent: list[int] = []
-    # statements opened by a 01 and not yet closed by a 07, by account key
+    by_opening, by_account = _movement_formats(records)
+    # statements opened by a 01 and not yet closed by a 07, by account key + currency
     open_statements: dict[str, tuple[StatementAccount, int]] = {}
     current: StatementAccount | None = None
     current_key = ""
@@ -263,11 +363,11 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
     skipped_movement = False
     unknown_codes = 0
 
-    def row_error(number: int, field: str, reason: str) -> None:
-        errors.append(RowError(line=number, field=field, reason=reason, file=filename))
+    def row_error(number: int, field: str, template: str, **params: object) -> None:
+        errors.append(RowError.of(number, field, template, params, file=filename))
 
-    def new_statement(key: str, record: str, number: int) -> StatementAccount:
-        opened = StatementAccount(account=_account_id(record), currency=record[16:19].strip())
+    def new_statement(key: str, record: str, number: int, currency: str) -> StatementAccount:
+        opened = StatementAccount(account=_account_id(record), currency=currency)
         statement.accounts.append(opened)
         open_statements[key] = (opened, number)
         return opened
@@ -277,10 +377,84 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
         if char.isascii() and char.isdigit():
             return int(char)
         warnings.add_repeated(
-            "records without a number of decimals",
-            f"record {number}: no number of decimals at position 20 ({char!r}), 2 assumed",
+            _NO_DECIMALS,
+            gettext_noop(
+                "enregistrement %(record)s : pas de nombre de décimales en position 20 "
+                "(%(char)s), 2 retenues"
+            ),
+            record=number,
+            char=repr(char),
         )
         return 2
+
+    def balance_format(record: str, index: int) -> tuple[str, int | None]:
+        """Currency and decimals of a 01/07, blanks taken from the account's 04 records."""
+        currency, decimals = _format_of(record)
+        if currency and decimals.isdigit():
+            return currency, int(decimals)
+        number = index + 1
+        formats = by_opening.get(index) or by_account.get(_account_key(record)) or []
+        if not currency:
+            currencies = list(dict.fromkeys(c for c, _d in formats if c))
+            if len(currencies) > 1:
+                raise ParseError(
+                    gettext_noop(
+                        "la devise du solde est vide et les mouvements du compte %(account)s "
+                        "sont en plusieurs devises (%(currencies)s) : impossible de savoir "
+                        "laquelle est la sienne"
+                    ),
+                    file=filename,
+                    line=number,
+                    field=_CURRENCY,
+                    params={"account": _account_id(record), "currencies": ", ".join(currencies)},
+                )
+            if not currencies:
+                warnings.add_repeated(
+                    _DEFAULTED,
+                    gettext_noop(
+                        "enregistrement %(record)s : solde sans devise ni nombre de décimales, "
+                        "et aucun mouvement du compte ne les donne : %(currency)s avec "
+                        "%(decimals)s décimales retenus"
+                    ),
+                    record=number,
+                    currency=DEFAULT_CURRENCY,
+                    decimals=DEFAULT_DECIMALS,
+                )
+            currency = currencies[0] if currencies else DEFAULT_CURRENCY
+        if decimals.isdigit():
+            return currency, int(decimals)
+        if decimals:  # neither blank nor a digit
+            return currency, decimals_of(record, number)
+        found = list(dict.fromkeys(d for c, d in formats if c == currency and d.isdigit()))
+        if len(found) > 1:
+            return currency, None  # ambiguous: the balance is left out (row error)
+        return currency, int(found[0]) if found else DEFAULT_DECIMALS
+
+    def read_balance(
+        record: str, number: int, decimals: int | None, target: StatementAccount, opening: bool
+    ) -> None:
+        field_name = _OPENING if opening else _CLOSING
+        if decimals is None:
+            row_error(
+                number,
+                field_name,
+                gettext_noop(
+                    "nombre de décimales vide, et les mouvements du compte en ont plusieurs : "
+                    "solde ignoré"
+                ),
+            )
+            return
+        try:
+            cents, exact = _amount(record[90:104], decimals)
+        except BadValue as exc:
+            row_error(number, field_name, exc.template, **exc.params)
+            return
+        if opening:
+            target.opening_balance_cents = cents
+        else:
+            target.closing_balance_cents = cents
+        if not exact:
+            sub_cent.append(number)
 
     for index, record in enumerate(records):
         number = index + 1
@@ -290,38 +464,55 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
                 movement.add_detail(record)
             elif not skipped_movement:
                 warnings.add_repeated(
-                    "05 records without a 04",
-                    f"record {number}: 05 complement record with no preceding 04, ignored",
+                    _LONE_COMPLEMENTS,
+                    gettext_noop(
+                        "enregistrement %(record)s : complément 05 sans 04 avant lui, ignoré"
+                    ),
+                    record=number,
                 )
             continue
         if movement is not None:
             movement.finish()
             movement = None
         skipped_movement = False
-        # bank + branch + currency + account number identify the account
-        key = record[2:7] + record[11:19] + record[21:32]
+        account_key = _account_key(record)
 
         if code == "04":
+            currency = record[16:19].strip()
+            if not currency:  # a blank currency: that of the account's open statement
+                same_account = [k for k in open_statements if k.startswith(account_key)]
+                if len(same_account) == 1:
+                    currency = open_statements[same_account[0]][0].currency
+            key = account_key + currency
             if current is None or key != current_key:
                 found = open_statements.get(key)
                 if found is None:
                     warnings.add(
-                        f"record {number}: movement of account {_account_id(record)} outside "
-                        "any statement (no 01 before it); kept without opening balance"
+                        gettext_noop(
+                            "enregistrement %(record)s : mouvement du compte %(account)s hors de "
+                            "tout relevé (pas de 01 avant lui) ; gardé sans solde initial"
+                        ),
+                        record=number,
+                        account=_account_id(record),
                     )
-                    current = new_statement(key, record, number)
+                    current = new_statement(key, record, number, currency)
                 else:
                     current = found[0]
                 current_key = key
             booking = dates[record[34:40]]
             if booking is None:
-                row_error(number, "date", f"invalid booking date {record[34:40]!r}")
+                row_error(
+                    number,
+                    _DATE,
+                    gettext_noop("date d'opération « %(date)s » invalide"),
+                    date=record[34:40],
+                )
                 skipped_movement = True
                 continue
             try:
                 cents, exact = _amount(record[90:104], decimals_of(record, number))
-            except ValueError as exc:
-                row_error(number, "amount", str(exc))
+            except BadValue as exc:
+                row_error(number, _AMOUNT, exc.template, **exc.params)
                 skipped_movement = True
                 continue
             if not exact:
@@ -339,54 +530,62 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
         elif code == "01":
             for unclosed, started in open_statements.values():
                 warnings.add(
-                    f"record {number}: new statement (01) while the statement of account "
-                    f"{unclosed.account} opened at record {started} has no closing balance "
-                    "(07); that statement is kept without closing balance"
+                    gettext_noop(
+                        "enregistrement %(record)s : nouveau relevé (01) alors que le relevé du "
+                        "compte %(account)s ouvert à l'enregistrement %(started)s n'a pas de "
+                        "nouveau solde (07) ; ce relevé est gardé sans solde final"
+                    ),
+                    record=number,
+                    account=unclosed.account,
+                    started=started,
                 )
             open_statements.clear()
-            current = new_statement(key, record, number)
+            currency, decimals = balance_format(record, index)
+            key = account_key + currency
+            current = new_statement(key, record, number, currency)
             current_key = key
             current.opening_date = dates[record[34:40]]
-            try:
-                cents, exact = _amount(record[90:104], decimals_of(record, number))
-            except ValueError as exc:
-                row_error(number, "balance", f"old balance: {exc}")
-            else:
-                current.opening_balance_cents = cents
-                if not exact:
-                    sub_cent.append(number)
+            read_balance(record, number, decimals, current, opening=True)
 
         elif code == "07":
+            currency, decimals = balance_format(record, index)
+            key = account_key + currency
             found = open_statements.pop(key, None)
             if found is None:
+                _refuse_other_currency(open_statements, account_key, record, number, filename)
                 warnings.add(
-                    f"record {number}: new balance (07) of account {_account_id(record)} with "
-                    "no matching 01; kept as a statement without opening balance"
+                    gettext_noop(
+                        "enregistrement %(record)s : nouveau solde (07) du compte %(account)s "
+                        "sans 01 correspondant ; gardé comme relevé sans solde initial"
+                    ),
+                    record=number,
+                    account=_account_id(record),
                 )
-                target = new_statement(key, record, number)
+                target = new_statement(key, record, number, currency)
                 del open_statements[key]
             else:
                 target = found[0]
             target.closing_date = dates[record[34:40]]
-            try:
-                cents, exact = _amount(record[90:104], decimals_of(record, number))
-            except ValueError as exc:
-                row_error(number, "balance", f"new balance: {exc}")
-            else:
-                target.closing_balance_cents = cents
-                if not exact:
-                    sub_cent.append(number)
+            read_balance(record, number, decimals, target, opening=False)
             current, current_key = None, ""
 
         else:
             unknown_codes += 1
-            row_error(number, "record code", f"unknown record code {code!r}, record skipped")
+            row_error(
+                number,
+                _RECORD_CODE,
+                gettext_noop("code enregistrement « %(code)s » inconnu, enregistrement ignoré"),
+                code=code,
+            )
             if unknown_codes > 10 and unknown_codes * 2 > number:
                 raise ParseError(
-                    "not a CFONB 120 statement: most records have an unknown record code",
+                    gettext_noop(
+                        "ce n'est pas un relevé CFONB 120 : la plupart des enregistrements ont "
+                        "un code inconnu"
+                    ),
                     file=filename,
                     line=number,
-                    field="record code",
+                    field=_RECORD_CODE,
                 )
 
     if movement is not None:
@@ -394,15 +593,50 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
     if open_statements:
         unclosed, started = next(iter(open_statements.values()))
         raise ParseError(
-            f"the file ends inside the statement of account {unclosed.account} opened at "
-            f"record {started}, with no closing balance record (07): the file looks truncated",
+            gettext_noop(
+                "le fichier s'arrête dans le relevé du compte %(account)s ouvert à "
+                "l'enregistrement %(started)s, sans nouveau solde (07) : le fichier semble "
+                "tronqué"
+            ),
             file=filename,
             line=len(records),
+            params={"account": unclosed.account, "started": started},
         )
     if sub_cent:
         warnings.add(
-            f"{len(sub_cent)} amount(s) with more than 2 decimals (position 20) rounded to "
-            f"the cent, first at record {sub_cent[0]}"
+            gettext_noop(
+                "%(count)s montant(s) à plus de 2 décimales (position 20) arrondi(s) au "
+                "centime, le premier à l'enregistrement %(record)s"
+            ),
+            count=len(sub_cent),
+            record=sub_cent[0],
         )
     statement.warnings = warnings.finish()
     return statement
+
+
+def _refuse_other_currency(
+    open_statements: dict[str, tuple[StatementAccount, int]],
+    account_key: str,
+    record: str,
+    number: int,
+    filename: str,
+) -> None:
+    """A 07 whose account has a statement open in another currency: the file contradicts itself."""
+    for key, (opened, started) in open_statements.items():
+        if key.startswith(account_key):
+            raise ParseError(
+                gettext_noop(
+                    "le nouveau solde (07) du compte %(account)s est en %(currency)s, mais son "
+                    "ancien solde (01, enregistrement %(started)s) est en %(opening)s"
+                ),
+                file=filename,
+                line=number,
+                field=_CURRENCY,
+                params={
+                    "account": _account_id(record),
+                    "currency": record[16:19].strip() or "?",
+                    "started": started,
+                    "opening": opened.currency or "?",
+                },
+            )

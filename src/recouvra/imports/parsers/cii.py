@@ -52,7 +52,7 @@ from recouvra.imports.parsers.xmlsafe import (
     path,
     text,
 )
-from recouvra.imports.records import Ledger, LedgerClaim, ParseError
+from recouvra.imports.records import BadValue, Ledger, LedgerClaim, ParseError, gettext_noop
 
 CREDIT_NOTE_TYPES = frozenset(
     {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
@@ -94,7 +94,11 @@ def _date_102(element) -> date | None:
         return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10]):
         return date.fromisoformat(value[:10])
-    raise ValueError(f"date {value!r} (format {fmt}) is not YYYYMMDD")
+    raise BadValue(
+        gettext_noop("date « %(date)s » (format %(format)s) : AAAAMMJJ attendu"),
+        date=value,
+        format=fmt,
+    )
 
 
 def _siren(party, role: str, warnings: list[str]) -> str:
@@ -131,8 +135,10 @@ def _amount(summation, name: str, filename: str) -> int | None:
         return None
     try:
         return amount_to_cents(text(element))
-    except ValueError as exc:
-        raise ParseError(str(exc), file=filename, line=element.sourceline, field=name) from None
+    except BadValue as exc:
+        raise ParseError(
+            exc.template, file=filename, line=element.sourceline, field=name, params=exc.params
+        ) from None
 
 
 def read_cii_tree(root, *, filename: str = "", format: str = "cii") -> Ledger:
@@ -141,12 +147,20 @@ def read_cii_tree(root, *, filename: str = "", format: str = "cii") -> Ledger:
     warnings = ledger.warnings
     kind = local_name(root.tag)
     if kind not in ("CrossIndustryInvoice", "CrossIndustryDocument"):
-        hint = " (UBL invoices are not supported)" if kind in ("Invoice", "CreditNote") else ""
         namespace = namespace_of(root.tag)
+        template = (
+            gettext_noop(
+                "ce n'est pas une facture CII : élément racine <%(element)s>%(namespace)s (les "
+                "factures UBL ne sont pas prises en charge)"
+            )
+            if kind in ("Invoice", "CreditNote")
+            else gettext_noop(
+                "ce n'est pas une facture CII : élément racine <%(element)s>%(namespace)s"
+            )
+        )
         raise ParseError(
-            f"not a CII invoice: root element <{kind}>"
-            + (f" in namespace {namespace}" if namespace else "")
-            + hint,
+            template,
+            params={"element": kind, "namespace": f" ({namespace})" if namespace else ""},
             file=filename,
             line=root.sourceline,
         )
@@ -165,7 +179,7 @@ def read_cii_tree(root, *, filename: str = "", format: str = "cii") -> Ledger:
     reference = clean(text(child(document, "ID")))
     if not reference:
         raise ParseError(
-            "no invoice number (ExchangedDocument/ID)",
+            gettext_noop("pas de numéro de facture (ExchangedDocument/ID)"),
             file=filename,
             line=document.sourceline if document is not None else root.sourceline,
             field="ExchangedDocument/ID",
@@ -196,7 +210,7 @@ def read_cii_tree(root, *, filename: str = "", format: str = "cii") -> Ledger:
     amount = due if due is not None else total
     if amount is None:
         raise ParseError(
-            "no amount (DuePayableAmount or GrandTotalAmount)",
+            gettext_noop("pas de montant (DuePayableAmount ou GrandTotalAmount)"),
             file=filename,
             line=(summation if summation is not None else root).sourceline,
             field="DuePayableAmount",

@@ -20,13 +20,13 @@ import logging
 
 from recouvra.imports.parsers.cii import read_cii_tree
 from recouvra.imports.parsers.xmlsafe import parse_xml
-from recouvra.imports.records import Ledger, ParseError
+from recouvra.imports.records import Ledger, ParseError, gettext_noop
 
 # Names of the embedded invoice, by preference (compared lower-cased).
 EMBEDDED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 DEFAULT_MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_XML_BYTES = 20 * 1024 * 1024
-NO_EMBEDDED_XML = "no Factur-X/ZUGFeRD XML in this PDF"
+NO_EMBEDDED_XML = gettext_noop("aucune facture XML Factur-X/ZUGFeRD dans ce PDF")
 
 
 def parse_facturx(
@@ -47,10 +47,16 @@ def extract_invoice_xml(
     data = bytes(data)
     if len(data) > max_bytes:
         raise ParseError(
-            f"file too large ({len(data)} bytes; the limit is {max_bytes} bytes)", file=filename
+            gettext_noop(
+                "fichier trop volumineux (%(size)s octets ; la limite est %(limit)s octets)"
+            ),
+            file=filename,
+            params={"size": len(data), "limit": max_bytes},
         )
     if b"%PDF-" not in data[:1024]:
-        raise ParseError("not a PDF file (no %PDF- header)", file=filename)
+        raise ParseError(
+            gettext_noop("ce n'est pas un PDF (pas d'en-tête « PDF- » au début)"), file=filename
+        )
 
     # Imported here: pypdf is only needed for PDFs, and it is slow to import.
     from pypdf import PdfReader
@@ -70,7 +76,9 @@ def extract_invoice_xml(
     except ParseError:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on broken files
-        raise ParseError(f"unreadable PDF: {exc}", file=filename) from None
+        raise ParseError(
+            gettext_noop("PDF illisible : %(detail)s"), file=filename, params={"detail": str(exc)}
+        ) from None
     finally:
         pypdf_logger.setLevel(level)
 

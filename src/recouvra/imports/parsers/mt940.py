@@ -52,14 +52,20 @@ from recouvra.imports.parsers._text import (
     strip_controls,
 )
 from recouvra.imports.records import (
+    BadValue,
     BankStatement,
     ParseError,
     RowError,
     StatementAccount,
     StatementLine,
+    fill,
+    gettext_noop,
 )
 
 __all__ = ["parse_mt940"]
+
+_BAD_DATE = gettext_noop("date « %(date)s » invalide")
+_BAD_AMOUNT = gettext_noop("montant « %(amount)s » invalide")
 
 # a physical :86: line this long (tag included) was cut by the 65-character limit,
 # possibly in the middle of a word: the next line continues it without a space
@@ -219,15 +225,15 @@ def _balance(content: str, dates: _DateCache) -> tuple[int, date | None, str, bo
     text = content.strip()
     mark = text[:1]
     if mark not in ("C", "D"):
-        raise ValueError(f"debit/credit mark {mark!r} is neither C nor D")
+        raise BadValue(gettext_noop("sens débit/crédit « %(mark)s » : ni C ni D"), mark=mark)
     day = dates[text[1:7]]
     if day is None:
-        raise ValueError(f"invalid date {text[1:7]!r}")
+        raise BadValue(_BAD_DATE, date=text[1:7])
     currency = text[7:10]
     if not (len(currency) == 3 and currency.isalpha()):
-        raise ValueError(f"invalid currency {currency!r}")
+        raise BadValue(gettext_noop("devise « %(currency)s » invalide"), currency=currency)
     if "," not in text[10:]:
-        raise ValueError(f"invalid amount {text[10:]!r}")
+        raise BadValue(_BAD_AMOUNT, amount=text[10:])
     cents, exact = decimal_to_cents(text[10:], ",")
     return (-cents if mark == "D" else cents), day, currency, exact
 
@@ -237,13 +243,15 @@ def _movement(parts: list[str], dates: _DateCache) -> tuple[StatementLine, bool]
     text = parts[0].strip()
     value_date = dates[text[0:6]]
     if value_date is None:
-        raise ValueError(f"invalid value date {text[0:6]!r}")
+        raise BadValue(gettext_noop("date de valeur « %(date)s » invalide"), date=text[0:6])
     booking_date = value_date
     pos = 6
     if text[6:10].isdigit():
         entry = _entry_date(value_date, text[6:10])
         if entry is None:
-            raise ValueError(f"invalid entry date {text[6:10]!r}")
+            raise BadValue(
+                gettext_noop("date de comptabilisation « %(date)s » invalide"), date=text[6:10]
+            )
         booking_date = entry
         pos = 10
     if text[pos : pos + 1] == "R" and text[pos + 1 : pos + 2] in ("C", "D"):
@@ -256,7 +264,9 @@ def _movement(parts: list[str], dates: _DateCache) -> tuple[StatementLine, bool]
         mark = text[pos + 1]
         pos += 2
     else:
-        raise ValueError(f"no debit/credit mark at {text[pos : pos + 3]!r}")
+        raise BadValue(
+            gettext_noop("pas de sens débit/crédit à « %(text)s »"), text=text[pos : pos + 3]
+        )
     if text[pos : pos + 1].isalpha():  # funds code (third letter of the currency code)
         pos += 1
     rest = text[pos:]
@@ -264,7 +274,7 @@ def _movement(parts: list[str], dates: _DateCache) -> tuple[StatementLine, bool]
     amount_text = rest[: len(rest) - len(after)]
     pos += len(amount_text)
     if "," not in amount_text:
-        raise ValueError(f"invalid amount {rest[:15]!r}")
+        raise BadValue(_BAD_AMOUNT, amount=rest[:15])
     cents, exact = decimal_to_cents(amount_text, ",")
     # C and RD (reversal of a debit) bring money in; D and RC take it out
     if mark in ("D", "RC"):
@@ -460,7 +470,7 @@ def parse_mt940(data: bytes, *, filename: str = "") -> BankStatement:
     if not any(field[0] in ("20", "25", "61") or field[0] in _OPENING_TAGS for field in fields):
         first_line = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
         raise ParseError(
-            "not an MT940 statement: no :20:, :25:, :60F: or :61: field found",
+            gettext_noop("ce n'est pas un relevé MT940 : aucun champ :20:, :25:, :60F: ou :61:"),
             file=filename,
             line=first_line,
         )
@@ -477,15 +487,23 @@ def parse_mt940(data: bytes, *, filename: str = "") -> BankStatement:
         nonlocal current
         if current is not None and not current.closed:
             warnings.append(
-                f"line {line_no}: new statement while the statement starting at line "
-                f"{current.start} has no closing balance (:62F:); it is kept without one"
+                fill(
+                    gettext_noop(
+                        "ligne %(line)s : nouveau relevé alors que le relevé commencé ligne "
+                        "%(start)s n'a pas de solde de clôture (:62F:) ; il est gardé sans"
+                    ),
+                    {"line": line_no, "start": current.start},
+                )
             )
         current = _Statement(StatementAccount(), line_no)
         statement.accounts.append(current.account)
         return current
 
-    def row_error(line_no: int, field: str, reason: str) -> None:
-        errors.append(RowError(line=line_no, field=field, reason=reason, file=filename))
+    def row_error(line_no: int, field: str, exc: ValueError) -> None:
+        template, params = (
+            (exc.template, exc.params) if isinstance(exc, BadValue) else (str(exc), None)
+        )
+        errors.append(RowError.of(line_no, field, template, params, file=filename))
 
     for tag, line_no, parts in fields:
         if tag != "86":
@@ -509,7 +527,7 @@ def parse_mt940(data: bytes, *, filename: str = "") -> BankStatement:
             try:
                 cents, day, currency, exact = _balance("".join(parts), dates)
             except ValueError as exc:
-                row_error(line_no, tag, f"opening balance: {exc}")
+                row_error(line_no, tag, exc)
                 continue
             if not exact:
                 sub_cent.append(line_no)
@@ -518,13 +536,18 @@ def parse_mt940(data: bytes, *, filename: str = "") -> BankStatement:
             account.currency = account.currency or currency
         elif tag == "61":
             if current is None or current.closed:
-                warnings.append(f"line {line_no}: movement outside any statement")
+                warnings.append(
+                    fill(
+                        gettext_noop("ligne %(line)s : mouvement hors de tout relevé"),
+                        {"line": line_no},
+                    )
+                )
                 start(line_no)
             assert current is not None
             try:
                 line, exact = _movement(parts, dates)
             except ValueError as exc:
-                row_error(line_no, "61", str(exc))
+                row_error(line_no, "61", exc)
                 continue
             if not exact:
                 sub_cent.append(line_no)
@@ -538,14 +561,19 @@ def parse_mt940(data: bytes, *, filename: str = "") -> BankStatement:
             # else: information about the whole statement, not kept
         elif tag in _CLOSING_TAGS:
             if current is None or current.closed:
-                warnings.append(f"line {line_no}: closing balance outside any statement")
+                warnings.append(
+                    fill(
+                        gettext_noop("ligne %(line)s : solde de clôture hors de tout relevé"),
+                        {"line": line_no},
+                    )
+                )
                 start(line_no)
             assert current is not None
             current.closed = True
             try:
                 cents, day, currency, exact = _balance("".join(parts), dates)
             except ValueError as exc:
-                row_error(line_no, tag, f"closing balance: {exc}")
+                row_error(line_no, tag, exc)
                 continue
             if not exact:
                 sub_cent.append(line_no)
@@ -553,20 +581,33 @@ def parse_mt940(data: bytes, *, filename: str = "") -> BankStatement:
             account.closing_balance_cents, account.closing_date = cents, day
             if account.currency and currency != account.currency:
                 warnings.append(
-                    f"line {line_no}: closing balance in {currency}, opening balance "
-                    f"in {account.currency}"
+                    fill(
+                        gettext_noop(
+                            "ligne %(line)s : solde de clôture en %(currency)s, solde d'ouverture "
+                            "en %(opening)s"
+                        ),
+                        {"line": line_no, "currency": currency, "opening": account.currency},
+                    )
                 )
             account.currency = account.currency or currency
     if current is not None and not current.closed:
         raise ParseError(
-            f"the file ends inside the statement starting at line {current.start}, with no "
-            "closing balance (:62F:): the file looks truncated",
+            gettext_noop(
+                "le fichier s'arrête dans le relevé commencé ligne %(start)s, sans solde de "
+                "clôture (:62F:) : le fichier semble tronqué"
+            ),
+            params={"start": current.start},
             file=filename,
             line=next((n for n in range(len(lines), 0, -1) if lines[n - 1].strip()), 1),
         )
     if sub_cent:
         warnings.append(
-            f"{len(sub_cent)} amount(s) with more than 2 decimals rounded to the cent, "
-            f"first at line {sub_cent[0]}"
+            fill(
+                gettext_noop(
+                    "%(count)s montant(s) à plus de 2 décimales arrondi(s) au centime, le premier "
+                    "ligne %(line)s"
+                ),
+                {"count": len(sub_cent), "line": sub_cent[0]},
+            )
         )
     return statement

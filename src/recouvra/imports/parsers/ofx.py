@@ -45,6 +45,8 @@ from recouvra.imports.records import (
     RowError,
     StatementAccount,
     StatementLine,
+    fill,
+    gettext_noop,
 )
 
 __all__ = ["parse_ofx"]
@@ -113,18 +115,34 @@ def parse_ofx(data: bytes, *, filename: str = "") -> BankStatement:
         number = transaction_line
         amount_text = fields.get("TRNAMT", "")
         if not amount_text:
-            errors.append(RowError(number, "TRNAMT", "no amount (TRNAMT)", filename))
+            errors.append(
+                RowError.of(number, "TRNAMT", gettext_noop("opération sans montant"), file=filename)
+            )
             return
         try:
             cents, exact = _amount(amount_text)
         except ValueError:
-            errors.append(RowError(number, "TRNAMT", f"invalid amount {amount_text!r}", filename))
+            errors.append(
+                RowError.of(
+                    number,
+                    "TRNAMT",
+                    gettext_noop("montant « %(amount)s » invalide"),
+                    {"amount": amount_text},
+                    file=filename,
+                )
+            )
             return
         posted_text = fields.get("DTPOSTED", "")
         posted = dates[posted_text[:8]]
         if posted is None:
-            reason = f"invalid posting date {posted_text!r}" if posted_text else "no DTPOSTED"
-            errors.append(RowError(number, "DTPOSTED", reason, filename))
+            template = (
+                gettext_noop("date de comptabilisation « %(date)s » invalide")
+                if posted_text
+                else gettext_noop("opération sans date de comptabilisation")
+            )
+            errors.append(
+                RowError.of(number, "DTPOSTED", template, {"date": posted_text}, file=filename)
+            )
             return
         if not exact:
             sub_cent.append(number)
@@ -159,8 +177,13 @@ def parse_ofx(data: bytes, *, filename: str = "") -> BankStatement:
             account.closing_date = current.dtend
         if not current.ledger_seen:
             warnings.append(
-                f"line {current.start}: statement of account {account.iban or account.account} "
-                "has no ledger balance (LEDGERBAL): no closing balance"
+                fill(
+                    gettext_noop(
+                        "ligne %(line)s : le relevé du compte %(account)s n'a pas de solde "
+                        "comptable (LEDGERBAL) : pas de solde de clôture"
+                    ),
+                    {"line": current.start, "account": account.iban or account.account},
+                )
             )
         current = None
 
@@ -233,8 +256,13 @@ def parse_ofx(data: bytes, *, filename: str = "") -> BankStatement:
         elif name in _STATEMENT_TAGS:
             if current is not None:
                 warnings.append(
-                    f"line {tag_line}: new statement while the one starting at line "
-                    f"{current.start} is not closed"
+                    fill(
+                        gettext_noop(
+                            "ligne %(line)s : nouveau relevé alors que celui commencé ligne "
+                            "%(start)s n'est pas fermé"
+                        ),
+                        {"line": tag_line, "start": current.start},
+                    )
                 )
                 finish_statement()
             current = _Statement(tag_line)
@@ -262,15 +290,26 @@ def parse_ofx(data: bytes, *, filename: str = "") -> BankStatement:
             if name == "BALAMT":
                 if not value:
                     warnings.append(
-                        f"line {tag_line}: empty ledger balance (LEDGERBAL/BALAMT): "
-                        "no closing balance"
+                        fill(
+                            gettext_noop(
+                                "ligne %(line)s : solde comptable vide (LEDGERBAL/BALAMT) : pas "
+                                "de solde de clôture"
+                            ),
+                            {"line": tag_line},
+                        )
                     )
                     continue
                 try:
                     cents, exact = _amount(value)
                 except ValueError:
                     errors.append(
-                        RowError(tag_line, "BALAMT", f"invalid balance {value!r}", filename)
+                        RowError.of(
+                            tag_line,
+                            "BALAMT",
+                            gettext_noop("solde « %(amount)s » invalide"),
+                            {"amount": value},
+                            file=filename,
+                        )
                     )
                     continue
                 current.account.closing_balance_cents = cents
@@ -285,25 +324,33 @@ def parse_ofx(data: bytes, *, filename: str = "") -> BankStatement:
 
     if not seen_ofx:
         raise ParseError(
-            "not an OFX file: no <OFX> element found",
+            gettext_noop("ce n'est pas un fichier OFX : aucun élément <OFX>"),
             file=filename,
             line=1,
         )
     if current is not None:
         raise ParseError(
-            f"the file ends inside the statement starting at line {current.start} "
-            "(no closing </STMTRS>): the file looks truncated",
+            gettext_noop(
+                "le fichier s'arrête dans le relevé commencé ligne %(start)s (pas de </STMTRS>) : "
+                "le fichier semble tronqué"
+            ),
+            params={"start": current.start},
             file=filename,
             line=text.rstrip().count("\n") + 1,  # the last line with text
         )
     if not statement.accounts:
         raise ParseError(
-            "no bank or credit-card statement (STMTRS/CCSTMTRS) in this OFX file",
+            gettext_noop("aucun relevé bancaire ou de carte (STMTRS/CCSTMTRS) dans ce fichier OFX"),
             file=filename,
         )
     if sub_cent:
         warnings.append(
-            f"{len(sub_cent)} amount(s) with more than 2 decimals rounded to the cent, "
-            f"first at line {sub_cent[0]}"
+            fill(
+                gettext_noop(
+                    "%(count)s montant(s) à plus de 2 décimales arrondi(s) au centime, le premier "
+                    "ligne %(line)s"
+                ),
+                {"count": len(sub_cent), "line": sub_cent[0]},
+            )
         )
     return statement

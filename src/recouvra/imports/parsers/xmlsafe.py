@@ -28,12 +28,12 @@ from typing import Any
 
 from lxml import etree
 
-from recouvra.imports.records import ParseError
+from recouvra.imports.records import BadValue, ParseError, gettext_noop
 
 # 256 MiB: a 200,000-entry camt.053 with remittance details is ~150 MB.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
-ENTITIES_NOT_ALLOWED = "XML entities are not allowed"
+ENTITIES_NOT_ALLOWED = gettext_noop("les entités XML (DOCTYPE, ENTITY) ne sont pas acceptées")
 
 # Encodings an 8-bit document may declare (UTF-16/32 documents are recognised by their
 # first bytes, not by their declaration).
@@ -95,12 +95,16 @@ def prepare_xml_bytes(
     data = bytes(data)
     if len(data) > max_bytes:
         raise ParseError(
-            f"file too large ({len(data)} bytes; the limit is {max_bytes} bytes)", file=filename
+            gettext_noop(
+                "fichier trop volumineux (%(size)s octets ; la limite est %(limit)s octets)"
+            ),
+            file=filename,
+            params={"size": len(data), "limit": max_bytes},
         )
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
     if not data.strip():
-        raise ParseError("empty file", file=filename)
+        raise ParseError(gettext_noop("fichier vide"), file=filename)
 
     codec = next((c for bom, c in _WIDE_BOMS if data.startswith(bom)), None)
     if codec is not None:
@@ -115,18 +119,27 @@ def prepare_xml_bytes(
             text = body.decode(codec)
         except UnicodeDecodeError as exc:
             raise ParseError(
-                f"not valid {codec.upper()} text: {exc.reason}", file=filename
+                gettext_noop("texte %(encoding)s invalide : %(detail)s"),
+                file=filename,
+                params={"encoding": codec.upper(), "detail": exc.reason},
             ) from None
         text = _DECL.sub(r"\1", text, count=1)
         data = text.encode("utf-8")
     else:
         if data.startswith(_EBCDIC):
-            raise ParseError("unsupported XML encoding (EBCDIC)", file=filename, line=1)
+            raise ParseError(
+                gettext_noop("encodage XML non pris en charge (EBCDIC)"), file=filename, line=1
+            )
         match = _DECL_ENCODING.match(data[:512])
         if match:
             declared = match.group(1).decode("ascii").lower().replace("_", "-")
             if declared not in _ALLOWED_ENCODINGS:
-                raise ParseError(f"unsupported XML encoding {declared!r}", file=filename, line=1)
+                raise ParseError(
+                    gettext_noop("encodage XML non pris en charge : %(encoding)s"),
+                    file=filename,
+                    line=1,
+                    params={"encoding": declared},
+                )
 
     forbidden = _FORBIDDEN.search(data)
     if forbidden:
@@ -145,7 +158,12 @@ def _syntax_error(exc: etree.XMLSyntaxError, filename: str) -> ParseError:
         line, message = last.line, last.message.strip()
     # lxml appends ", line N, column M" to some messages: the line is carried separately.
     message = re.sub(r",\s*line \d+, column \d+$", "", message)
-    return ParseError(f"malformed XML: {message}", file=filename, line=line)
+    return ParseError(
+        gettext_noop("XML mal formé : %(detail)s"),
+        file=filename,
+        line=line,
+        params={"detail": message},
+    )
 
 
 def parse_xml(
@@ -159,7 +177,7 @@ def parse_xml(
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, filename) from None
     if root is None:
-        raise ParseError("no XML element found", file=filename)
+        raise ParseError(gettext_noop("aucun élément XML trouvé"), file=filename)
     # Defence in depth: the byte check above should have caught any DTD.
     if root.getroottree().docinfo.doctype:
         raise ParseError(ENTITIES_NOT_ALLOWED, file=filename)
@@ -308,10 +326,13 @@ def amount_to_cents(value: str) -> int:
             return int(whole) * 100 + int(fraction.ljust(2, "0"))
     match = _AMOUNT.fullmatch(raw)
     if not match or not (match.group(2) or match.group(3)):
-        raise ValueError(f"not a decimal amount: {raw!r}")
+        raise BadValue(gettext_noop("montant décimal illisible : « %(amount)s »"), amount=raw)
     sign, whole, fraction = match.group(1), match.group(2) or "0", (match.group(3) or "")
     fraction = fraction.rstrip("0")
     if len(fraction) > 2:
-        raise ValueError(f"more than 2 decimals: {raw!r}")
+        raise BadValue(
+            gettext_noop("montant à plus de 2 décimales : « %(amount)s » (pas d'arrondi)"),
+            amount=raw,
+        )
     cents = int(whole) * 100 + int(fraction.ljust(2, "0"))
     return -cents if sign == "-" else cents

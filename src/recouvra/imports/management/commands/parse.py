@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recouvra.imports import messages
 from recouvra.imports.parsers import detect
 from recouvra.imports.records import BankStatement, Ledger, ParseError
 from recouvra.law.money import format_amount
@@ -56,7 +57,7 @@ class Command(BaseCommand):
                 f"{path}: fichier illisible ({exc.strerror or exc})", returncode=ERROR_STATUS
             ) from exc
         except ParseError as exc:
-            raise CommandError(str(exc), returncode=ERROR_STATUS) from exc
+            raise CommandError(messages.describe(exc), returncode=ERROR_STATUS) from exc
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         else:
@@ -89,8 +90,10 @@ def summary(result: BankStatement | Ledger) -> list[str]:
         lines.append(f"Débiteurs : {len(debtors - {''})}")
     lines.append(f"Erreurs : {len(result.errors)}")
     for error in result.errors[:SHOWN_ERRORS]:
-        where = f"ligne {error.line}" + (f", {error.field}" if error.field else "")
-        lines.append(f"  {where} : {error.reason}")
+        where = f"ligne {error.line}" + (
+            f", {messages.field_label(error.field)}" if error.field else ""
+        )
+        lines.append(f"  {where} : {messages.reason(error)}")
     if len(result.errors) > SHOWN_ERRORS:
         lines.append(f"  … et {len(result.errors) - SHOWN_ERRORS} autre(s)")
     for warning in result.warnings:
