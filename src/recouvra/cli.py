@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "run":
             return run(rest)
         if command == "worker":
-            return manage(["db_worker", *rest])
+            return manage(["worker", *rest])
         return manage(argv)  # includes `demo`
     except KeyboardInterrupt:
         return 130

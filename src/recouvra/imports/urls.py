@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.batch_page, name="batch"),
     path("imports/<int:pk>/valider/", views.confirm, name="confirm"),
     path("imports/<int:pk>/colonnes/", views.remap, name="remap"),
+    path("imports/<int:pk>/relancer/", views.retry, name="retry"),
     path("imports/<int:pk>/rejets.csv", views.errors_csv, name="errors_csv"),
     path("lettrage/", reconcile_views.queue, name="queue"),
     path("lettrage/relancer/", reconcile_views.run, name="run_matching"),
