@@ -20,5 +20,6 @@ def send_email(
     return message.send()
 
 
-# not run again by itself: an interrupted send may have gone (SMTP cannot tell)
-register(send_email, TaskKind(label=_("E-mail du compte"), time_limit=120, idempotent=False))
+# run again after an interruption: at worst a second copy of an account e-mail (a reset
+# link) reaches the user, rather than none
+register(send_email, TaskKind(label=_("E-mail du compte"), time_limit=120))
