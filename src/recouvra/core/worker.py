@@ -38,9 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
@@ -315,3 +317,148 @@ def requeue(row: DBTaskResult) -> bool:
             worker_ids=[],
         )
     )
+
+
+# -- what the status page shows ------------------------------------------------------------
+
+WAITING_TOO_LONG = timedelta(minutes=5)  # a READY task no worker took by then is stuck
+FAILED_SHOWN_FOR = timedelta(days=7)
+SHOWN = 100  # task rows at most
+STATUS_LABELS = {
+    TaskResultStatus.READY: _("En attente"),
+    TaskResultStatus.RUNNING: _("En cours"),
+    TaskResultStatus.FAILED: _("Échec"),
+}
+
+
+@dataclass
+class WorkerState:
+    beat: WorkerHeartbeat
+    gone: str  # why it is taken for gone, "" while alive
+    running: list[str]  # labels of the tasks it runs
+
+
+@dataclass
+class TaskState:
+    row: DBTaskResult
+    kind: TaskKind
+    since: datetime | None  # enqueued, started or finished, by status
+    stuck: str  # why it is stuck, "" if it is not
+    reason: str  # of its failure, or of its last interruption
+    url: str | None  # the page of what it works on
+    can_requeue: bool
+
+    @property
+    def attempts(self) -> int:
+        return len(self.row.worker_ids)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.row.status, self.row.status))
+
+
+def overview(organization_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """The workers, and the waiting, running and recently failed tasks of this
+    organisation or shared by all (never another organisation's)."""
+    now = now or timezone.now()
+    here = _here()
+    workers = [
+        WorkerState(beat, worker_gone(beat, now, here), [])
+        for beat in WorkerHeartbeat.objects.order_by("queues", "started_at")
+    ]
+    by_id = {state.beat.worker_id: state for state in workers}
+    rows = DBTaskResult.objects.filter(
+        status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+    ) | DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED, finished_at__gte=now - FAILED_SHOWN_FOR
+    )
+    tasks = []
+    for row in rows.order_by("-enqueued_at")[: SHOWN * 5]:
+        kind = kind_of(row.task_path)
+        owner = kind.organization(row.args_kwargs["args"]) if kind.organization else None
+        if kind.organization and owner != organization_id:
+            continue
+        worker = by_id.get(row.worker_ids[-1]) if row.worker_ids else None
+        if row.status == TaskResultStatus.RUNNING and worker:
+            worker.running.append(str(kind.label))
+        tasks.append(_task_state(row, kind, worker, workers, now, own=owner is not None))
+        if len(tasks) == SHOWN:
+            break
+    return {"workers": workers, "tasks": tasks}
+
+
+def _task_state(
+    row: DBTaskResult,
+    kind: TaskKind,
+    worker: WorkerState | None,
+    workers: list[WorkerState],
+    now: datetime,
+    own: bool,
+) -> TaskState:
+    since = {
+        TaskResultStatus.READY: row.enqueued_at,
+        TaskResultStatus.RUNNING: row.started_at,
+    }.get(row.status, row.finished_at)
+    url = kind.url(row.args_kwargs["args"]) if kind.url else None
+    return TaskState(
+        row=row,
+        kind=kind,
+        since=since,
+        stuck=_stuck(row, kind, worker, workers, now),
+        reason=_reason(row, own),
+        url=url,
+        can_requeue=row.status == TaskResultStatus.FAILED and kind.idempotent and not url,
+    )
+
+
+def _stuck(
+    row: DBTaskResult,
+    kind: TaskKind,
+    worker: WorkerState | None,
+    workers: list[WorkerState],
+    now: datetime,
+) -> str:
+    """Why a task is stuck ("" if it is not): running on a worker that is gone or past
+    its time limit, or waiting long after its time."""
+    if row.status == TaskResultStatus.RUNNING:
+        if worker is None or worker.gone:
+            return worker.gone if worker else "le processus de fond a disparu"
+        if row.started_at and row.started_at < now - timedelta(seconds=kind.time_limit + GRACE):
+            return f"dépasse sa limite de temps ({kind.time_limit} s)"
+        return ""
+    if row.status != TaskResultStatus.READY or row.enqueued_at > now - WAITING_TOO_LONG:
+        return ""
+    if row.run_after and row.run_after.year < 9999 and row.run_after > now:
+        return ""  # deferred, not late
+    if any(_serves(state, row.queue_name) for state in workers):
+        return "en attente depuis plus de 5 minutes"
+    return f"aucun processus de fond ne sert sa file ({row.queue_name})"
+
+
+def _serves(state: WorkerState, queue: str) -> bool:
+    queues = state.beat.queues.split(",")
+    return not state.gone and ("*" in queues or queue in queues)
+
+
+def _reason(row: DBTaskResult, own: bool) -> str:
+    """Why it failed or was interrupted. The text of an error of a task shared by every
+    organisation may name another's data: only its kind is shown."""
+    if row.exception_class_path in (TIME_LIMIT_EXCEEDED, WORKER_LOST):
+        return row.traceback
+    if not row.exception_class_path:
+        return ""
+    if own:
+        return row.traceback.strip().rsplit("\n", 1)[-1]
+    return row.exception_class_path.rsplit(".", 1)[-1]
+
+
+def visible_task(organization_id: int, pk: str) -> DBTaskResult | None:
+    """A task row this organisation may see: its own, or one shared by all."""
+    try:
+        row = DBTaskResult.objects.get(pk=pk)
+    except (DBTaskResult.DoesNotExist, ValueError, ValidationError):
+        return None
+    kind = kind_of(row.task_path)
+    if kind.organization and kind.organization(row.args_kwargs["args"]) != organization_id:
+        return None
+    return row
