@@ -80,7 +80,7 @@ class TaskKind:
     name: str = field(default="", compare=False)
 
 
-DEFAULT_KIND = TaskKind(label="Tâche", idempotent=False)
+DEFAULT_KIND = TaskKind(label=_("Tâche"), idempotent=False)
 _kinds: dict[str, TaskKind] = {}
 _discovered = False
 
