@@ -6,7 +6,7 @@ recouvra serve [--bind HOST:PORT] [--workers N]   web server (gunicorn)
 recouvra worker [db_worker options]               background task worker
 recouvra clock [--once]                           enqueue the daily dunning runs and deliveries
 recouvra demo [options]                           load demo data
-recouvra run [--bind HOST:PORT]                   migrate, demo data, web server and worker
+recouvra run [--bind HOST:PORT]                   migrate, demo data, web server, workers, clock
 recouvra <django command> ...                     any manage.py command (migrate, shell, ...)
 """
 
@@ -21,6 +21,7 @@ from importlib.metadata import version
 
 DEFAULT_BIND = "127.0.0.1:8000"
 STOP_TIMEOUT = 15  # seconds to wait for children to stop before killing them
+RESTARTS, RESTART_WINDOW = 5, 60  # a worker or the clock restarted at most 5 times a minute
 
 
 def default_bind() -> str:
@@ -93,7 +94,8 @@ def port_answers(host: str, port: int) -> bool:
 
 
 def run(argv: list[str]) -> int:
-    """Prepare the database, then run the web server, one worker and the clock until Ctrl-C."""
+    """Prepare the database, then run the web server, two workers (messages and the rest;
+    imports) and the clock until Ctrl-C."""
     parser = ArgumentParser(prog="recouvra run", description="Run everything for local use.")
     parser.add_argument("--bind", default=default_bind(), help="HOST:PORT (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -117,17 +119,31 @@ def run(argv: list[str]) -> int:
     connections.close_all()  # the children open their own connections
 
     me = [sys.executable, "-m", "recouvra"]
-    # Own process groups: a terminal Ctrl-C reaches only us, and we forward it once.
-    children = {
-        "web server": subprocess.Popen([*me, "serve", "--bind", args.bind], process_group=0),
-        "worker": subprocess.Popen([*me, "worker"], process_group=0),
-        "clock": subprocess.Popen([*me, "clock"], process_group=0),
+    commands = {
+        "web server": [*me, "serve", "--bind", args.bind],
+        # two workers: a big import never delays the sending of messages
+        "worker": [*me, "worker", "--queue-name", "default"],
+        "imports worker": [*me, "worker", "--queue-name", "imports"],
+        "clock": [*me, "clock"],
     }
-    return supervise(children, address)
+    return supervise(commands, address, restart={"worker", "imports worker", "clock"})
 
 
-def supervise(children: dict[str, subprocess.Popen], address: tuple[str, int] | None) -> int:
-    """Wait for the children; forward SIGINT/SIGTERM; stop all when one dies."""
+def start(command: list[str]) -> subprocess.Popen:
+    # Own process groups: a terminal Ctrl-C reaches only us, and we forward it once.
+    return subprocess.Popen(command, process_group=0)
+
+
+def supervise(
+    commands: dict[str, list[str]],
+    address: tuple[str, int] | None,
+    restart: set[str] | frozenset[str] = frozenset(),
+) -> int:
+    """Start the children and wait for them; forward SIGINT/SIGTERM. A child named in
+    `restart` that dies (killed, out of memory) is started again, its unfinished task
+    re-queued by the clock; any other, or one dying again and again, stops them all."""
+    children = {name: start(command) for name, command in commands.items()}
+    restarts: dict[str, list[float]] = {name: [] for name in restart}
     received: list[int] = []
 
     def on_signal(signum: int, frame: object) -> None:
@@ -158,21 +174,41 @@ def supervise(children: dict[str, subprocess.Popen], address: tuple[str, int] | 
 
         if stop_deadline is None:
             for name, child in children.items():
-                if child.poll() is not None:
+                if child.poll() is None:
+                    continue
+                if name in restarts and may_restart(restarts[name]):
                     print(
-                        f"recouvra: the {name} exited (code {child.returncode}); stopping.",
+                        f"recouvra: the {name} exited (code {child.returncode}); restarting it.",
                         file=sys.stderr,
                         flush=True,
                     )
-                    exit_code = 1
-                    stop_all(children, signal.SIGTERM)
-                    stop_deadline = time.monotonic() + STOP_TIMEOUT
-                    break
+                    children[name] = start(commands[name])
+                    continue
+                print(
+                    f"recouvra: the {name} exited (code {child.returncode}); stopping.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                exit_code = 1
+                stop_all(children, signal.SIGTERM)
+                stop_deadline = time.monotonic() + STOP_TIMEOUT
+                break
         elif time.monotonic() > stop_deadline:
             stop_all(children, signal.SIGKILL)
 
         time.sleep(0.2)
     return exit_code
+
+
+def may_restart(times: list[float]) -> bool:
+    """At most RESTARTS restarts of one child per RESTART_WINDOW seconds: past that, it
+    fails as it starts (a broken setting), and restarting would only hide it."""
+    now = time.monotonic()
+    times[:] = [moment for moment in times if now - moment < RESTART_WINDOW]
+    if len(times) >= RESTARTS:
+        return False
+    times.append(now)
+    return True
 
 
 def stop_all(children: dict[str, subprocess.Popen], signum: int) -> None:
@@ -194,8 +230,6 @@ def main(argv: list[str] | None = None) -> int:
             return serve(rest)
         if command == "run":
             return run(rest)
-        if command == "worker":
-            return manage(["db_worker", *rest])
         return manage(argv)  # includes `demo`
     except KeyboardInterrupt:
         return 130

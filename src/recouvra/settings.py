@@ -212,8 +212,30 @@ BOUNCE_MAILDIR = os.environ.get("BOUNCE_MAILDIR", "")
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # imports have their own queue (and worker, in `recouvra run`): a big file never
+        # delays the sending of messages
+        "QUEUES": ["default", "imports"],
     }
 }
+# Background workers (core/worker.py): each records a heartbeat every WORKER_HEARTBEAT
+# seconds; the clock re-queues the tasks of a worker silent for WORKER_LEASE seconds.
+WORKER_HEARTBEAT = env_int("WORKER_HEARTBEAT", 10)
+WORKER_LEASE = env_int("WORKER_LEASE", 120)
+
+
+def env_seconds_by_name(name: str) -> dict[str, int]:
+    """`import_batch_task=3600,deliver_messages_task=900` → {name: seconds}."""
+    found = {}
+    for item in env_list(name, ""):
+        key, _sep, seconds = item.partition("=")
+        if not key.strip() or not seconds.strip().isdigit():
+            raise ValueError(f"{name}: expected task_name=seconds, not {item!r}")
+        found[key.strip()] = int(seconds)
+    return found
+
+
+# time limits of task kinds, in seconds, over their defaults (core/worker.py)
+TASK_TIME_LIMITS = env_seconds_by_name("TASK_TIME_LIMITS")
 
 FILTERS_EMPTY_CHOICE_LABEL = _("Tous")
 DJANGO_TABLES2_TEMPLATE = "web/_table.html"

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from recouvra.cases.models import Case, Interaction, Task
 from recouvra.cases.services import add_event
+from recouvra.dunning.tasks import run_dunning_task
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor
 from recouvra.lettrage.models import MatchProposal
@@ -31,9 +34,11 @@ FUNCTION_VIEW_MODELS = {
     "imports:confirm": ImportBatch,
     "imports:remap": ImportBatch,
     "imports:errors_csv": ImportBatch,
+    "imports:retry": ImportBatch,
     "lettrage:accept": MatchProposal,
     "lettrage:reject": MatchProposal,
     "lettrage:reverse": MatchProposal,
+    "web:requeue_task": DBTaskResult,
 }
 POST_ONLY = {"web:switch_organization", "web:organization_logo", "lettrage:run_matching"}
 
@@ -90,8 +95,16 @@ class TenantIsolationTestCase(RecouvraTestCase):
                 title=f"{MARKER} appel",
                 due_on=bob_claim.due_date,
             ),
+            DBTaskResult: self.bob_failed_task(),
         }
         self.client.force_login(self.alice)
+
+    def bob_failed_task(self) -> DBTaskResult:
+        """The daily run of bob's organisation, failed: only his admins may re-queue it."""
+        row = DBTaskResult.objects.get(pk=run_dunning_task.enqueue(self.beta.pk, "2026-12-07").id)
+        row.status, row.finished_at, row.traceback = "FAILED", timezone.now(), MARKER
+        row.save()
+        return row
 
     def bob_proposal(self, batch: ImportBatch, claim: Claim) -> MatchProposal:
         account = BankAccount.objects.create(organization=self.beta, identifier="FR76BOB")

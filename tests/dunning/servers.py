@@ -3,6 +3,7 @@ standing for an SMS provider's API."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -20,19 +21,25 @@ def free_port() -> int:
 
 
 class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
+    """aiosmtpd handler keeping every message it accepts. With `hold_at`, the answer to
+    that message (the n-th) waits until `released` is set: its sender is caught mid-send."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold_at: int | None = None) -> None:
         self.messages: list[EmailMessage] = []
+        self.hold_at = hold_at
+        self.released = threading.Event()
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        if len(self.messages) == self.hold_at:
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
-    def __init__(self) -> None:
-        self.inbox = Inbox()
+    def __init__(self, hold_at: int | None = None) -> None:
+        self.inbox = Inbox(hold_at)
         self.port = free_port()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 
@@ -41,6 +48,7 @@ class SmtpServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.inbox.released.set()
         self.controller.stop()
 
     def settings(self) -> dict:

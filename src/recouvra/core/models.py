@@ -346,3 +346,29 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {self.requested_at:%d/%m/%Y %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker (`recouvra worker`) saying it is alive.
+
+    The clock re-queues the running tasks of a worker that stopped beating (core/worker.py).
+    `process` identifies the worker's process on its machine (boot, process namespace,
+    pid, start time): a clock on the same machine asks the system whether it still exists
+    rather than waiting for the lease; empty where the system cannot tell.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    queues = models.CharField(max_length=200)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    process = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("processus de fond")
+        verbose_name_plural = _("processus de fond")
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid} ({self.queues})"

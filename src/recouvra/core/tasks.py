@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
+
+from .worker import TaskKind, register
 
 
 @task()
@@ -15,3 +18,8 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     return message.send()
+
+
+# run again after an interruption: at worst a second copy of an account e-mail (a reset
+# link) reaches the user, rather than none
+register(send_email, TaskKind(label=_("E-mail du compte"), time_limit=120))

@@ -4,6 +4,10 @@
   time) has come, if none ran that day: after downtime, the next tick catches up.
 - A delivery pass when messages are waiting and no pass is already queued.
 - Reading the bounces returned to BOUNCE_MAILDIR, when it is set and has new mail.
+
+First, it re-queues the tasks left running by a worker that is gone (core/worker.py):
+without that, such a task would count as waiting for ever, and nothing of its kind
+would be enqueued again.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from recouvra.core.models import Organization
+from recouvra.core.worker import recover_stale
 
 from .delivery import SENT_BY_TASK
 from .models import DunningRun, Message, MessageStatus
@@ -28,6 +33,7 @@ WAITING = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
 
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue what is due at `now`; returns what was enqueued (for the log)."""
+    recover_stale()  # by the real time: it is about processes, not business days
     now = now or timezone.now()
     local = timezone.localtime(now)
     enqueued = []

@@ -1,5 +1,7 @@
-"""Background work of dunning (run by `recouvra worker`, enqueued by the clock). Both
-first two are safe to run twice: the run's unique constraint, the outbox's conditional moves."""
+"""Background work of dunning (run by `recouvra worker`, enqueued by the clock). Each is
+safe to run again after an interruption: the run's unique constraint (a step once per
+case) and its single transaction, the outbox's conditional moves, the bounces' conditional
+moves (a notice read twice changes nothing)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
+
+from recouvra.core.worker import TaskKind, register
 
 from . import delivery, engine, reports
 
@@ -28,3 +33,16 @@ def read_bounces_task() -> dict[str, int]:
     """The notices returned to BOUNCE_MAILDIR (each read once: moved to cur/)."""
     recorded, unread = reports.read_notices(Path(settings.BOUNCE_MAILDIR), say=lambda line: None)
     return {"recorded": recorded, "unread": unread}
+
+
+def _organization(args: list) -> int | None:
+    return args[0] if args else None
+
+
+register(
+    run_dunning_task,
+    TaskKind(label=_("Passage des relances"), time_limit=1800, organization=_organization),
+)
+# a pass sends at most delivery.BATCH messages, each committed as it goes
+register(deliver_messages_task, TaskKind(label=_("Envoi des messages"), time_limit=900))
+register(read_bounces_task, TaskKind(label=_("Lecture des retours d'e-mails"), time_limit=300))

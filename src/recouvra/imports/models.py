@@ -61,6 +61,9 @@ class ImportBatch(TenantModel):
     rows_invalid = models.PositiveIntegerField(default=0)
     message = models.TextField(_("message"), blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # a batch whose reading or import was interrupted (worker stopped, time limit) and
+    # failed: the status a retry puts it back to
+    resume_status = models.CharField(max_length=10, choices=ImportStatus.choices, blank=True)
 
     creditor_lookup = "creditor"
 
@@ -84,6 +87,10 @@ class ImportBatch(TenantModel):
             ImportStatus.IMPORTING,
         )
         return self.status in running
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == ImportStatus.FAILED and bool(self.resume_status)
 
 
 class ImportRowError(TenantModel):

@@ -227,6 +227,44 @@ def remap(batch: ImportBatch, mapping: dict[str, str]) -> None:
     transaction.on_commit(lambda: parse_batch_task.enqueue(batch.pk))
 
 
+# a batch the worker was reading or importing, and where it goes back to, to try again
+INTERRUPTED = {
+    ImportStatus.PARSING: ImportStatus.QUEUED,
+    ImportStatus.IMPORTING: ImportStatus.TO_IMPORT,
+}
+
+
+def stopped(batch_id: int, reason: str, again: bool) -> None:
+    """The worker stopped reading or importing this batch (killed, out of time, or an
+    unexpected error); what it wrote was rolled back. The batch waits again if the task
+    was re-queued, else it fails with the reason and can be retried from its page."""
+    for running, waiting in INTERRUPTED.items():
+        if again:
+            changes = {"status": waiting, "progress": 0, "resume_status": ""}
+            changes["message"] = f"Traitement interrompu ({reason}) : nouvel essai automatique."
+        else:
+            changes = {"status": ImportStatus.FAILED, "progress": 100, "resume_status": waiting}
+            changes["message"] = f"Traitement interrompu : {reason}. Vous pouvez le relancer."
+            changes["finished_at"] = timezone.now()
+        if ImportBatch.objects.filter(pk=batch_id, status=running).update(**changes):
+            return
+
+
+def retry(batch: ImportBatch) -> bool:
+    """Relaunch an interrupted batch where it stopped (its reading, or its import)."""
+    from .tasks import import_batch_task, parse_batch_task
+
+    resume = batch.resume_status
+    moved = ImportBatch.objects.filter(
+        pk=batch.pk, status=ImportStatus.FAILED, resume_status=resume
+    ).exclude(resume_status="")
+    if not moved.update(status=resume, resume_status="", message="", progress=0, finished_at=None):
+        return False
+    task = import_batch_task if resume == ImportStatus.TO_IMPORT else parse_batch_task
+    transaction.on_commit(lambda: task.enqueue(batch.pk))
+    return True
+
+
 def _fail(batch: ImportBatch, message: str) -> None:
     batch.status, batch.message, batch.progress = ImportStatus.FAILED, message, 100
     batch.finished_at = timezone.now()

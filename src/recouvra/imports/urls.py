@@ -9,5 +9,6 @@ urlpatterns = [
     path("imports/<int:pk>/", views.batch_page, name="batch"),
     path("imports/<int:pk>/valider/", views.confirm, name="confirm"),
     path("imports/<int:pk>/colonnes/", views.remap, name="remap"),
+    path("imports/<int:pk>/relancer/", views.retry, name="retry"),
     path("imports/<int:pk>/rejets.csv", views.errors_csv, name="errors_csv"),
 ]

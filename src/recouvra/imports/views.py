@@ -103,6 +103,19 @@ def remap(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Relaunch a batch whose reading or import was interrupted."""
+    generic.require_write(request)
+    batch = _batch(request, pk)
+    if services.retry(batch):
+        messages.success(request, _("Traitement relancé : la page se met à jour toute seule."))
+    else:
+        messages.error(request, _("Cet import ne peut pas être relancé."))
+    return redirect(batch)
+
+
+@login_required
 def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, worker_status
 
 app_name = "web"
 
@@ -14,5 +14,11 @@ urlpatterns = [
     path("parametres/logo/", views.organization_logo, name="organization_logo"),
     path("parametres/logo/image/", views.logo_image, name="logo_image"),
     path("parametres/taux/", views.rates, name="rates"),
+    path("parametres/taches/", worker_status.worker_status, name="worker_status"),
+    path(
+        "parametres/taches/<str:pk>/relancer/",
+        worker_status.requeue_task,
+        name="requeue_task",
+    ),
     path("organisation/", views.switch_organization, name="switch_organization"),
 ]

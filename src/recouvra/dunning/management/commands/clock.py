@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import time
 
 from django.core.management.base import BaseCommand
@@ -18,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one tick, then exit")
 
     def handle(self, *args, once: bool = False, **options) -> None:  # noqa: ANN002, ANN003
+        # stop on SIGINT/SIGTERM even when started with them ignored (a background job);
+        # a tick cut short rolls back, and the next start does it again
+        for signum in (signal.SIGINT, signal.SIGTERM) if not once else ():
+            signal.signal(signum, lambda signum, frame: sys.exit(0))
         while True:
             for what in tick():
                 self.stdout.write(f"clock: enqueued {what}")
