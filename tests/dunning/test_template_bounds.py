@@ -72,6 +72,15 @@ class TemplateBoundsTestCase(DunningTestCase):
         with self.assertRaisesMessage(TemplateTooCostly, "secondes"):
             render_template(compile_template("{{ total }}"), {"total": "1"}, Budget(seconds=-1))
 
+    def test_it_says_what_is_wrong_with_a_filter_s_argument(self) -> None:
+        for body in ('{{ total|wordwrap:"0" }}', '{{ 3|divisibleby:"0" }}'):
+            with self.assertRaisesMessage(TemplateError, "Modèle invalide"):
+                check(body)
+
+    def test_it_refuses_tags_nested_too_deep(self) -> None:
+        with self.assertRaisesMessage(TemplateError, "trop profondément"):
+            check("{%if 1%}" * 1100 + "x" + "{%endif%}" * 1100)
+
     def test_it_refuses_a_source_too_long(self) -> None:
         with self.assertRaisesMessage(TemplateError, "Modèle trop long"):
             check("x" * (MAX_SOURCE_CHARS + 1))

@@ -349,6 +349,8 @@ def compile_template(text: str) -> DjangoTemplate:
         template = ENGINE.from_string(text)
     except TemplateSyntaxError as exc:
         raise TemplateError(_("Modèle invalide : %(why)s") % {"why": exc}) from None
+    except RecursionError:
+        raise TemplateError(too_deep_message()) from None
     for node in template.nodelist.get_nodes_by_type(Node):
         node.render_annotated = partial(_metered, node.render_annotated, _makes_text(node))
     return template
@@ -372,5 +374,18 @@ def _metered(render: Callable[[Any], str], makes_text: bool, context: Any) -> st
 
 
 def render_template(template: DjangoTemplate, values: dict[str, Any], budget: Budget) -> str:
-    """`template` rendered over plain `values` within `budget`."""
-    return template.render(BudgetedContext(values, budget))
+    """`template` rendered over plain `values` within `budget`. A filter given a wrong
+    argument (`wordwrap:"0"`, `divisibleby:"0"`) or a loop unpacking what it cannot is a
+    TemplateError too: said, not a crash of the page or of the delivery."""
+    try:
+        return template.render(BudgetedContext(values, budget))
+    except TemplateError:
+        raise
+    except RecursionError:
+        raise TemplateError(too_deep_message()) from None
+    except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
+        raise TemplateError(_("Modèle invalide : %(why)s") % {"why": exc}) from None
+
+
+def too_deep_message() -> str:
+    return _("Modèle refusé : balises imbriquées trop profondément.")
