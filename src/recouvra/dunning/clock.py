@@ -24,8 +24,8 @@ from recouvra.core.models import Organization
 from recouvra.core.worker import recover_stale
 
 from .delivery import SENT_BY_TASK
+from .delivery_reports import has_new_notices
 from .models import DunningRun, Message, MessageStatus
-from .reports import has_new_notices
 from .tasks import deliver_messages_task, read_bounces_task, run_dunning_task
 
 WAITING = (TaskResultStatus.READY, TaskResultStatus.RUNNING)

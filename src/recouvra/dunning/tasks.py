@@ -14,7 +14,8 @@ from django_tasks import task
 
 from recouvra.core.worker import TaskKind, register
 
-from . import delivery, engine, reports
+from . import delivery, engine
+from .delivery_reports import read_notices
 
 
 @task()
@@ -31,7 +32,7 @@ def deliver_messages_task() -> dict[str, int]:
 @task()
 def read_bounces_task() -> dict[str, int]:
     """The notices returned to BOUNCE_MAILDIR (each read once: moved to cur/)."""
-    recorded, unread = reports.read_notices(Path(settings.BOUNCE_MAILDIR), say=lambda line: None)
+    recorded, unread = read_notices(Path(settings.BOUNCE_MAILDIR), say=lambda line: None)
     return {"recorded": recorded, "unread": unread}
 
 

@@ -31,7 +31,8 @@ from recouvra.core.models import Membership, Role
 from recouvra.ledger.models import Creditor, Debtor
 from recouvra.web import generic
 
-from . import delivery, engine, forms, printing, reports
+from . import delivery, engine, forms, printing
+from .delivery_reports import EVENTS, MAX_REPORT_BYTES, Report, ReportError, record_report
 from .models import (
     LETTER_CHANNELS,
     Assignment,
@@ -346,37 +347,37 @@ def delivery_report(request: HttpRequest) -> HttpResponse:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), token.encode()):
         return JsonResponse({"error": "jeton absent ou invalide"}, status=403)
-    if len(request.body) > reports.MAX_REPORT_BYTES:
+    if len(request.body) > MAX_REPORT_BYTES:
         return JsonResponse({"error": "corps trop long"}, status=413)
     try:
         events = _reports_of(request.body)
-    except reports.ReportError as exc:
+    except ReportError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    recorded = sum(reports.record_report(report) for report in events)
+    recorded = sum(record_report(report) for report in events)
     return JsonResponse({"received": len(events), "recorded": recorded})
 
 
-def _reports_of(body: bytes) -> list[reports.Report]:
+def _reports_of(body: bytes) -> list[Report]:
     """The webhook's events, each checked: the first bad one refuses the whole call, so a
     provider's retry does not half-apply it."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise reports.ReportError(f"JSON illisible : {exc}") from None
+        raise ReportError(f"JSON illisible : {exc}") from None
     events = data.get("events") if isinstance(data, dict) else None
     if not isinstance(events, list):
-        raise reports.ReportError("attendu : un objet JSON avec une liste « events »")
+        raise ReportError("attendu : un objet JSON avec une liste « events »")
     found = []
     for n, event in enumerate(events, 1):
         if not isinstance(event, dict):
-            raise reports.ReportError(f"événement {n} : un objet JSON est attendu")
+            raise ReportError(f"événement {n} : un objet JSON est attendu")
         kind = event.get("event")
-        if kind not in reports.EVENTS:
-            raise reports.ReportError(f"événement {n} : « event » doit valoir {reports.EVENTS}")
+        if kind not in EVENTS:
+            raise ReportError(f"événement {n} : « event » doit valoir {EVENTS}")
         fields = {k: event.get(k, "") for k in ("message_id", "provider_ref", "reason")}
         if not all(isinstance(value, str) for value in fields.values()):
-            raise reports.ReportError(f"événement {n} : les champs sont des chaînes")
+            raise ReportError(f"événement {n} : les champs sont des chaînes")
         if not (fields["message_id"] or fields["provider_ref"]):
-            raise reports.ReportError(f"événement {n} : « message_id » ou « provider_ref » requis")
-        found.append(reports.Report(kind, **fields))
+            raise ReportError(f"événement {n} : « message_id » ou « provider_ref » requis")
+        found.append(Report(kind, **fields))
     return found

@@ -57,7 +57,7 @@ def create_batch(
     return batch
 
 
-def claim(batch_id: int, before: str, after: str) -> ImportBatch | None:
+def claim_batch(batch_id: int, before: str, after: str) -> ImportBatch | None:
     """Move a batch from one status to the next; None if another worker got there first."""
     won = ImportBatch.objects.filter(pk=batch_id, status=before).update(status=after, progress=5)
     return ImportBatch.objects.get(pk=batch_id) if won == 1 else None
@@ -99,7 +99,7 @@ def _known_mapping(batch: ImportBatch, data: bytes) -> dict[str, str] | None:
 
 def parse_batch(batch_id: int) -> None:
     """Read the file and store what it holds, for the user to check before importing."""
-    batch = claim(batch_id, ImportStatus.QUEUED, ImportStatus.PARSING)
+    batch = claim_batch(batch_id, ImportStatus.QUEUED, ImportStatus.PARSING)
     if batch is None:
         return
     try:
@@ -160,7 +160,7 @@ def import_batch(batch_id: int) -> None:
     from .bank_import import import_statement
     from .ledger_import import import_claims
 
-    batch = claim(batch_id, ImportStatus.TO_IMPORT, ImportStatus.IMPORTING)
+    batch = claim_batch(batch_id, ImportStatus.TO_IMPORT, ImportStatus.IMPORTING)
     if batch is None:
         return
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recouvra.dunning.reports import ReportError, read_notices
+from recouvra.dunning.delivery_reports import ReportError, read_notices
 
 
 class Command(BaseCommand):

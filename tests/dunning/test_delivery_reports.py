@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from recouvra.cases.models import Interaction
 from recouvra.dunning.clock import tick
+from recouvra.dunning.delivery_reports import ReportError, read_dsn
 from recouvra.dunning.models import Channel, Message, MessageStatus, Step
-from recouvra.dunning.reports import ReportError, read_dsn
 from recouvra.dunning.tasks import read_bounces_task
 
 from .servers import SmsApi, SmtpServer
