@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from recouvra.cases.models import Interaction
 from recouvra.core.models import LawRate
 from recouvra.dunning import delivery
+from recouvra.dunning.clock import tick
 from recouvra.dunning.models import Channel, Message, MessageStatus
 from recouvra.dunning.printing import print_letters
 
@@ -95,6 +96,14 @@ class HeldEmailTestCase(HeldMessagesBase):
         self.assertEqual((outcomes["released"], outcomes[MessageStatus.SENT]), (1, 1))
         self.assertEqual(received["To"], "compta@dubois.example")
         self.assertEqual(self.message_of(self.held_claim).status, MessageStatus.SENT)
+
+    def test_it_has_the_clock_start_a_pass_when_a_held_message_is_to_be_tried_again(
+        self,
+    ) -> None:
+        self.run_on(S2_EMAIL_DAY)
+        self.deliver()  # one sent, one held until 11:00
+        self.assertNotIn("delivery", tick(at(S2_EMAIL_DAY, 10)))
+        self.assertIn("delivery", tick(at(S2_EMAIL_DAY, 11)))
 
     def test_it_shows_the_reason_in_the_outbox_with_a_retry_button(self) -> None:
         self.run_on(S2_EMAIL_DAY)
