@@ -178,6 +178,7 @@ class FloorMentionTestCase(DunningTestCase):
         self.assertEqual(outcomes[MessageStatus.SENT], 1)
         message = Message.objects.get(case=self.claim.case)
         self.assertIn(MENTION, pdf_text(message.document.read()))
+        self.assertIn(MENTION.replace("'", "&#x27;"), message.body_html)
 
     def test_it_prints_the_formal_notice_stating_the_floor(self) -> None:
         day = self.DUE_2024 + timedelta(days=35)  # Wednesday 14 February 2024

@@ -162,7 +162,8 @@ def deliver(message: Message, sender: Any, now: datetime) -> str:
 
 def _claim(message: Message, now: datetime) -> str | None:
     """Freeze the message and move it QUEUED → SENDING; None if it is this caller's to
-    send, else what became of it (failed: its template is broken; skipped: taken)."""
+    send, else what became of it (failed: its template is broken; held: its figures
+    cannot be computed yet; skipped: taken)."""
     unprepared = _prepare(message, now)
     if unprepared is not None:
         return unprepared
