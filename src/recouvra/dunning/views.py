@@ -236,7 +236,10 @@ def letters(request: HttpRequest) -> HttpResponse:
         if held := _held_letters(member).count():
             messages.warning(
                 request,
-                _("%(n)s courrier(s) retenu(s) : un taux manque pour les calculer (voir Messages).")
+                _(
+                    "%(n)s courrier(s) retenu(s) : leurs montants ne peuvent pas encore être "
+                    "calculés (motif dans Messages)."
+                )
                 % {"n": held},
             )
         return redirect("dunning:letters")
