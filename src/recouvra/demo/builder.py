@@ -23,7 +23,7 @@ from recouvra.ledger.models import Allocation, Claim, Contact, Creditor, Debtor,
 from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims
 
 from .dunning import add_scenarios
-from .ledger import LedgerPart
+from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
 from .stories import StoriesPart
@@ -47,6 +47,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
         self.contacts: list[Contact] = []
         self.remaining: dict[int, int] = {}  # id(claim) → principal still due
         self._pending: list[Event] = []  # the timeline of the case being planned
+        self.old_contracts: set[int] = set()  # plans whose contract has the old terms
 
     def build(self) -> dict[str, int]:
         with transaction.atomic():
@@ -54,6 +55,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             self._users()
             debtors = self._debtors()
             plans = self._cases(debtors)
+            self.old_contracts = old_contracts(plans)
             for plan in plans:
                 self._plan_claims(plan)
             self._number_claims(plans)

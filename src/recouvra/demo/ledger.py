@@ -123,6 +123,27 @@ KALIPSO = Segment(
 AGENCY_SEGMENTS = (TELCORIA, ENERGIE, KALIPSO)
 
 
+# Old terms of sale kept by a few customers: a rate below 3 × the legal rate (C. com.
+# L441-10 II) in every semester since 2023, so their statements run at the legal floor,
+# and stop where a legal rate is missing from the tables (2026-S2). The demo keeps such
+# hard claims on purpose: every page and letter must stand them.
+OLD_CONTRACT_RATE = Decimal("5.000")
+OLD_CONTRACT_STAGES = (CaseStatus.ENFORCEMENT, CaseStatus.LEGAL, CaseStatus.PAYMENT_PLAN)
+
+
+def old_contracts(plans: list[CasePlan]) -> set[int]:
+    """One long-unpaid company case per organisation, if any (ids of the plans): its
+    debtor's contract has the old terms. Chosen without drawing from the random stream,
+    so the rest of the demo stays as it was."""
+    chosen: dict[int, CasePlan] = {}
+    for stage in OLD_CONTRACT_STAGES:  # the longest unpaid first
+        for plan in plans:
+            org = id(plan.case.organization)
+            if org not in chosen and plan.stage == stage and plan.debtor.kind == DebtorKind.COMPANY:
+                chosen[org] = plan
+    return {id(plan) for plan in chosen.values()}
+
+
 class LedgerPart:
     """The DemoBuilder's debtors and claims."""
 
@@ -268,6 +289,12 @@ class LedgerPart:
         is_person = plan.debtor.kind == DebtorKind.PERSON
         fee = " Indemnité forfaitaire pour frais de recouvrement : 40 €."
         creditor = plan.segment.creditor
+        if id(plan) in self.old_contracts:
+            return (
+                f"Paiement à {days} jours date de facture. Pénalités de retard au taux annuel "
+                f"de {fake.rate_text(OLD_CONTRACT_RATE)} % (conditions générales de 2019)." + fee,
+                OLD_CONTRACT_RATE,
+            )
         if is_person and creditor == TELECOM:
             return (
                 "Facture payable au plus tard à la date d'échéance indiquée. Après mise en "

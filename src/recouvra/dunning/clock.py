@@ -2,7 +2,8 @@
 
 - The daily dunning run of each organisation, once its hour (DUNNING_RUN_HOUR, Paris
   time) has come, if none ran that day: after downtime, the next tick catches up.
-- A delivery pass when messages are waiting and no pass is already queued.
+- A delivery pass when messages are waiting (or held ones are to be tried again) and no
+  pass is already queued.
 - Reading the bounces returned to BOUNCE_MAILDIR, when it is set and has new mail.
 
 First, it re-queues the tasks left running by a worker that is gone (core/worker.py):
@@ -45,7 +46,10 @@ def tick(now: datetime | None = None) -> list[str]:
                 run_dunning_task.enqueue(org_id, day.isoformat())
                 enqueued.append(f"dunning run {org_id} {day}")
     due = Message.objects.filter(
-        status=MessageStatus.QUEUED, channel__in=SENT_BY_TASK, next_attempt_at__lte=now
+        # a held message whose time to try again has come: the pass releases it
+        status__in=(MessageStatus.QUEUED, MessageStatus.HELD),
+        channel__in=SENT_BY_TASK,
+        next_attempt_at__lte=now,
     )
     if due.exists() and not _waiting(deliver_messages_task, []):
         deliver_messages_task.enqueue()

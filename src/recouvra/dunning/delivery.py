@@ -11,6 +11,12 @@ STALE minutes a later pass decides: a channel whose provider drops duplicates (S
 Idempotency-Key) is sent again; an e-mail is not — SMTP cannot say whether it went — and
 becomes UNCERTAIN, shown on the case timeline for an agent to check and resend or not.
 So nothing is sent twice, and nothing disappears.
+
+A message whose figures the law engine cannot give yet (a rate missing from the tables:
+FiguresUnavailable) is HELD, its reason kept and shown in the outbox, never sent cut short
+nor dropped; the others go on. A delivery pass puts it back in the queue HOLD_RETRY later
+(release_held), or at once when an agent asks (resend), and it is held again if the rate
+is still missing.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from django.utils import timezone
 from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core.bulk import batches
+from recouvra.letters.content import FiguresUnavailable
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
@@ -43,6 +50,7 @@ BACKOFF = (1, 5, 30, 120, 720)  # minutes before the 2nd, 3rd… attempt
 STALE = timedelta(minutes=15)  # SENDING for longer: the sender stopped
 BATCH = 500
 EVENT_KINDS = {Channel.EMAIL: InteractionKind.EMAIL, Channel.SMS: InteractionKind.SMS}
+HOLD_RETRY = timedelta(hours=1)  # a held message is tried again after this (rates entered)
 
 
 def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
@@ -50,6 +58,8 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
     now = now or timezone.now()
     outcomes: Counter = Counter()
     outcomes.update(recover_interrupted(now))
+    if released := release_held(SENT_BY_TASK, due_by=now):
+        outcomes["released"] = released
     due = (
         Message.objects.filter(
             status=MessageStatus.QUEUED,
@@ -152,17 +162,29 @@ def deliver(message: Message, sender: Any, now: datetime) -> str:
 
 def _claim(message: Message, now: datetime) -> str | None:
     """Freeze the message and move it QUEUED → SENDING; None if it is this caller's to
-    send, else what became of it (failed: its template is broken; skipped: taken)."""
-    try:
-        _freeze(message, now)
-    except TemplateError as exc:
-        return _fail(message, str(exc), now)
+    send, else what became of it (failed: its template is broken; held: its figures
+    cannot be computed yet; skipped: taken)."""
+    unprepared = _prepare(message, now)
+    if unprepared is not None:
+        return unprepared
     moved = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
         status=MessageStatus.SENDING, sending_since=now, attempts=F("attempts") + 1, updated_at=now
     )
     if not moved:
         return "skipped"
     message.attempts += 1
+    return None
+
+
+def _prepare(message: Message, now: datetime) -> str | None:
+    """Freeze one message; None when done, else what became of it (failed: its template
+    is broken; held: the law engine cannot give its figures yet)."""
+    try:
+        _freeze(message, now)
+    except TemplateError as exc:
+        return _fail(message, str(exc), now)
+    except FiguresUnavailable as missing:
+        return hold(message, missing.reason, now)
     return None
 
 
@@ -228,8 +250,8 @@ def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
     )
     count = 0
     for message in waiting:
-        _freeze(message, now)
-        count += 1
+        if _prepare(message, now) is None:
+            count += 1
     return count
 
 
@@ -254,6 +276,39 @@ def _fail(message: Message, error: str, now: datetime) -> str:
         channel=message.channel,
     )
     return MessageStatus.FAILED
+
+
+def hold(message: Message, reason: str, now: datetime) -> str:
+    """Keep a queued message back, with why (in French, and where to fix it), until
+    HOLD_RETRY has passed; the case timeline says so the first time for this reason."""
+    moved = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.HELD,
+        hold_reason=reason,
+        next_attempt_at=now + HOLD_RETRY,
+        updated_at=now,
+    )
+    if moved and message.hold_reason != reason:
+        add_event(
+            message.case,
+            EVENT_KINDS.get(message.channel, InteractionKind.SYSTEM),
+            f"Envoi retenu ({message.get_channel_display()}) : {reason}",
+            channel=message.channel,
+        )
+    message.status, message.hold_reason = MessageStatus.HELD, reason
+    return MessageStatus.HELD if moved else "skipped"
+
+
+def release_held(
+    channels: Any, *, due_by: datetime | None = None, organization_id: int | None = None
+) -> int:
+    """Put held messages of these channels back in the queue (those whose time to try
+    again has come by `due_by`, if given); returns how many."""
+    held = Message.objects.filter(status=MessageStatus.HELD, channel__in=channels)
+    if due_by is not None:
+        held = held.filter(next_attempt_at__lte=due_by)
+    if organization_id is not None:
+        held = held.filter(organization_id=organization_id)
+    return held.update(status=MessageStatus.QUEUED, updated_at=timezone.now())
 
 
 def recover_interrupted(now: datetime) -> Counter:
@@ -296,10 +351,12 @@ def _idempotent(channel: str) -> bool:
 
 
 def resend(message: Message, *, actor=None, now: datetime | None = None) -> bool:  # noqa: ANN001
-    """An agent's decision on an UNCERTAIN or FAILED message: send it again."""
+    """An agent's decision on an UNCERTAIN or FAILED message: send it again; on a HELD one
+    (a rate entered since): try it again now."""
     now = now or timezone.now()
     moved = Message.objects.filter(
-        pk=message.pk, status__in=(MessageStatus.UNCERTAIN, MessageStatus.FAILED)
+        pk=message.pk,
+        status__in=(MessageStatus.UNCERTAIN, MessageStatus.FAILED, MessageStatus.HELD),
     ).update(status=MessageStatus.QUEUED, next_attempt_at=now, last_error="", updated_at=now)
     if moved:
         add_event(

@@ -3,7 +3,9 @@
 A print batch takes every letter whose day has come (working days only, schedule.py),
 freezes each one as a PDF kept with its message, and gathers them in one PDF sorted in
 mailing order (postal code, then name) after a cover list. The messages move QUEUED →
-PRINTED in the same transaction, so a letter is never in two batches.
+PRINTED in the same transaction, so a letter is never in two batches. A letter whose
+figures the law engine cannot give (a missing rate) is HELD with its reason instead, and
+the others print; each print tries the held letters again.
 
 A registered letter (LRAR) then gets its tracking number, the date of first
 presentation and the signed acknowledgement. A formal notice produces its effects once
@@ -24,9 +26,10 @@ from recouvra.cases.models import Case, Direction, InteractionKind
 from recouvra.cases.services import add_event, add_events
 from recouvra.core.bulk import batches
 from recouvra.law.deadlines import deadline
-from recouvra.letters.content import PAYMENT_DAYS, long_date
+from recouvra.letters.content import PAYMENT_DAYS, FiguresUnavailable, long_date
 from recouvra.letters.render import batch_pdf, letter_pdf
 
+from .delivery import hold, release_held
 from .documents import freeze, letter_of
 from .models import LETTER_CHANNELS, Channel, Message, MessageStatus, PrintBatch
 
@@ -38,6 +41,8 @@ def print_letters(
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
+        # the letters held before are tried again: a rate may have been entered since
+        release_held(LETTER_CHANNELS, organization_id=organization_id)
         due = Message.objects.filter(
             organization_id=organization_id,
             status=MessageStatus.QUEUED,
@@ -60,7 +65,10 @@ def print_letters(
                 "case__debtor", "case__creditor", "case__organization", "case__assigned_to"
             )
         )
-        letters = [_frozen_letter(message, today) for message in messages]
+        messages, letters = _printable(messages, today, now)
+        if not messages:  # every letter held: no batch
+            batch.delete()
+            return None
         order = sorted(
             range(len(letters)),
             key=lambda i: (letters[i]["postal_code"], letters[i]["recipient"]["name"]),
@@ -92,6 +100,25 @@ def print_letters(
             author_id=getattr(user, "pk", None),
         )
     return batch
+
+
+def _printable(
+    messages: list[Message], today: date, now: datetime
+) -> tuple[list[Message], list[dict[str, Any]]]:
+    """The messages whose letter can be made, and their letters; the others are taken out
+    of the batch and held, with the reason (a rate missing from the tables)."""
+    printed, letters = [], []
+    for message in messages:
+        try:
+            letters.append(_frozen_letter(message, today))
+        except FiguresUnavailable as missing:
+            Message.objects.filter(pk=message.pk).update(
+                status=MessageStatus.QUEUED, print_batch=None, sent_at=None
+            )
+            hold(message, missing.reason, now)
+            continue
+        printed.append(message)
+    return printed, letters
 
 
 def _frozen_letter(message: Message, today: date) -> dict[str, Any]:

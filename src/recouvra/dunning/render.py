@@ -100,7 +100,11 @@ def _html(text: str, context: dict[str, Any]) -> str:
         f'<tbody>{rows}</tbody><tfoot><tr><th colspan="5">Total</th>'
         f"<th>{escape(context['total'])}</th></tr></tfoot></table>"
     )
-    return f"<html><body>{linebreaks(escape(text))}{table}</body></html>"
+    # C. com. L441-10 II: interest stated at the legal floor says so, under the figures
+    notes = "".join(
+        f"<p><small>{escape(note)}</small></p>" for note in context.get("floor_mentions", ())
+    )
+    return f"<html><body>{linebreaks(escape(text))}{table}{notes}</body></html>"
 
 
 _DEFAULT_SUBJECT = "Factures échues — {{ creditor.name }}"

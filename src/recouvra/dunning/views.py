@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from recouvra.cases.models import Case
 from recouvra.core.models import Membership, Role
 from recouvra.ledger.models import Creditor, Debtor
+from recouvra.letters.content import FiguresUnavailable
 from recouvra.web import generic
 
 from . import delivery, engine, forms, printing
@@ -233,7 +234,9 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     if delivery.resend(message, actor=request.user):
         messages.success(request, _("Le message repart dans la file d'envoi."))
     else:
-        messages.error(request, _("Seul un message en échec ou à vérifier peut être renvoyé."))
+        messages.error(
+            request, _("Seul un message en échec, à vérifier ou retenu peut être renvoyé.")
+        )
     return generic.back_to(request, reverse("dunning:outbox"))
 
 
@@ -252,6 +255,15 @@ def letters(request: HttpRequest) -> HttpResponse:
                 _("Lot imprimé : %(n)s courrier(s), dont %(r)s recommandé(s).")
                 % {"n": batch.letters, "r": batch.registered},
             )
+        if held := _held_letters(member).count():
+            messages.warning(
+                request,
+                _(
+                    "%(n)s courrier(s) retenu(s) : leurs montants ne peuvent pas encore être "
+                    "calculés (motif dans Messages)."
+                )
+                % {"n": held},
+            )
         return redirect("dunning:letters")
     waiting = Message.objects.visible_to(member).filter(
         status=MessageStatus.QUEUED, channel__in=LETTER_CHANNELS
@@ -268,6 +280,12 @@ def letters(request: HttpRequest) -> HttpResponse:
         "member": member,
     }
     return render(request, "dunning/letters.html", context)
+
+
+def _held_letters(member: Any) -> QuerySet:
+    return Message.objects.visible_to(member).filter(
+        status=MessageStatus.HELD, channel__in=LETTER_CHANNELS
+    )
 
 
 @login_required
@@ -332,6 +350,8 @@ def preview(request: HttpRequest) -> HttpResponse:
         rendered = render_text(template, case, timezone.localdate())
     except TemplateError as exc:
         return render(request, "dunning/_preview.html", {"error": str(exc)})
+    except FiguresUnavailable as missing:  # the message would be held: say why
+        return render(request, "dunning/_preview.html", {"error": missing.reason})
     return render(request, "dunning/_preview.html", {"rendered": rendered})
 
 

@@ -64,6 +64,13 @@ class InterestPeriod(NamedTuple):
     cents: int
     label: str  # what the rate is, in French, for statements
     verified: bool  # False when the rate is marked unverified ("taux à confirmer")
+    # C. com. L441-10 II: the contractual rate set aside in this period because it is below
+    # 3 × the legal rate; `rate` is then that floor. None: the rate applied is the agreed one.
+    refused_rate: Decimal | None = None
+
+    @property
+    def at_floor(self) -> bool:
+        return self.refused_rate is not None
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,28 @@ class InterestResult:
     def days(self) -> int:
         return sum(p.days for p in self.periods)
 
+    @property
+    def at_floor(self) -> bool:
+        return any(p.at_floor for p in self.periods)
 
-RatePicker = Callable[[date], tuple[Decimal, str, bool]]
+
+# a day → the rate of its period: percent, French label, verified, contractual rate refused
+RatePicker = Callable[[date], tuple[Decimal, str, bool, Decimal | None]]
+
+FLOOR_ARTICLE = "C. com. L441-10 II"
+
+
+def percent_fr(percent: Decimal) -> str:
+    """Decimal("10.500") → "10,5" (French decimal comma, no trailing zeros)."""
+    return f"{percent.normalize():f}".replace(".", ",")
+
+
+def floor_label(contractual_rate: Decimal) -> str:
+    """What a period run at the floor instead of the contractual rate says, in French."""
+    return (
+        f"plancher légal (3 fois l'intérêt légal) appliqué au lieu du taux contractuel de "
+        f"{percent_fr(contractual_rate)} % ({FLOOR_ARTICLE})"
+    )
 
 
 def late_payment_interest(
@@ -95,24 +122,30 @@ def late_payment_interest(
     contractual_rate: Decimal | None = None,
     day_count: str = ACTUAL_365,
     tables: RateTables | None = None,
+    apply_floor: bool = False,
 ) -> InterestResult:
     """B2B penalties (C. com. L441-10 II), due without reminder from the day after the due date.
 
     Without a contractual rate: the ECB rate in force on the first day of each semester
     + 10 points. A contractual rate is checked against 3 × the legal rate of each
-    semester and refused (ContractualRateTooLow) when below it.
+    semester and refused (ContractualRateTooLow) when below it; with `apply_floor`, such
+    a semester runs at the floor instead, each of its periods marked with the rate set
+    aside (InterestPeriod.refused_rate), so that a statement can still be made and say so.
     """
     tables = tables or packaged_tables()
 
-    def statutory(day: date) -> tuple[Decimal, str, bool]:
+    def statutory(day: date) -> tuple[Decimal, str, bool, Decimal | None]:
         rate = tables.statutory_penalty_rate(day)
-        return rate.percent, "taux BCE + 10 points (C. com. L441-10)", rate.verified
+        return rate.percent, "taux BCE + 10 points (C. com. L441-10)", rate.verified, None
 
-    def contractual(day: date) -> tuple[Decimal, str, bool]:
+    def contractual(day: date) -> tuple[Decimal, str, bool, Decimal | None]:
         floor = tables.contractual_floor(day)
-        if contractual_rate < floor.percent:
+        if contractual_rate >= floor.percent:
+            return contractual_rate, "taux contractuel", floor.verified, None
+        if not apply_floor:
             raise ContractualRateTooLow(contractual_rate, floor)
-        return contractual_rate, "taux contractuel", floor.verified
+        # L441-10 II: the rate may not be lower than 3 × the legal rate: the floor applies
+        return floor.percent, floor_label(contractual_rate), floor.verified, contractual_rate
 
     picker = statutory if contractual_rate is None else contractual
     return _accrue(principal_cents, due_date, until, picker, day_count, cuts=())
@@ -142,7 +175,7 @@ def legal_interest(
         majoration_from = add_months(judgment_enforceable_on, 2) + timedelta(days=1)
     points = threshold_count("legal_rate_judgment_majoration_points")
 
-    def legal(day: date) -> tuple[Decimal, str, bool]:
+    def legal(day: date) -> tuple[Decimal, str, bool, Decimal | None]:
         rate = tables.legal_rate(day, creditor_is_consumer=creditor_is_consumer)
         label = (
             "intérêt légal ("
@@ -150,8 +183,9 @@ def legal_interest(
             + ")"
         )
         if majoration_from is not None and day >= majoration_from:
-            return rate.percent + points, label + " majoré de 5 points (CMF L313-3)", rate.verified
-        return rate.percent, label + " (C. civ. 1231-6)", rate.verified
+            majored = label + " majoré de 5 points (CMF L313-3)"
+            return rate.percent + points, majored, rate.verified, None
+        return rate.percent, label + " (C. civ. 1231-6)", rate.verified, None
 
     cuts = (majoration_from,) if majoration_from else ()
     return _accrue(principal_cents, start, until, legal, day_count, cuts=cuts)
@@ -181,18 +215,20 @@ def _accrue(
     numerator = 0  # the exact interest so far, over COMMON_DENOMINATOR
     rounded_so_far = 0
     periods = []
-    memo: dict[tuple[int, bool], tuple[Decimal, str, bool]] = {}
+    memo: dict[tuple[int, bool], tuple[Decimal, str, bool, Decimal | None]] = {}
     for first, last in split_periods(start + timedelta(days=1), until, cuts):
         key = (first.toordinal() if cuts else first.year, first.month <= 6)
         if key not in memo:
             memo[key] = pick(first)
-        percent, label, verified = memo[key]
+        percent, label, verified, refused = memo[key]
         days = (last - first).days + 1
         basis = 366 if day_count == ACTUAL_366 and _is_leap(first.year) else 365
         numerator += principal_cents * _scaled(percent) * days * (366 if basis == 365 else 365)
         rounded_total = (2 * numerator + COMMON_DENOMINATOR) // (2 * COMMON_DENOMINATOR)
         cents, rounded_so_far = rounded_total - rounded_so_far, rounded_total
-        periods.append(InterestPeriod(first, last, days, percent, basis, cents, label, verified))
+        periods.append(
+            InterestPeriod(first, last, days, percent, basis, cents, label, verified, refused)
+        )
     return InterestResult(principal_cents, start, until, day_count, rounded_so_far, tuple(periods))
 
 

@@ -17,7 +17,13 @@ How it is computed, in date order:
   interest and principal in the configured order; interest is therefore computed, and
   rounded to the cent, span by span (to each payment date, then to `as_of`);
 - a rate missing from the tables stops that claim's interest at the end of the last
-  known period and says which rate to enter (never a silent 0).
+  known period and says which rate to enter (never a silent 0);
+- a contractual rate below 3 × the legal rate of a semester (C. com. L441-10 II) does not
+  stop the statement: that semester runs at the floor, and its periods say so (rate set
+  aside, floor, article) for screens and letters to repeat.
+
+Any other refusal of the engine (ENGINE_REFUSALS) leaves no statement; refusal_fr says
+why in French, for the page or the outbox to show.
 """
 
 from __future__ import annotations
@@ -32,10 +38,12 @@ from .allocation import Allocation, Debt, allocate_payment, split_within
 from .fees import recovery_fees
 from .interest import (
     ACTUAL_365,
+    FLOOR_ARTICLE,
     InterestPeriod,
     InterestResult,
     late_payment_interest,
     legal_interest,
+    percent_fr,
 )
 from .rates import RateTables, packaged_tables, semester_bounds
 from .tables import RateUnavailable
@@ -131,6 +139,16 @@ class StatementLine:
     def verified(self) -> bool:
         return self.missing_rate is None and all(p.verified for p in self.interest_periods)
 
+    @property
+    def floor_spans(self) -> list[FloorSpan]:
+        """The spans of interest run at the legal floor instead of the contractual rate."""
+        return floor_spans(self.interest_periods)
+
+    @property
+    def floor_mention_fr(self) -> str:
+        """What a letter says of those spans ("" when there is none)."""
+        return floor_mention_fr(self.floor_spans)
+
 
 @dataclass
 class Statement:
@@ -171,6 +189,74 @@ class Statement:
     @property
     def missing_rates(self) -> list[RateUnavailable]:
         return [line.missing_rate for line in self.lines if line.missing_rate is not None]
+
+    @property
+    def below_floor(self) -> list[StatementLine]:
+        """The claims whose contractual rate was set aside for the floor (L441-10 II)."""
+        return [line for line in self.lines if line.floor_spans]
+
+
+class FloorSpan(NamedTuple):
+    """Consecutive days of interest at the floor (one rate), for a statement to state."""
+
+    start: date
+    end: date
+    floor: Decimal  # 3 × the legal rate of the semester, applied
+    refused_rate: Decimal  # the contractual rate set aside
+
+
+def floor_spans(periods: Iterable[InterestPeriod]) -> list[FloorSpan]:
+    """The periods at the floor, those that follow each other at one rate merged (a
+    payment splits a semester into periods; a statement states the semester once)."""
+    spans: list[FloorSpan] = []
+    for p in periods:
+        if p.refused_rate is None:
+            continue
+        last = spans[-1] if spans else None
+        if (
+            last is not None
+            and last.end + timedelta(days=1) == p.start
+            and (last.floor, last.refused_rate) == (p.rate, p.refused_rate)
+        ):
+            spans[-1] = last._replace(end=p.end)
+        else:
+            spans.append(FloorSpan(p.start, p.end, p.rate, p.refused_rate))
+    return spans
+
+
+def floor_mention_fr(spans: Sequence[FloorSpan]) -> str:
+    """ "Taux contractuel de 10 % inférieur au plancher légal … : intérêts calculés au
+    plancher, 15,21 % du 11/01/2024 au 30/06/2024 et 14,76 % du … (C. com. L441-10 II)." """
+    if not spans:
+        return ""
+    rates = sorted({span.refused_rate for span in spans})
+    parts = [
+        f"{percent_fr(span.floor)} % du {span.start:%d/%m/%Y} au {span.end:%d/%m/%Y}"
+        for span in spans
+    ]
+    listed = ", ".join(parts[:-1]) + " et " + parts[-1] if len(parts) > 1 else parts[0]
+    return (
+        f"Taux contractuel de {' / '.join(percent_fr(r) for r in rates)} % inférieur au "
+        f"plancher légal de 3 fois le taux de l'intérêt légal ({FLOOR_ARTICLE}) : intérêts "
+        f"calculés au plancher, {listed}."
+    )
+
+
+# What the engine raises when it refuses to compute: a missing rate (LookupError), a
+# contractual rate below the floor and any other bad value (ValueError), a date beyond
+# the calendar (OverflowError, an ArithmeticError).
+ENGINE_REFUSALS: tuple[type[Exception], ...] = (RateUnavailable, ValueError, ArithmeticError)
+
+
+def refusal_fr(refused: Exception) -> str:
+    """Why the engine refused, in French, and where to fix it when it is a rate."""
+    said = getattr(refused, "message_fr", None)
+    if said:
+        return str(said)
+    return (
+        f"Calcul impossible avec ces données ({refused}) : vérifiez les dates, les montants "
+        "et le taux contractuel des créances, et les taux dans Paramètres → Taux."
+    )
 
 
 class _ClaimState:
@@ -236,6 +322,7 @@ class _ClaimState:
                 contractual_rate=self.claim.contractual_rate,
                 day_count=day_count,
                 tables=self.tables,
+                apply_floor=True,  # L441-10 II: a rate below the floor gives the floor
             )
         return legal_interest(
             principal,

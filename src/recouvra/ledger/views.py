@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
+from recouvra.law.statement import ENGINE_REFUSALS, refusal_fr
 from recouvra.web import generic
 from recouvra.web.ageing import ageing_rows
 
@@ -126,14 +127,29 @@ class ClaimView(generic.ObjectDetailView):
 
 
 def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
-    """The statement as of the date picked in the page (?au=YYYY-MM-DD), today by default."""
+    """The statement as of the date picked in the page (?au=YYYY-MM-DD), today by default.
+
+    A refusal of the law engine never breaks the page: it says why instead of the figures
+    (statement None); the claims whose contractual rate was set aside for the legal floor
+    are listed for the banner (below_floor: claim, contractual rate)."""
     as_of, error = timezone.localdate(), ""
     if raw := request.GET.get("au"):
         try:
             as_of = date.fromisoformat(raw)
         except ValueError:
             error = _("Date invalide : le décompte est arrêté à aujourd'hui.")
-    return {"statement": statement_for(claims, as_of), "statement_error": error}
+    try:
+        statement = statement_for(claims, as_of)
+    except ENGINE_REFUSALS as refused:
+        return {
+            "statement": None,
+            "statement_error": error,
+            "statement_refused": refusal_fr(refused),
+            "below_floor": [],
+        }
+    by_ref = {claim.reference: claim for claim in claims}
+    below_floor = [by_ref[line.claim.ref] for line in statement.below_floor]
+    return {"statement": statement, "statement_error": error, "below_floor": below_floor}
 
 
 class ClaimEditView(generic.ObjectEditView):

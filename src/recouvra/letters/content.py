@@ -3,6 +3,12 @@ overdue claims with what is still due (recouvra.law), the deadline, the legal me
 
 case_context feeds the message templates (dunning.render) and letter_data the typst
 layout (render.py). Amounts and dates are formatted here, the French way.
+
+A document states figures only when the law engine could compute them all: a rate missing
+from the tables, or any other refusal of the engine, raises FiguresUnavailable (why, in
+French, and where to fix it); the outbox holds such a message. A contractual rate below
+the legal floor is no refusal: the figures are computed at the floor and the letter says
+so (C. com. L441-10 II).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any, NamedTuple
 from babel.dates import format_date
 
 from recouvra.law.money import format_amount
+from recouvra.law.statement import ENGINE_REFUSALS, StatementLine, refusal_fr
 from recouvra.ledger.models import Claim, DebtorKind
 from recouvra.ledger.statements import statement_for
 
@@ -37,6 +44,30 @@ NOT_A_COURT_DOCUMENT = (
 )
 
 
+class FiguresUnavailable(Exception):
+    """The law engine cannot give the figures a document states; `reason` says which, in
+    French, and where to fix it (Paramètres → Taux for a rate)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def statement_lines(claims: list[Claim], as_of: date) -> list[StatementLine]:
+    """The statement's lines of `claims` on `as_of`, every figure computed, or
+    FiguresUnavailable: a letter never states interest cut short by a missing rate."""
+    if not claims:
+        return []
+    try:
+        statement = statement_for(claims, as_of)
+    except ENGINE_REFUSALS as refused:
+        raise FiguresUnavailable(refusal_fr(refused)) from refused
+    if statement.missing_rates:
+        reasons = dict.fromkeys(missing.message_fr for missing in statement.missing_rates)
+        raise FiguresUnavailable(" ".join(reasons))
+    return statement.lines
+
+
 def long_date(day: date) -> str:
     """4 février 2026."""
     return format_date(day, format="d MMMM y", locale="fr_FR")
@@ -50,7 +81,7 @@ def case_context(case: Any, as_of: date) -> dict[str, Any]:
             "due_date", "pk"
         )
     )
-    lines = statement_for(claims, as_of).lines if claims else []
+    lines = statement_lines(claims, as_of)
     currency = claims[0].currency if claims else "EUR"
 
     def money(cents: int) -> str:
@@ -67,6 +98,7 @@ def case_context(case: Any, as_of: date) -> dict[str, Any]:
             "fees": money(line.fees_due),
             "total": money(line.balance_cents),
             "rate_to_confirm": not line.verified,
+            "floor_mention": line.floor_mention_fr,  # "" unless at the floor (L441-10 II)
         }
         for line in lines
         if line.balance_cents > 0
@@ -110,6 +142,9 @@ def case_context(case: Any, as_of: date) -> dict[str, Any]:
         "total_cents": sum(max(line.balance_cents, 0) for line in lines),
         "currency": currency,
         "rate_to_confirm": any(row["rate_to_confirm"] for row in rows),
+        "floor_mentions": [
+            f"{row['reference']} : {row['floor_mention']}" for row in rows if row["floor_mention"]
+        ],
         "today": _day(as_of),
         "today_long": long_date(as_of),
         "deadline": _day(as_of + timedelta(days=PAYMENT_DAYS)),
@@ -134,7 +169,14 @@ def letter_data(
     contact = " · ".join(part for part in (sender.get("phone"), sender.get("email")) if part)
     paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
     consumer = debtor["is_consumer"]
-    note = "Intérêts calculés avec un taux à confirmer." if context["rate_to_confirm"] else ""
+    notes = ["Intérêts calculés avec un taux à confirmer."] if context["rate_to_confirm"] else []
+    # C. com. L441-10 II: the interest of a claim whose contractual rate is below the floor
+    # is stated at the floor, marked, and the letter says why
+    notes += [f"* {mention}" for mention in context.get("floor_mentions", ())]
+    rows = [
+        {**row, "interest": row["interest"] + "\u00a0*"} if row.get("floor_mention") else row
+        for row in context["claims"]
+    ]
     return {
         "kind": kind,
         "registered": registered,
@@ -157,8 +199,8 @@ def letter_data(
         ),
         "title": "MISE EN DEMEURE" if kind == NOTICE else "",
         "paragraphs": paragraphs,
-        "rows": context["claims"],
-        "totals": {"today": context["today"], "total": context["total"], "note": note},
+        "rows": rows,
+        "totals": {"today": context["today"], "total": context["total"], "notes": notes},
         "deadline": (
             f"Merci de régler {context['total']} au plus tard le {context['deadline_long']}."
         ),

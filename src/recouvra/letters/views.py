@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +13,13 @@ from recouvra.cases.models import PaymentPlan
 from recouvra.ledger.models import Payment
 from recouvra.web import generic
 
-from .content import case_context, instalments, plan_agreement_data, receipt_data
+from .content import (
+    FiguresUnavailable,
+    case_context,
+    instalments,
+    plan_agreement_data,
+    receipt_data,
+)
 from .render import letter_pdf
 
 MAX_INSTALMENTS = 60
@@ -51,7 +59,14 @@ def plan_agreement(request: HttpRequest, pk: int) -> HttpResponse:
             _("Entre 1 et %(max)s échéances, de 1 à 12 mois d'intervalle.")
             % {"max": MAX_INSTALMENTS}
         )
-    context = case_context(plan.case, timezone.localdate())
+    try:
+        context = case_context(plan.case, timezone.localdate())
+    except FiguresUnavailable as missing:
+        messages.error(
+            request,
+            _("Échéancier impossible à établir : %(why)s") % {"why": missing.reason},
+        )
+        return redirect(plan.case)
     schedule = instalments(context["total_cents"], count, plan.starts_on, months)
     data = plan_agreement_data(context, schedule, reference=f"échéancier n° {plan.pk}")
     response = HttpResponse(letter_pdf(data), content_type="application/pdf")

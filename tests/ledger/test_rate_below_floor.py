@@ -1,0 +1,68 @@
+"""Claim and case pages of a claim whose contractual rate is below the legal floor (C. com.
+L441-10 II), or whose statement the law engine refuses: the page renders and says why."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.urls import reverse
+
+from recouvra.core.models import Membership, Role
+
+from ..base import RecouvraTestCase, make_claim, make_user
+
+
+class RateBelowFloorTestCase(RecouvraTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        # "ECB + 10" copied into the contract: below the floor in 2024 (15.21 %, 14.76 %)
+        self.claim = make_claim(
+            self.creditor,
+            self.debtor,
+            100_000,
+            reference="FA-FLOOR",
+            issue_date=date(2023, 12, 11),
+            due_date=date(2024, 1, 10),
+            contractual_rate=Decimal("10.000"),
+        )
+        self.client.force_login(self.alice)
+
+    def test_it_shows_the_claim_s_statement_at_the_floor(self) -> None:
+        response = self.client.get(self.claim.get_absolute_url(), {"au": "2024-12-31"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "15,21 %")  # the floor of 2024-S1, in the rate column
+        self.assertContains(response, "au lieu du taux contractuel de 10 %")
+
+    def test_it_shows_a_banner_linking_to_the_claim_s_form(self) -> None:
+        response = self.client.get(self.claim.get_absolute_url(), {"au": "2024-12-31"})
+        self.assertContains(response, 'data-testid="floor-banner"', count=1)
+        self.assertContains(response, "inférieur au plancher légal")
+        self.assertContains(response, reverse("ledger:claim_edit", args=[self.claim.pk]))
+
+    def test_it_shows_the_banner_on_the_case_page(self) -> None:
+        response = self.client.get(self.claim.case.get_absolute_url(), {"au": "2024-12-31"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'data-testid="floor-banner"', count=1)
+        self.assertContains(response, reverse("ledger:claim_edit", args=[self.claim.pk]))
+
+    def test_it_gives_a_read_only_member_the_banner_without_the_link(self) -> None:
+        mandant = make_user("mandant@example.org", self.alpha, Role.MANDANT)
+        Membership.objects.filter(user=mandant).update(creditor=self.creditor)
+        self.client.force_login(mandant)
+        response = self.client.get(self.claim.get_absolute_url(), {"au": "2024-12-31"})
+        self.assertContains(response, 'data-testid="floor-banner"', count=1)
+        self.assertNotContains(response, reverse("ledger:claim_edit", args=[self.claim.pk]))
+
+    def test_it_says_which_rate_to_enter_where_when_the_floor_is_missing(self) -> None:
+        # the legal rate of 2026-S2 is not in the tables: no floor to check the rate against
+        response = self.client.get(self.claim.get_absolute_url(), {"au": "2026-09-30"})
+        self.assertContains(response, 'data-testid="statement-missing-rate"')
+        self.assertContains(response, "Paramètres → Taux")
+        self.assertContains(response, reverse("web:rates"))
+
+    def test_it_says_why_when_the_engine_refuses_the_statement(self) -> None:
+        response = self.client.get(self.claim.get_absolute_url(), {"au": "9999-12-31"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'data-testid="statement-refused"')
+        self.assertContains(response, reverse("web:rates"))
