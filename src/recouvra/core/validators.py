@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.law import identifiers
+from recouvra.law.money import MAX_CENTS, AmountOutOfRange, check_cents, format_amount
 
 MESSAGES = {
     "siren": _("Numéro SIREN invalide : 9 chiffres avec une clé de contrôle correcte."),
@@ -45,3 +46,17 @@ def compact(kind: str, value: str) -> str:
         return getattr(identifiers, f"clean_{kind}")(value)
     except identifiers.InvalidIdentifier:
         return value
+
+
+def amount_out_of_range_message() -> str:
+    return _("Montant trop élevé : au plus %(max)s en valeur absolue.") % {
+        "max": format_amount(MAX_CENTS)
+    }
+
+
+def validate_amount(cents: int) -> None:
+    """Within ±MAX_CENTS (recouvra.law.money explains the ceiling): forms, models, the API."""
+    try:
+        check_cents(cents)
+    except AmountOutOfRange as exc:
+        raise ValidationError(amount_out_of_range_message(), code="amount_too_large") from exc

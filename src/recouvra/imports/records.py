@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from recouvra.law.money import MAX_CENTS, out_of_range_reason
+
 
 class ParseError(ValueError):
     """The file cannot be read: says which file, line and field, and why."""
@@ -141,6 +143,24 @@ class Ledger:
             "errors": [asdict(e) for e in self.errors],
             "warnings": self.warnings,
         }
+
+
+def drop_out_of_range(result: BankStatement | Ledger, filename: str = "") -> None:
+    """Move every claim or bank line whose amount is past the ceiling (MAX_CENTS, see
+    recouvra.law.money) to the row errors, whatever parser read it: the rest imports."""
+    reason = out_of_range_reason()
+    if isinstance(result, Ledger):
+        kept = [claim for claim in result.claims if abs(claim.amount_cents) <= MAX_CENTS]
+        for claim in result.claims:
+            if abs(claim.amount_cents) > MAX_CENTS:
+                result.errors.append(RowError(claim.line_no or 0, "amount_cents", reason, filename))
+        result.claims = kept
+        return
+    for account in result.accounts:
+        for line in account.lines:
+            if abs(line.amount_cents) > MAX_CENTS:
+                result.errors.append(RowError(line.line_no or 0, "amount", reason, filename))
+        account.lines = [line for line in account.lines if abs(line.amount_cents) <= MAX_CENTS]
 
 
 def _iso(day: date | None) -> str | None:

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.models import Membership
-from recouvra.law.money import AmountError, format_plain, parse_amount
+from recouvra.core.validators import amount_out_of_range_message, validate_amount
+from recouvra.law.money import AmountError, AmountOutOfRange, format_plain, parse_amount
 
 
 class MoneyInput(forms.TextInput):
@@ -19,9 +20,11 @@ class MoneyInput(forms.TextInput):
 
 
 class MoneyField(forms.Field):
-    """Turns "1 234,56" into 123456 cents; names the problem in French."""
+    """Turns "1 234,56" into 123456 cents; names the problem in French. Amounts past the
+    ceiling of recouvra.law.money.MAX_CENTS are refused."""
 
     widget = MoneyInput
+    default_validators = [validate_amount]
     default_error_messages = {
         "invalid": _("Montant invalide : écrivez par exemple 1 234,56."),
         "negative": _("Le montant ne peut pas être négatif."),
@@ -40,6 +43,9 @@ class MoneyField(forms.Field):
             return value
         try:
             cents = parse_amount(str(value))
+        except AmountOutOfRange as exc:
+            message = amount_out_of_range_message()
+            raise forms.ValidationError(message, code="amount_too_large") from exc
         except AmountError as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
         if cents < 0 and not self.allow_negative:

@@ -38,6 +38,7 @@ from recouvra.imports.parsers.tabular import (
     parse_date,
 )
 from recouvra.imports.records import Ledger, LedgerClaim, ParseError, RowError
+from recouvra.law.money import MAX_CENTS, AmountOutOfRange, check_cents, out_of_range_reason
 
 # field → header aliases, normalised (see tabular.normalize_header), best first: when two
 # columns could give the same field, the one whose alias comes first wins (an open-items
@@ -404,9 +405,13 @@ def _cents(cell: object) -> int:
     An XLSX number cell is a float (Excel stores IEEE doubles): it is converted once, via
     its shortest repr, Decimal(str(value)), rounded explicitly to 2 places half away from
     zero. That is the one float → money conversion in the project, and it is unavoidable.
+    Past the ceiling (recouvra.law.money.MAX_CENTS): AmountOutOfRange, checked before any
+    conversion so that 1e300 is refused rather than overflowing Decimal's precision.
     """
     if isinstance(cell, bool):
         raise AmountError(f"not an amount: {cell!r}")
+    if isinstance(cell, (int, float, Decimal)) and abs(cell) * 100 > MAX_CENTS:
+        raise AmountOutOfRange(cell)
     if isinstance(cell, int):
         return cell * 100
     if isinstance(cell, float):
@@ -415,6 +420,8 @@ def _cents(cell: object) -> int:
         value = Decimal(str(cell)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return int(value * 100)
     if isinstance(cell, Decimal):
+        if not cell.is_finite():
+            raise AmountError(f"not an amount: {cell!r}")
         return int(cell.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
     return parse_cents(str(cell))
 
@@ -563,8 +570,10 @@ def _amount(amount: Any, debit: Any, credit: Any, single: bool) -> tuple[int, st
             return 0, "montant manquant"
         try:
             return _cents(amount), ""
+        except AmountOutOfRange:
+            return 0, f"{out_of_range_reason()} : « {_shown(amount)} »"
         except AmountError:
-            return 0, f"montant illisible : « {_text(amount)} »"
+            return 0, f"montant illisible : « {_shown(amount)} »"
     if debit is None and credit is None:
         return 0, "montant manquant (ni débit ni crédit)"
     total = 0
@@ -573,9 +582,20 @@ def _amount(amount: Any, debit: Any, credit: Any, single: bool) -> tuple[int, st
             continue
         try:
             total += sign * _cents(value)
+        except AmountOutOfRange:
+            return 0, f"{label} : {out_of_range_reason()} : « {_shown(value)} »"
         except AmountError:
-            return 0, f"{label} illisible : « {_text(value)} »"
-    return total, ""
+            return 0, f"{label} illisible : « {_shown(value)} »"
+    try:
+        return check_cents(total), ""
+    except AmountOutOfRange:
+        return 0, out_of_range_reason()
+
+
+def _shown(cell: object, limit: int = 40) -> str:
+    """A cell's text for a message, cut when it is long (a hostile cell may be huge)."""
+    text = _text(cell)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # Entry points -----------------------------------------------------------------------------
