@@ -8,7 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.models import Membership
-from recouvra.core.validators import amount_out_of_range_message, validate_amount
+from recouvra.core.validators import (
+    amount_out_of_range_message,
+    validate_amount,
+    validate_date_in_range,
+)
+from recouvra.law.dates import MAX_DATE, MIN_DATE
 from recouvra.law.money import AmountError, AmountOutOfRange, format_plain, parse_amount
 
 
@@ -67,6 +72,18 @@ class MemberModelForm(forms.ModelForm):
             if isinstance(field.widget, forms.DateInput):
                 field.widget.input_type = "date"
                 field.widget.format = "%Y-%m-%d"
+        bound_dates(self)
+
+
+def bound_dates(form: forms.BaseForm) -> None:
+    """Every date field of `form` refuses a date outside the range the law engine computes
+    with (recouvra.law.dates), and says so to the browser's date picker too."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            if validate_date_in_range not in field.validators:
+                field.validators.append(validate_date_in_range)
+            field.widget.attrs.setdefault("min", MIN_DATE.isoformat())
+            field.widget.attrs.setdefault("max", MAX_DATE.isoformat())
 
 
 class IdentifierField(forms.CharField):

@@ -37,7 +37,14 @@ from recouvra.imports.parsers.tabular import (
     parse_cents,
     parse_date,
 )
-from recouvra.imports.records import Ledger, LedgerClaim, ParseError, RowError
+from recouvra.imports.records import (
+    Ledger,
+    LedgerClaim,
+    ParseError,
+    RowError,
+    date_out_of_range_reason,
+)
+from recouvra.law.dates import DateOutOfRange, check_date
 from recouvra.law.money import MAX_CENTS, AmountOutOfRange, check_cents, out_of_range_reason
 
 # field → header aliases, normalised (see tabular.normalize_header), best first: when two
@@ -500,9 +507,12 @@ def _ledger(table: Table, format: str, filename: str) -> Ledger:
         for field in ("issue_date", "due_date"):
             raw = cell(cells, field)
             try:
-                dates[field] = None if raw is None else _date(raw)
+                dates[field] = None if raw is None else check_date(_date(raw))
+            except DateOutOfRange:
+                error(line, field, f"{date_out_of_range_reason()} : « {_shown(raw)} »")
+                break
             except (DateError, ValueError, OverflowError):
-                error(line, field, f"date illisible : « {_text(raw)} »")
+                error(line, field, f"date illisible : « {_shown(raw)} »")
                 break
         if len(dates) < 2:  # a date could not be read
             continue

@@ -1,9 +1,11 @@
-"""An imported amount past the ceiling (recouvra.law.money.MAX_CENTS) is a row error with
-file, line, field and reason; the rest of the file imports and the batch finishes."""
+"""An imported amount past the ceiling (recouvra.law.money.MAX_CENTS), or a date outside
+the range of recouvra.law.dates, is a row error with file, line, field and reason; the rest
+of the file imports and the batch finishes."""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -25,7 +27,7 @@ CSV = (
 ).encode()
 
 
-class AmountCeilingImportTestCase(RecouvraTestCase):
+class OutOfRangeImportTestCase(RecouvraTestCase):
     def upload(self, content: bytes, name: str) -> ImportBatch:
         member = self.alice.memberships.get()
         upload = SimpleUploadedFile(name, content)
@@ -72,3 +74,26 @@ class AmountCeilingImportTestCase(RecouvraTestCase):
         self.assertEqual((error.file, error.line, error.field), ("releve.txt", 2, "amount"))
         self.assertIn("montant hors limites", error.reason)
         self.assertEqual([line.amount_cents for line in statement.accounts[0].lines], [10_000])
+
+    def test_a_csv_due_date_in_year_1_is_a_row_error(self) -> None:
+        csv = CSV.replace(b"92 233 720 368 547 758,07", b"10,00").replace(
+            b"05/10/2026", b"02/01/0001"
+        )
+        ledger = parse_file(csv, filename="balance.csv")
+        (error,) = ledger.errors
+        self.assertEqual((error.file, error.line, error.field), ("balance.csv", 3, "due_date"))
+        self.assertIn("date hors limites", error.reason)
+        self.assertEqual([c.reference for c in ledger.claims], ["FA-001", "FA-003"])
+
+    def test_an_xlsx_date_of_9999_12_31_is_a_row_error(self) -> None:
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["N° facture", "Client", "Date facture", "Échéance", "Montant"])
+        sheet.append(["FA-001", "Dubois", date(2026, 9, 1), date(9999, 12, 31), 12.5])
+        sheet.append(["FA-002", "Dubois", date(2026, 9, 1), date(2026, 10, 1), 12.5])
+        data = io.BytesIO()
+        book.save(data)
+        ledger = parse_ledger_xlsx(data.getvalue(), filename="balance.xlsx")
+        (error,) = ledger.errors
+        self.assertEqual((error.line, error.field), (2, "due_date"))
+        self.assertEqual([c.reference for c in ledger.claims], ["FA-002"])
