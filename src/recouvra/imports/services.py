@@ -85,7 +85,7 @@ def _known_mapping(batch: ImportBatch, data: bytes) -> dict[str, str] | None:
     from .parsers.ledger_csv import read_table
 
     try:
-        headers, _rows = read_table(data, batch.filename)
+        headers, _rows = read_table(data, batch.filename, max_rows=0)
     except (ParseError, ValueError):
         return None
     return saved_mapping(batch.organization_id, headers) if headers else None
@@ -121,7 +121,7 @@ def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
         return False
     try:
         with batch.file.open("rb") as handle:
-            headers, rows = read_table(handle.read(), batch.filename)
+            headers, rows = read_table(handle.read(), batch.filename, max_rows=1)
     except (ParseError, ValueError):
         return False
     if len(headers) < 2 or not rows:
@@ -266,5 +266,5 @@ def _columns(batch: ImportBatch) -> dict[str, Any]:
     from .parsers.ledger_csv import guess_mapping, read_table
 
     with batch.file.open("rb") as handle:
-        headers, _rows = read_table(handle.read(), batch.filename)
+        headers, _rows = read_table(handle.read(), batch.filename, max_rows=0)
     return {"headers": headers, "mapping": batch.mapping or guess_mapping(headers)}
