@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
+from recouvra.core.uploads import validate_upload_size
 from recouvra.ledger.models import Creditor
 
 from .models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
 from .records import BankStatement, Ledger, ParseError
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 50
 TABULAR_FORMATS = ("csv", "xlsx")
 
@@ -29,11 +30,10 @@ def create_batch(
     member: Membership, upload: UploadedFile, *, creditor: Creditor | None, actor: Any
 ) -> ImportBatch:
     """Keep the uploaded file with its checksum; the worker parses it next."""
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise UploadRefused(
-            f"{upload.name} : fichier trop volumineux ({upload.size} octets, "
-            f"maximum {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo)."
-        )
+    try:
+        validate_upload_size(upload)
+    except ValidationError as exc:
+        raise UploadRefused(f"{upload.name} : {exc.messages[0]}") from exc
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
