@@ -174,6 +174,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# the largest file anyone may upload (an import, a case attachment): core/uploads.py; the
+# import parsers refuse larger files too (imports/parsers/detect.py MAX_BYTES)
+UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Email: EMAIL_URL such as smtp://user:pass@host:587/?tls=True; console by default.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
 
 from recouvra import cli
@@ -90,15 +90,9 @@ class UploadFlowTestCase(TransactionTestCase):
         self.assertEqual(batch.status, ImportStatus.FAILED)
         self.assertIn("facture.pdf", batch.message)
 
+    @override_settings(UPLOAD_MAX_BYTES=10)
     def test_an_oversized_upload_is_refused(self) -> None:
-        from recouvra.imports import forms, services
-
-        original = services.MAX_UPLOAD_BYTES
-        forms.MAX_UPLOAD_BYTES = services.MAX_UPLOAD_BYTES = 10
-        try:
-            response = self.upload()
-        finally:
-            forms.MAX_UPLOAD_BYTES = services.MAX_UPLOAD_BYTES = original
+        response = self.upload()
         self.assertContains(response, "Fichier trop volumineux", status_code=400)
         self.assertFalse(ImportBatch.objects.exists())
 

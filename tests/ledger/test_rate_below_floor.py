@@ -61,8 +61,8 @@ class RateBelowFloorTestCase(RecouvraTestCase):
         self.assertContains(response, "Paramètres → Taux")
         self.assertContains(response, reverse("web:rates"))
 
-    def test_it_says_why_when_the_engine_refuses_the_statement(self) -> None:
+    def test_a_date_past_the_calendar_is_refused_and_the_statement_stops_today(self) -> None:
         response = self.client.get(self.claim.get_absolute_url(), {"au": "9999-12-31"})
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'data-testid="statement-refused"')
-        self.assertContains(response, reverse("web:rates"))
+        self.assertContains(response, "Le décompte est arrêté à aujourd&#x27;hui.")
+        self.assertNotContains(response, 'data-testid="statement-refused"')

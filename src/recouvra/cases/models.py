@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.models import TenantModel, TenantQuerySet
+from recouvra.core.uploads import validate_attachment
 
 
 class CaseStatus(models.TextChoices):
@@ -194,7 +195,12 @@ class Interaction(TenantModel):
     )
     occurred_at = models.DateTimeField(_("date"), default=timezone.now)
     text = models.TextField(_("texte"), blank=True)
-    attachment = models.FileField(_("pièce jointe"), upload_to="interactions/%Y/%m/", blank=True)
+    attachment = models.FileField(
+        _("pièce jointe"),
+        upload_to="interactions/%Y/%m/",
+        blank=True,
+        validators=[validate_attachment],
+    )
 
     creditor_lookup = "case__creditor"
     partner_lookup = "case__legal_partner"

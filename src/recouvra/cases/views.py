@@ -106,9 +106,14 @@ def add_interaction(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Échange ajouté au dossier."))
             return redirect(case)
     elif not request.htmx:
-        messages.error(request, _("L'échange n'a pas été enregistré : complétez le texte."))
+        refused = form.errors.get("attachment")
+        if refused:  # a file too big or of a type we do not accept: say which and why
+            messages.error(request, _("L'échange n'a pas été enregistré.") + " " + refused[0])
+        else:
+            messages.error(request, _("L'échange n'a pas été enregistré : complétez le texte."))
         return redirect(case)
     context = {"object": case, "interaction_form": form, "timeline": case.interactions.all()}
+    context["member"] = member  # the template shows the form to those who may write
     return render(request, "cases/_timeline.html", context)
 
 

@@ -3,11 +3,15 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_amount
+
 
 class AmountField(models.BigIntegerField):
-    """An amount of money in integer cents. Refuses floats so none slips in by accident."""
+    """An amount of money in integer cents. Refuses floats so none slips in by accident,
+    and amounts past the ceiling of recouvra.law.money.MAX_CENTS (full_clean, model forms)."""
 
     description = _("Montant en centimes")
+    default_validators = [validate_amount]
 
     def get_prep_value(self, value: object) -> int | None:
         if isinstance(value, float):

@@ -1,9 +1,13 @@
 """Django validators over recouvra.law.identifiers, with translated messages."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.law import identifiers
+from recouvra.law.dates import MAX_DATE, MIN_DATE, DateOutOfRange, check_date
+from recouvra.law.money import MAX_CENTS, AmountOutOfRange, check_cents, format_amount
 
 MESSAGES = {
     "siren": _("Numéro SIREN invalide : 9 chiffres avec une clé de contrôle correcte."),
@@ -45,3 +49,32 @@ def compact(kind: str, value: str) -> str:
         return getattr(identifiers, f"clean_{kind}")(value)
     except identifiers.InvalidIdentifier:
         return value
+
+
+def amount_out_of_range_message() -> str:
+    return _("Montant trop élevé : au plus %(max)s en valeur absolue.") % {
+        "max": format_amount(MAX_CENTS)
+    }
+
+
+def validate_amount(cents: int) -> None:
+    """Within ±MAX_CENTS (recouvra.law.money explains the ceiling): forms, models, the API."""
+    try:
+        check_cents(cents)
+    except AmountOutOfRange as exc:
+        raise ValidationError(amount_out_of_range_message(), code="amount_too_large") from exc
+
+
+def date_out_of_range_message() -> str:
+    return _("Date hors limites : les dates acceptées vont du %(min)s au %(max)s.") % {
+        "min": MIN_DATE.strftime("%d/%m/%Y"),
+        "max": MAX_DATE.strftime("%d/%m/%Y"),
+    }
+
+
+def validate_date_in_range(day: date) -> None:
+    """Within the dates the law engine computes with (recouvra.law.dates explains why)."""
+    try:
+        check_date(day)
+    except DateOutOfRange as exc:
+        raise ValidationError(date_out_of_range_message(), code="date_out_of_range") from exc

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recouvra.law.money import MAX_CENTS
 from recouvra.web.forms import MemberModelForm
 
 from .models import Scenario, Step, Template
@@ -38,6 +39,7 @@ class StepForm(MemberModelForm):
     min_balance = forms.IntegerField(
         label=_("Solde échu minimum (€)"),
         min_value=0,
+        max_value=MAX_CENTS // 100,  # whole euros, within the amount ceiling
         initial=0,
         help_text=_("L'étape ne s'applique qu'aux dossiers qui doivent au moins autant."),
     )

@@ -6,14 +6,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.models import Membership
+from recouvra.core.uploads import validate_upload_size
 from recouvra.ledger.models import Creditor
 
 from .parsers.ledger_fields import FIELD_LABELS
-from .services import MAX_UPLOAD_BYTES
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Fichier"))
+    # the type is told by the content when the worker reads the file (parsers/detect.py)
+    file = forms.FileField(label=_("Fichier"), validators=[validate_upload_size])
     creditor = forms.ModelChoiceField(
         label=_("Créancier (pour les factures)"),
         queryset=Creditor.objects.none(),
@@ -27,15 +28,6 @@ class UploadForm(forms.Form):
         self.fields["creditor"].queryset = creditors
         if creditors.count() == 1:
             self.fields["creditor"].initial = creditors.first()
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("Fichier trop volumineux : %(size)s Mo, maximum %(max)s Mo.")
-                % {"size": upload.size // (1024 * 1024), "max": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 class MappingForm(forms.Form):

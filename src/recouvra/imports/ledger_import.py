@@ -20,7 +20,7 @@ from recouvra.cases.services import add_events, open_cases
 from recouvra.core.bulk import batches, insert_rows
 from recouvra.core.search import normalize, search_text
 from recouvra.law.identifiers import InvalidIdentifier, clean_siren
-from recouvra.law.money import format_amount
+from recouvra.law.money import MAX_CENTS, format_amount, out_of_range_reason
 from recouvra.law.tables import threshold_count
 from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
 from recouvra.ledger.services import create_claims
@@ -101,6 +101,8 @@ def _problem(claim: LedgerClaim, seen: set[str]) -> tuple[str, str] | None:
         return "reference", f"référence {claim.reference} en double dans le fichier"
     if claim.amount_cents <= 0:
         return "amount_cents", "montant nul ou négatif (avoir ou trop-perçu) : non importé"
+    if claim.amount_cents > MAX_CENTS:
+        return "amount_cents", out_of_range_reason()
     if claim.issue_date is None:
         return "issue_date", "date de facture manquante"
     if claim.due_date is not None and claim.due_date < claim.issue_date:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.fields import AmountField, CurrencyField
 from recouvra.core.models import TenantModel
+from recouvra.law.money import MAX_CENTS
 
 
 class ImportKind(models.TextChoices):
@@ -190,7 +192,12 @@ class BankLine(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "fingerprint"], name="bank_line_once_per_account"
-            )
+            ),
+            # the last line of defence of the amount ceiling (recouvra.law.money.MAX_CENTS)
+            models.CheckConstraint(
+                condition=Q(amount_cents__gte=-MAX_CENTS, amount_cents__lte=MAX_CENTS),
+                name="bank_line_within_ceiling",
+            ),
         ]
         indexes = [
             # the reconciliation queue: credits still to match, per tenant

@@ -20,6 +20,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from recouvra.law.dates import MAX_DATE, MIN_DATE
+from recouvra.law.money import MAX_CENTS, out_of_range_reason
+
 Params = Mapping[str, Any]
 
 
@@ -231,6 +234,49 @@ class Ledger:
             "errors": [asdict(e) for e in self.errors],
             "warnings": self.warnings,
         }
+
+
+def date_out_of_range_reason() -> str:
+    return f"date hors limites (dates acceptées du {MIN_DATE:%d/%m/%Y} au {MAX_DATE:%d/%m/%Y})"
+
+
+def drop_out_of_range(result: BankStatement | Ledger, filename: str = "") -> None:
+    """Move every claim or bank line whose amount is past the ceiling (MAX_CENTS, see
+    recouvra.law.money) or whose date is outside MIN_DATE..MAX_DATE (recouvra.law.dates)
+    to the row errors, whatever parser read it: the rest imports."""
+    if isinstance(result, Ledger):
+        kept_claims = []
+        for claim in result.claims:
+            dates = {"issue_date": claim.issue_date, "due_date": claim.due_date}
+            problem = _out_of_range(claim.amount_cents, "amount_cents", dates)
+            if problem:
+                result.errors.append(RowError(claim.line_no or 0, *problem, filename))
+            else:
+                kept_claims.append(claim)
+        result.claims = kept_claims
+        return
+    for account in result.accounts:
+        kept_lines = []
+        for line in account.lines:
+            dates = {"booking_date": line.booking_date, "value_date": line.value_date}
+            problem = _out_of_range(line.amount_cents, "amount", dates)
+            if problem:
+                result.errors.append(RowError(line.line_no or 0, *problem, filename))
+            else:
+                kept_lines.append(line)
+        account.lines = kept_lines
+
+
+def _out_of_range(
+    cents: int, amount_field: str, dates: dict[str, date | None]
+) -> tuple[str, str] | None:
+    """(field, reason) of the first value out of range, or None."""
+    if abs(cents) > MAX_CENTS:
+        return amount_field, out_of_range_reason()
+    for name, day in dates.items():
+        if day is not None and not MIN_DATE <= day <= MAX_DATE:
+            return name, f"{date_out_of_range_reason()} : {day.isoformat()}"
+    return None
 
 
 def _iso(day: date | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import Signal
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
+from recouvra.core.uploads import validate_upload_size
 from recouvra.ledger.models import Creditor
 
 from . import messages
@@ -21,8 +23,6 @@ from .records import BankStatement, Ledger, ParseError
 # sent with `batch` once a bank statement's lines are stored: lettrage (above imports)
 # matches them to claims
 statement_imported = Signal()
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 50
 TABULAR_FORMATS = ("csv", "xlsx")
 
@@ -35,11 +35,10 @@ def create_batch(
     member: Membership, upload: UploadedFile, *, creditor: Creditor | None, actor: Any
 ) -> ImportBatch:
     """Keep the uploaded file with its checksum; the worker parses it next."""
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise UploadRefused(
-            f"{upload.name} : fichier trop volumineux ({upload.size} octets, "
-            f"maximum {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo)."
-        )
+    try:
+        validate_upload_size(upload)
+    except ValidationError as exc:
+        raise UploadRefused(f"{upload.name} : {exc.messages[0]}") from exc
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -91,7 +90,7 @@ def _known_mapping(batch: ImportBatch, data: bytes) -> dict[str, str] | None:
     from .parsers.ledger_csv import read_table
 
     try:
-        headers, _rows = read_table(data, batch.filename)
+        headers, _rows = read_table(data, batch.filename, max_rows=0)
     except (ParseError, ValueError):
         return None
     return saved_mapping(batch.organization_id, headers) if headers else None
@@ -127,7 +126,7 @@ def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
         return False
     try:
         with batch.file.open("rb") as handle:
-            headers, rows = read_table(handle.read(), batch.filename)
+            headers, rows = read_table(handle.read(), batch.filename, max_rows=1)
     except (ParseError, ValueError):
         return False
     if len(headers) < 2 or not rows:
@@ -304,5 +303,5 @@ def _columns(batch: ImportBatch) -> dict[str, Any]:
     from .parsers.ledger_csv import guess_mapping, read_table
 
     with batch.file.open("rb") as handle:
-        headers, _rows = read_table(handle.read(), batch.filename)
+        headers, _rows = read_table(handle.read(), batch.filename, max_rows=0)
     return {"headers": headers, "mapping": batch.mapping or guess_mapping(headers)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -12,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvra.core.csvexport import csv_response
 from recouvra.ledger.models import Creditor
 from recouvra.web import generic
 
@@ -118,12 +117,9 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejets-import-{batch.pk}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Fichier"), _("Ligne"), _("Champ"), _("Motif")])
-    for error in batch.row_errors.all():
-        label = FIELD_LABELS.get(error.field, error.field)
-        writer.writerow([batch.filename, error.line, label, error.reason])
-    return response
+    header = [_("Fichier"), _("Ligne"), _("Champ"), _("Motif")]
+    rows = (
+        [batch.filename, error.line, FIELD_LABELS.get(error.field, error.field), error.reason]
+        for error in batch.row_errors.all()
+    )
+    return csv_response(f"rejets-import-{batch.pk}.csv", header, rows)

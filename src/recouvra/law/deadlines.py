@@ -27,6 +27,8 @@ from functools import cache
 
 import holidays
 
+from .dates import dates_in_range
+
 # holidays.France subdivision for Alsace-Moselle: "57" (Moselle) and "6AE" (Alsace) both
 # give Good Friday and 26 Dec in holidays 0.109; the two are re-checked below anyway.
 _ALSACE_MOSELLE_SUBDIV = "57"
@@ -122,6 +124,7 @@ def next_working_day(day: date, *, alsace_moselle: bool = False) -> date:
     return day
 
 
+@dates_in_range
 def raw_deadline(start: date, *, days: int = 0, months: int = 0, years: int = 0) -> date:
     """The end of a time limit before any extension to a working day (CPC 641)."""
     if days < 0 or months < 0 or years < 0:
@@ -131,6 +134,7 @@ def raw_deadline(start: date, *, days: int = 0, months: int = 0, years: int = 0)
     return add_months(start, years * 12 + months) + timedelta(days=days)
 
 
+@dates_in_range
 def deadline(
     start: date,
     *,

@@ -24,6 +24,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
 
+from .dates import dates_in_range
 from .deadlines import add_months
 from .rates import Rate, RateTables, packaged_tables
 from .tables import threshold_count
@@ -114,6 +115,7 @@ def floor_label(contractual_rate: Decimal) -> str:
     )
 
 
+@dates_in_range
 def late_payment_interest(
     principal_cents: int,
     due_date: date,
@@ -151,6 +153,7 @@ def late_payment_interest(
     return _accrue(principal_cents, due_date, until, picker, day_count, cuts=())
 
 
+@dates_in_range
 def legal_interest(
     principal_cents: int,
     start: date,

@@ -15,8 +15,44 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
+# The ceiling of any one amount, in cents: 10^12 cents = 10 000 000 000,00 €.
+#
+# Why this figure: amounts are summed by the database as signed 64-bit integers (SQLite
+# raises "integer overflow" past 2^63 − 1 ≈ 9.22 × 10^18; PostgreSQL's bigint arithmetic
+# too), and one overflowing sum breaks every page of the tenant that shows a total. With
+# each amount at most 10^12 cents, any sum of a tenant's amounts (a balance, an ageing
+# bucket, a dashboard total) stays within 64 bits up to 9.2 million rows all at the
+# ceiling, far beyond a real tenant (the lettrage benchmark holds 1 million claims); a
+# difference of two such sums, or a sum of two columns, stays within range too.
+# Ten billion euros is also far above any single invoice, payment or bank movement a
+# collection platform handles, so nothing real is refused.
+MAX_CENTS = 10**12
+_MAX_DIGITS = len(str(MAX_CENTS))  # digits of a whole amount in cents at the ceiling
+
+
 class AmountError(ValueError):
     """The text is not an amount of money."""
+
+
+class AmountOutOfRange(AmountError):
+    """The amount is readable but above MAX_CENTS (or below −MAX_CENTS)."""
+
+    def __init__(self, text: object = "") -> None:
+        self.text = text
+        super().__init__(out_of_range_reason())
+
+
+def out_of_range_reason() -> str:
+    """Why an amount is refused, in French (the parsers and the API show it as it is)."""
+    return f"montant hors limites : au plus {format_amount(MAX_CENTS)} en valeur absolue"
+
+
+def check_cents(cents: int) -> int:
+    """`cents` itself when within ±MAX_CENTS; AmountOutOfRange otherwise. The one rule that
+    forms, models, imports and the API call (see MAX_CENTS for the reasoning)."""
+    if not -MAX_CENTS <= cents <= MAX_CENTS:
+        raise AmountOutOfRange(cents)
+    return cents
 
 
 def parse_amount(text: str) -> int:
@@ -36,6 +72,8 @@ def parse_amount(text: str) -> int:
         raw = raw.replace(",", ".")
     if not _AMOUNT.match(raw):
         raise AmountError(f"not an amount: {text!r}")
+    if len(raw.split(".")[0].lstrip("0")) > _MAX_DIGITS:
+        raise AmountOutOfRange(text)  # refused before a huge number is built
     try:
         value = Decimal(raw)
     except InvalidOperation as exc:  # pragma: no cover - the regex already filters
@@ -43,7 +81,7 @@ def parse_amount(text: str) -> int:
     cents = value * 100
     if cents != cents.to_integral_value():
         raise AmountError(f"more than two decimals: {text!r}")
-    return -int(cents) if negative else int(cents)
+    return check_cents(-int(cents) if negative else int(cents))
 
 
 def round_half_up(value: Decimal) -> int:

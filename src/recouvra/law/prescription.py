@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from .dates import dates_in_range
 from .deadlines import add_months, is_working_day
 from .tables import threshold_count
 
@@ -108,6 +109,7 @@ def _sorted_interruptions(interruptions: Iterable[Interruption]) -> list[Interru
     return sorted(items, key=lambda i: (i.on, _SAME_DAY_RANK.get(i.kind, 0)))
 
 
+@dates_in_range
 def limitation(
     start: date,
     *,

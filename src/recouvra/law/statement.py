@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .allocation import Allocation, Debt, allocate_payment, split_within
+from .dates import check_dates, dates_in_range
 from .fees import recovery_fees
 from .interest import (
     ACTUAL_365,
@@ -361,6 +362,7 @@ class _ClaimState:
         )
 
 
+@dates_in_range
 def statement(
     claims: Sequence[StatementClaim],
     payments: Iterable[StatementPayment],
@@ -373,7 +375,10 @@ def statement(
 ) -> Statement:
     """The décompte of `claims` on `as_of`, payments allocated on their dates."""
     tables = tables or packaged_tables()
-    events = list(events)
+    events, payments = list(events), list(payments)
+    check_dates(day for claim in claims for day in (claim.due_date, claim.issue_date))
+    check_dates(payment.received_on for payment in payments)
+    check_dates(event.on for event in events)
     for event in events:
         if event.kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {event.kind!r}")

@@ -27,6 +27,7 @@ from recouvra.core.validators import (
     validate_siret,
     validate_vat,
 )
+from recouvra.law.money import MAX_CENTS
 
 
 class Address(models.Model):
@@ -345,6 +346,10 @@ class Claim(TenantModel):
             models.CheckConstraint(
                 condition=Q(principal_cents__gte=0), name="claim_principal_not_negative"
             ),
+            # the last line of defence of the amount ceiling (recouvra.law.money.MAX_CENTS)
+            models.CheckConstraint(
+                condition=Q(principal_cents__lte=MAX_CENTS), name="claim_principal_within_ceiling"
+            ),
             models.CheckConstraint(
                 condition=Q(due_date__gte=F("issue_date")), name="claim_due_after_issue"
             ),
@@ -440,6 +445,9 @@ class Payment(TenantModel):
         ordering = ["-received_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__lte=MAX_CENTS), name="payment_within_ceiling"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -475,6 +483,12 @@ class Allocation(TenantModel):
             models.CheckConstraint(
                 condition=Q(to_interest__gte=0, to_fees__gte=0, to_principal__gte=0),
                 name="allocation_parts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    to_interest__lte=MAX_CENTS, to_fees__lte=MAX_CENTS, to_principal__lte=MAX_CENTS
+                ),
+                name="allocation_parts_within_ceiling",
             ),
         ]
 

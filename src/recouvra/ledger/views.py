@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
+from recouvra.law.dates import DateOutOfRange
 from recouvra.law.statement import ENGINE_REFUSALS, refusal_fr
 from recouvra.web import generic
 from recouvra.web.ageing import ageing_rows
@@ -133,13 +134,17 @@ def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
     (statement None); the claims whose contractual rate was set aside for the legal floor
     are listed for the banner (below_floor: claim, contractual rate)."""
     as_of, error = timezone.localdate(), ""
-    if raw := request.GET.get("au"):
-        try:
-            as_of = date.fromisoformat(raw)
-        except ValueError:
-            error = _("Date invalide : le décompte est arrêté à aujourd'hui.")
+    try:
+        as_of = generic.query_date(request, "au") or as_of
+    except ValidationError as exc:
+        error = _("Date invalide : le décompte est arrêté à aujourd'hui.")
+        if exc.code == "date_out_of_range":
+            stopped = _("Le décompte est arrêté à aujourd'hui.")
+            error = f"{exc.message} {stopped}"
     try:
         statement = statement_for(claims, as_of)
+    except DateOutOfRange as exc:  # a claim dated outside the range, stored before the bound
+        statement, error = statement_for([], as_of), exc.message_fr
     except ENGINE_REFUSALS as refused:
         return {
             "statement": None,

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.law import rate_tables
+from recouvra.core.validators import validate_date_in_range
 from recouvra.law import deadlines, garnishment, prescription, procedure
+from recouvra.law.dates import MAX_DATE, MIN_DATE
 from recouvra.law.fees import recovery_fees
 from recouvra.law.interest import (
     ACTUAL_365,
@@ -26,7 +28,12 @@ from .forms import MoneyField
 
 def _date(**kwargs: Any) -> forms.DateField:
     return forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
+            format="%Y-%m-%d",
+        ),
+        validators=[validate_date_in_range],
+        **kwargs,
     )
 
 
@@ -180,7 +187,9 @@ TOOLS = {
     "procedure": (_("Procédure"), ProcedureForm, compute_procedure),
 }
 
-ENGINE_ERRORS = (RateUnavailable, ContractualRateTooLow, ValueError)
+# OverflowError: date arithmetic past the calendar; recouvra.law.dates turns it into
+# DateOutOfRange (a ValueError) at the engine's entry points, this catches any other
+ENGINE_ERRORS = (RateUnavailable, ContractualRateTooLow, ValueError, OverflowError)
 
 
 def initial_values() -> dict[str, dict[str, Any]]:

@@ -8,7 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recouvra.core.models import Membership
-from recouvra.law.money import AmountError, format_plain, parse_amount
+from recouvra.core.validators import (
+    amount_out_of_range_message,
+    validate_amount,
+    validate_date_in_range,
+)
+from recouvra.law.dates import MAX_DATE, MIN_DATE
+from recouvra.law.money import AmountError, AmountOutOfRange, format_plain, parse_amount
 
 
 class MoneyInput(forms.TextInput):
@@ -19,9 +25,11 @@ class MoneyInput(forms.TextInput):
 
 
 class MoneyField(forms.Field):
-    """Turns "1 234,56" into 123456 cents; names the problem in French."""
+    """Turns "1 234,56" into 123456 cents; names the problem in French. Amounts past the
+    ceiling of recouvra.law.money.MAX_CENTS are refused."""
 
     widget = MoneyInput
+    default_validators = [validate_amount]
     default_error_messages = {
         "invalid": _("Montant invalide : écrivez par exemple 1 234,56."),
         "negative": _("Le montant ne peut pas être négatif."),
@@ -40,6 +48,9 @@ class MoneyField(forms.Field):
             return value
         try:
             cents = parse_amount(str(value))
+        except AmountOutOfRange as exc:
+            message = amount_out_of_range_message()
+            raise forms.ValidationError(message, code="amount_too_large") from exc
         except AmountError as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
         if cents < 0 and not self.allow_negative:
@@ -61,6 +72,18 @@ class MemberModelForm(forms.ModelForm):
             if isinstance(field.widget, forms.DateInput):
                 field.widget.input_type = "date"
                 field.widget.format = "%Y-%m-%d"
+        bound_dates(self)
+
+
+def bound_dates(form: forms.BaseForm) -> None:
+    """Every date field of `form` refuses a date outside the range the law engine computes
+    with (recouvra.law.dates), and says so to the browser's date picker too."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            if validate_date_in_range not in field.validators:
+                field.validators.append(validate_date_in_range)
+            field.widget.attrs.setdefault("min", MIN_DATE.isoformat())
+            field.widget.attrs.setdefault("max", MAX_DATE.isoformat())
 
 
 class IdentifierField(forms.CharField):

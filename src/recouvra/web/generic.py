@@ -6,11 +6,12 @@ organisation is a 404, never a 403.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.forms import ModelForm
@@ -25,6 +26,8 @@ from django_tables2 import RequestConfig, Table
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
+from recouvra.core.validators import date_out_of_range_message
+from recouvra.law.dates import DateOutOfRange, check_date
 
 PER_PAGE = 25
 
@@ -60,6 +63,23 @@ def back_to(request: HttpRequest, default: str) -> HttpResponseRedirect:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = default
     return HttpResponseRedirect(target)
+
+
+def query_date(request: HttpRequest, name: str) -> date | None:
+    """The date in the query parameter `name` (YYYY-MM-DD), None when absent.
+
+    ValidationError (code "invalid", or "date_out_of_range" with its French message) when
+    it is not a date, or outside the range the law engine computes with.
+    """
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return check_date(date.fromisoformat(raw))
+    except DateOutOfRange as exc:
+        raise ValidationError(date_out_of_range_message(), code="date_out_of_range") from exc
+    except ValueError as exc:
+        raise ValidationError(_("Date invalide."), code="invalid") from exc
 
 
 def get_visible(request: HttpRequest, queryset: models.QuerySet, pk: Any) -> Any:

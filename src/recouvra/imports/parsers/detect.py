@@ -27,7 +27,7 @@ import re
 import zipfile
 
 from recouvra.imports.parsers.tabular import EncodingError, decode, detect_separator
-from recouvra.imports.records import BankStatement, Ledger, ParseError
+from recouvra.imports.records import BankStatement, Ledger, ParseError, drop_out_of_range
 
 MAX_BYTES = 200 * 1024 * 1024  # 200 MiB: a larger upload is refused before reading it
 HEAD_BYTES = 256 * 1024  # what detection looks at
@@ -288,5 +288,8 @@ def parse_file(
         raise ParseError(f"lecture du format {name} pas encore disponible", file=filename) from exc
     parse = getattr(module, function_name)
     if name in ("csv", "xlsx"):
-        return parse(data, filename=filename, mapping=mapping)
-    return parse(data, filename=filename)
+        result = parse(data, filename=filename, mapping=mapping)
+    else:
+        result = parse(data, filename=filename)
+    drop_out_of_range(result, filename)
+    return result

@@ -32,12 +32,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from recouvra.imports.parsers.tabular import (
+    MAX_COLUMNS,
     AmountError,
     DateError,
     EncodingError,
     detect_encoding,
     parse_cents,
     parse_date,
+    too_many_columns,
 )
 from recouvra.imports.records import Ledger, LedgerClaim, ParseError, RowError
 from recouvra.law.money import format_amount
@@ -105,6 +107,8 @@ def fec_layout(data: bytes, filename: str = "") -> FecLayout:
     width = len(names)
     while names and not names[-1]:
         names.pop()
+    if len(names) > MAX_COLUMNS:  # every line would then be split that wide
+        raise too_many_columns(filename, 1, len(names))
     index = {name.lower(): position for position, name in enumerate(names)}
     if "montant" in index and "sens" in index and "debit" not in index:
         variant = "montant_sens"

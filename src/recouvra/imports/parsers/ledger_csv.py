@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain, islice
 from typing import Any
 
 from recouvra.imports.parsers.tabular import (
+    HEADER_SCAN_ROWS,
+    MAX_COLUMNS,
     AmountError,
     DateError,
     EncodingError,
@@ -36,8 +39,18 @@ from recouvra.imports.parsers.tabular import (
     normalize_header,
     parse_cents,
     parse_date,
+    too_many_columns,
+    trim_row,
 )
-from recouvra.imports.records import Ledger, LedgerClaim, ParseError, RowError
+from recouvra.imports.records import (
+    Ledger,
+    LedgerClaim,
+    ParseError,
+    RowError,
+    date_out_of_range_reason,
+)
+from recouvra.law.dates import DateOutOfRange, check_date
+from recouvra.law.money import MAX_CENTS, AmountOutOfRange, check_cents, out_of_range_reason
 
 # field → header aliases, normalised (see tabular.normalize_header), best first: when two
 # columns could give the same field, the one whose alias comes first wins (an open-items
@@ -245,34 +258,48 @@ def _mapping_score(mapping: dict[str, str]):
 class Table:
     headers: list[str]
     header_line: int
-    rows: list[Row]  # the rows after the header
+    rows: Iterable[Row]  # the rows after the header, read as they are needed
     indices: dict[str, int]
 
 
 def read_table(
-    data: bytes, filename: str = "", *, mapping: dict[str, str] | None = None
+    data: bytes,
+    filename: str = "",
+    *,
+    mapping: dict[str, str] | None = None,
+    max_rows: int | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """(headers, rows as text) of a CSV or XLSX file, for the column-mapping preview.
 
     The header row is the first one we recognise (or, failing that, the first non-blank
-    row, so that the user can map the columns by hand); blank rows are left out.
+    row, so that the user can map the columns by hand); blank rows are left out. With
+    `max_rows`, only that many rows after the header are read.
     """
-    all_rows = _xlsx_rows(data, filename) if _is_xlsx(data) else _csv_rows(data, filename)
     checked = _check_mapping(mapping, filename) if mapping else None
-    at = _find_header(all_rows, checked)
+    head, rest = _head_and_rest(
+        _xlsx_rows(data, filename) if _is_xlsx(data) else _csv_rows(data, filename)
+    )
+    at = _find_header(head, checked)
     if at is None:
-        at = next((i for i, (_, cells) in enumerate(all_rows) if not _blank(cells)), None)
+        at = next((i for i, (_, cells) in enumerate(head) if not _blank(cells)), None)
         if at is None:
             return [], []
-    headers = [_text(cell) for cell in all_rows[at][1]]
+    headers = [_text(cell) for cell in head[at][1]]
     width = len(headers)
     rows = []
-    for _, cells in all_rows[at + 1 :]:
+    for _, cells in chain(head[at + 1 :], rest):
+        if max_rows is not None and len(rows) >= max_rows:
+            break
         if _blank(cells):
             continue
         texts = [_text(cell) for cell in cells]
         rows.append((texts + [""] * width)[: max(width, len(texts))])
     return headers, rows
+
+
+def _head_and_rest(rows: Iterator[Row]) -> tuple[list[Row], Iterator[Row]]:
+    """The rows where the header may be (read now), and an iterator over the others."""
+    return list(islice(rows, HEADER_SCAN_ROWS)), rows
 
 
 def _is_xlsx(data: bytes) -> bool:
@@ -292,17 +319,18 @@ def _find_header(rows: Sequence[Row], mapping: dict[str, str] | None) -> int | N
     return find_header_row(cells, _header_score, minimum=2)
 
 
-def _table(rows: list[Row], filename: str, mapping: dict[str, str] | None) -> Table:
+def _table(rows: Iterator[Row], filename: str, mapping: dict[str, str] | None) -> Table:
     checked = _check_mapping(mapping, filename) if mapping else None
-    at = _find_header(rows, checked)
+    head, rest = _head_and_rest(rows)
+    at = _find_header(head, checked)
     if at is None:
-        found = _columns_found(rows)
+        found = _columns_found(head)
         raise ParseError(
             "aucune ligne d'en-tête reconnue (il faut au moins la référence et le montant) ; "
             f"colonnes trouvées : {found or '(aucune)'}",
             file=filename,
         )
-    header_line, header_cells = rows[at]
+    header_line, header_cells = head[at]
     headers = [_text(cell) for cell in header_cells]
     indices = _indices_with_mapping(headers, checked) if checked else _guess_indices(headers)
     missing = [
@@ -320,7 +348,8 @@ def _table(rows: list[Row], filename: str, mapping: dict[str, str] | None) -> Ta
             file=filename,
             line=header_line,
         )
-    return Table(headers=headers, header_line=header_line, rows=rows[at + 1 :], indices=indices)
+    rows_after = chain(head[at + 1 :], rest)
+    return Table(headers=headers, header_line=header_line, rows=rows_after, indices=indices)
 
 
 def _columns_found(rows: Sequence[Row]) -> str:
@@ -331,7 +360,9 @@ def _columns_found(rows: Sequence[Row]) -> str:
     return ""
 
 
-def _csv_rows(data: bytes, filename: str) -> list[Row]:
+def _csv_rows(data: bytes, filename: str) -> Iterator[Row]:
+    """The rows of a delimited text, one at a time, trailing empty cells left out; a row
+    with a value past MAX_COLUMNS stops the reading with a ParseError."""
     try:
         text, _ = decode(data)
     except EncodingError as exc:
@@ -339,18 +370,24 @@ def _csv_rows(data: bytes, filename: str) -> list[Row]:
     if "\x00" in text:
         raise ParseError("fichier binaire, pas un fichier texte", file=filename)
     separator = detect_separator(text[:65536].splitlines()) or ";"
+    return _csv_reader_rows(text, separator, filename)
+
+
+def _csv_reader_rows(text: str, separator: str, filename: str) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows: list[Row] = []
     try:
         for cells in reader:
-            rows.append((reader.line_num, cells))
+            row = trim_row(cells)
+            if len(row) > MAX_COLUMNS:
+                raise too_many_columns(filename, reader.line_num, len(row))
+            yield reader.line_num, row
     except csv.Error as exc:
         raise ParseError(f"CSV illisible : {exc}", file=filename, line=reader.line_num) from exc
-    return rows
 
 
-def _xlsx_rows(data: bytes, filename: str) -> list[Row]:
-    """The rows of the first sheet that has a header we recognise (else the first sheet)."""
+def _xlsx_rows(data: bytes, filename: str) -> Iterator[Row]:
+    """The rows of the first sheet that has a header we recognise (else the first sheet),
+    one at a time (see _sheet_rows)."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -360,21 +397,54 @@ def _xlsx_rows(data: bytes, filename: str) -> list[Row]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise ParseError(f"classeur XLSX illisible : {exc}", file=filename) from exc
+    return _book_rows(book, filename)
+
+
+def _book_rows(book: Any, filename: str) -> Iterator[Row]:
     try:
-        first: list[Row] | None = None
         for sheet in book.worksheets:
-            sheet.reset_dimensions()  # some writers store a wrong dimension: read all rows
-            rows = [
-                (number, row)
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            if first is None:
-                first = rows
-            if _find_header(rows, None) is not None:
-                return rows
-        return first or []
+            head, rest = _head_and_rest(_sheet_rows(book, sheet, filename))
+            if _find_header(head, None) is not None:
+                yield from chain(head, rest)
+                return
+        if book.worksheets:
+            yield from _sheet_rows(book, book.worksheets[0], filename)
     finally:
         book.close()
+
+
+def _sheet_rows(book: Any, sheet: Any, filename: str) -> Iterator[Row]:
+    """(row number, values) of a read-only sheet, up to the last non-empty cell.
+
+    openpyxl's iter_rows pads every row to the sheet's declared width, or to the row's last
+    cell: one cell in column XFD gives a row of 16,384 values (a 100 KB file then takes
+    gigabytes). So the rows come from the reader iter_rows itself runs on
+    (WorkSheetParser, fed as ReadOnlyWorksheet feeds it), as the cells present in the file,
+    and are never padded; a value past MAX_COLUMNS is a ParseError naming its cell.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            present = {
+                cell["column"]: cell["value"] for cell in cells if not _blank([cell["value"]])
+            }
+            last = max(present, default=0)
+            if last > MAX_COLUMNS:
+                raise too_many_columns(filename, number, last, get_column_letter(last))
+            row: list[object] = [None] * last
+            for column, value in present.items():
+                row[column - 1] = value
+            yield number, row
 
 
 # Cells ------------------------------------------------------------------------------------
@@ -404,9 +474,13 @@ def _cents(cell: object) -> int:
     An XLSX number cell is a float (Excel stores IEEE doubles): it is converted once, via
     its shortest repr, Decimal(str(value)), rounded explicitly to 2 places half away from
     zero. That is the one float → money conversion in the project, and it is unavoidable.
+    Past the ceiling (recouvra.law.money.MAX_CENTS): AmountOutOfRange, checked before any
+    conversion so that 1e300 is refused rather than overflowing Decimal's precision.
     """
     if isinstance(cell, bool):
         raise AmountError(f"not an amount: {cell!r}")
+    if isinstance(cell, (int, float, Decimal)) and abs(cell) * 100 > MAX_CENTS:
+        raise AmountOutOfRange(cell)
     if isinstance(cell, int):
         return cell * 100
     if isinstance(cell, float):
@@ -415,6 +489,8 @@ def _cents(cell: object) -> int:
         value = Decimal(str(cell)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return int(value * 100)
     if isinstance(cell, Decimal):
+        if not cell.is_finite():
+            raise AmountError(f"not an amount: {cell!r}")
         return int(cell.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
     return parse_cents(str(cell))
 
@@ -493,9 +569,12 @@ def _ledger(table: Table, format: str, filename: str) -> Ledger:
         for field in ("issue_date", "due_date"):
             raw = cell(cells, field)
             try:
-                dates[field] = None if raw is None else _date(raw)
+                dates[field] = None if raw is None else check_date(_date(raw))
+            except DateOutOfRange:
+                error(line, field, f"{date_out_of_range_reason()} : « {_shown(raw)} »")
+                break
             except (DateError, ValueError, OverflowError):
-                error(line, field, f"date illisible : « {_text(raw)} »")
+                error(line, field, f"date illisible : « {_shown(raw)} »")
                 break
         if len(dates) < 2:  # a date could not be read
             continue
@@ -563,8 +642,10 @@ def _amount(amount: Any, debit: Any, credit: Any, single: bool) -> tuple[int, st
             return 0, "montant manquant"
         try:
             return _cents(amount), ""
+        except AmountOutOfRange:
+            return 0, f"{out_of_range_reason()} : « {_shown(amount)} »"
         except AmountError:
-            return 0, f"montant illisible : « {_text(amount)} »"
+            return 0, f"montant illisible : « {_shown(amount)} »"
     if debit is None and credit is None:
         return 0, "montant manquant (ni débit ni crédit)"
     total = 0
@@ -573,9 +654,20 @@ def _amount(amount: Any, debit: Any, credit: Any, single: bool) -> tuple[int, st
             continue
         try:
             total += sign * _cents(value)
+        except AmountOutOfRange:
+            return 0, f"{label} : {out_of_range_reason()} : « {_shown(value)} »"
         except AmountError:
-            return 0, f"{label} illisible : « {_text(value)} »"
-    return total, ""
+            return 0, f"{label} illisible : « {_shown(value)} »"
+    try:
+        return check_cents(total), ""
+    except AmountOutOfRange:
+        return 0, out_of_range_reason()
+
+
+def _shown(cell: object, limit: int = 40) -> str:
+    """A cell's text for a message, cut when it is long (a hostile cell may be huge)."""
+    text = _text(cell)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # Entry points -----------------------------------------------------------------------------

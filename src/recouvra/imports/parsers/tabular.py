@@ -30,10 +30,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from recouvra.imports.records import ParseError
 from recouvra.law.money import AmountError, parse_amount
 
 SEPARATORS = (";", "\t", ",", "|")  # in order of preference on a tie (French files: ";")
 SNIFF_LINES = 30  # lines looked at to guess the separator
+# The widest table read, in columns. Ledger exports have a few dozen columns at most (the
+# FEC has 18); a cell further right is a stray or a hostile file, and reading it would
+# make every row that wide (a single cell in column XFD means 16,384 values per row):
+# refused with the line and column, for the user to delete it.
+MAX_COLUMNS = 200
 HEADER_SCAN_ROWS = 30  # rows looked at to find the header (title lines may come before)
 
 _C1 = re.compile(rb"[\x80-\x9f]")
@@ -127,6 +133,28 @@ def detect_separator(lines: Iterable[str]) -> str:
     return winner
 
 
+def trim_row(cells: Sequence[object]) -> list[object]:
+    """The cells up to the last one that is not empty (None or blank text)."""
+    end = len(cells)
+    while end and (
+        cells[end - 1] is None or (isinstance(cells[end - 1], str) and not cells[end - 1].strip())
+    ):
+        end -= 1
+    return list(cells[:end])
+
+
+def too_many_columns(filename: str, line: int, column: int, letter: str = "") -> ParseError:
+    """The error for a value in a column past MAX_COLUMNS (`letter`: its name in a sheet)."""
+    where = f"{letter} (n° {column})" if letter else f"n° {column}"
+    return ParseError(
+        f"trop de colonnes : une valeur en colonne {where}, au plus {MAX_COLUMNS} colonnes "
+        "sont lues ; supprimez les colonnes en trop",
+        file=filename,
+        line=line,
+        field=letter or str(column),
+    )
+
+
 def normalize_header(text: object) -> str:
     """ "Date d'échéance " → "datedecheance": no accents, no case, no spaces or punctuation."""
     decomposed = unicodedata.normalize("NFKD", str(text or "")).casefold()
@@ -213,6 +241,7 @@ __all__ = [
     "AmountError",
     "DateError",
     "EncodingError",
+    "MAX_COLUMNS",
     "SEPARATORS",
     "decode",
     "detect_encoding",
@@ -222,4 +251,6 @@ __all__ = [
     "parse_cents",
     "parse_date",
     "split_cells",
+    "too_many_columns",
+    "trim_row",
 ]
