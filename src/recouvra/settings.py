@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "recouvra.letters",
     "recouvra.dunning",
     "recouvra.web",
+    "recouvra.lawdesk",
+    "recouvra.pages",
     "recouvra.demo",
 ]
 
@@ -146,7 +148,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "web:dashboard"
+LOGIN_REDIRECT_URL = "pages:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,7 +6,8 @@ from django.views.generic import RedirectView
 from recouvra.core.forms import QueuedPasswordResetForm
 
 urlpatterns = [
-    path("", include("recouvra.web.urls")),
+    path("", include("recouvra.pages.urls")),
+    path("", include("recouvra.lawdesk.urls")),
     path("", include("recouvra.ledger.urls")),
     path("", include("recouvra.cases.urls")),
     path("", include("recouvra.imports.urls")),

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from recouvra.core.models import LawRate
+from recouvra.lawdesk.models import LawRate
 
 
 def law(*args: str) -> dict[str, Any]:

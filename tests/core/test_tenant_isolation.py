@@ -7,21 +7,35 @@ detail URL shows).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from recouvra.cases.models import Case, Interaction, Task
+from recouvra.cases.models import Case, Interaction, PaymentPlan, Task
 from recouvra.cases.services import add_event
+from recouvra.dunning.engine import run_dunning
+from recouvra.dunning.models import Message, PrintBatch, Scenario, Step, Template
 from recouvra.dunning.tasks import run_dunning_task
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
-from recouvra.ledger.models import Claim, Creditor, Debtor
+from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.lettrage.models import MatchProposal
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
+from ..dunning.base import DUE, at, make_scenario
 
-APP_NAMESPACES = ("web", "ledger", "cases", "imports")
+APP_NAMESPACES = (
+    "pages",
+    "lawdesk",
+    "ledger",
+    "cases",
+    "imports",
+    "lettrage",
+    "dunning",
+    "letters",
+)
 MARKER = "Zyxwbob"  # appears in every name of bob's rows
 
 # function views that take a pk: which model the pk belongs to
@@ -38,9 +52,21 @@ FUNCTION_VIEW_MODELS = {
     "lettrage:accept": MatchProposal,
     "lettrage:reject": MatchProposal,
     "lettrage:reverse": MatchProposal,
-    "web:requeue_task": DBTaskResult,
+    "pages:requeue_task": DBTaskResult,
+    "dunning:resend": Message,
+    "dunning:document": Message,
+    "dunning:delivery": Message,
+    "dunning:batch": PrintBatch,
+    "dunning:assign": Debtor,
+    "letters:receipt": Payment,
+    "letters:plan_agreement": PaymentPlan,
 }
-POST_ONLY = {"web:switch_organization", "web:organization_logo", "lettrage:run_matching"}
+# the other arguments some detail URLs take besides the object's pk
+OTHER_ARGUMENTS = {"dunning:assign": {"kind": "debiteur"}}
+# URLs named by another argument than pk: (argument, model)
+PARENT_ARGUMENTS = {"dunning:step_add": ("scenario_pk", Scenario)}
+POST_ONLY = {"pages:switch_organization", "pages:organization_logo", "lettrage:run_matching"}
+POST_ONLY |= {"dunning:preview", "dunning:delivery_report"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -69,7 +95,9 @@ class TenantIsolationTestCase(RecouvraTestCase):
         self.beta.logo.save("beta.svg", ContentFile(f"<svg>{MARKER}</svg>".encode()))
         # bob's data in organisation B
         bob_creditor = make_creditor(self.beta, f"{MARKER} Créancier")
-        bob_debtor = make_debtor(self.beta, f"{MARKER} Débiteur", city=f"{MARKER}ville")
+        bob_debtor = make_debtor(
+            self.beta, f"{MARKER} Débiteur", city=f"{MARKER}ville", email="d@bob.example"
+        )
         bob_claim = make_claim(bob_creditor, bob_debtor, 77_700, reference=f"{MARKER}-001")
         make_payment(bob_claim, 10_000)
         add_event(bob_claim.case, "note", f"{MARKER} note")
@@ -81,6 +109,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             creditor=bob_creditor,
         )
         self.bob_objects = {
+            **self.bob_dunning(bob_claim),  # before the plan, which pauses the dunning
             Creditor: bob_creditor,
             Debtor: bob_debtor,
             Claim: bob_claim,
@@ -96,8 +125,32 @@ class TenantIsolationTestCase(RecouvraTestCase):
                 due_on=bob_claim.due_date,
             ),
             DBTaskResult: self.bob_failed_task(),
+            Payment: bob_claim.allocations.get().payment,
+            PaymentPlan: PaymentPlan.objects.create(
+                organization=self.beta, case=bob_claim.case, starts_on=bob_claim.due_date
+            ),
         }
         self.client.force_login(self.alice)
+
+    def bob_dunning(self, claim: Claim) -> dict[type, object]:
+        """Bob's scenario, run on his case: a message in his outbox, a batch of his letters."""
+        scenario = make_scenario(self.beta)
+        Scenario.objects.filter(pk=scenario.pk).update(name=f"{MARKER} scénario")
+        Template.objects.filter(organization=self.beta).update(name=f"{MARKER} modèle")
+        run_dunning(self.beta.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
+        batch = PrintBatch.objects.create(
+            organization=self.beta,
+            document=ContentFile(f"%PDF {MARKER}".encode(), name="lot.pdf"),
+            letters=1,
+            registered=0,
+        )
+        return {
+            Scenario: scenario,
+            Step: scenario.steps.first(),
+            Template: Template.objects.filter(organization=self.beta).first(),
+            Message: Message.objects.get(case=claim.case),
+            PrintBatch: batch,
+        }
 
     def bob_failed_task(self) -> DBTaskResult:
         """The daily run of bob's organisation, failed: only his admins may re-queue it."""
@@ -125,7 +178,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
 
     def test_it_walks_a_meaningful_set_of_urls(self) -> None:
         names = {name for name, _ in business_patterns()}
-        for expected in ("ledger:debtor_list", "ledger:claim", "cases:case", "web:dashboard"):
+        for expected in ("ledger:debtor_list", "ledger:claim", "cases:case", "pages:dashboard"):
             self.assertIn(expected, names)
 
     def test_it_shows_none_of_bobs_rows_in_any_list(self) -> None:
@@ -141,16 +194,21 @@ class TenantIsolationTestCase(RecouvraTestCase):
     def test_it_refuses_every_detail_url_of_bob_with_404(self) -> None:
         checked = 0
         for name, pattern in business_patterns():
-            if "pk" not in pattern.pattern.converters:
+            if name in PARENT_ARGUMENTS:
+                argument, model = PARENT_ARGUMENTS[name]
+                kwargs = {argument: self.bob_objects[model].pk}
+            elif "pk" in pattern.pattern.converters:
+                obj = self.bob_objects[model_of(name, pattern)]
+                kwargs = {**OTHER_ARGUMENTS.get(name, {}), "pk": obj.pk}
+            else:
                 continue
-            obj = self.bob_objects[model_of(name, pattern)]
-            url = reverse(name, args=[obj.pk])
+            url = reverse(name, kwargs=kwargs)
             # a view answers 404 to the methods it handles, 405 to the others
             statuses = {self.client.get(url).status_code, self.client.post(url, {}).status_code}
             self.assertLessEqual(statuses, {404, 405}, url)
             self.assertIn(404, statuses, url)
             checked += 1
-        self.assertGreaterEqual(checked, 12)
+        self.assertGreaterEqual(checked, 30)
 
     def test_it_leaves_bobs_rows_unchanged_after_the_walk(self) -> None:
         self.test_it_refuses_every_detail_url_of_bob_with_404()

@@ -13,11 +13,11 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from recouvra.cases.models import Interaction
-from recouvra.core.models import LawRate
 from recouvra.dunning import delivery
 from recouvra.dunning.clock import tick
 from recouvra.dunning.models import Channel, Message, MessageStatus
 from recouvra.dunning.printing import print_letters
+from recouvra.lawdesk.models import LawRate
 
 from ..base import make_claim, make_debtor
 from .base import DunningTestCase, at

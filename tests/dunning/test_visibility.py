@@ -60,7 +60,7 @@ class DunningVisibilityTestCase(DunningTestCase):
             reverse("dunning:letters"),
             reverse("dunning:scenarios"),
             reverse("cases:tasks") + "?qui=tous",
-            reverse("web:dunning"),
+            reverse("pages:dunning"),
         ]
         for user in (self.mandant, self.partner):
             self.client.force_login(user)

@@ -59,7 +59,7 @@ class RateBelowFloorTestCase(RecouvraTestCase):
         response = self.client.get(self.claim.get_absolute_url(), {"au": "2026-09-30"})
         self.assertContains(response, 'data-testid="statement-missing-rate"')
         self.assertContains(response, "Paramètres → Taux")
-        self.assertContains(response, reverse("web:rates"))
+        self.assertContains(response, reverse("lawdesk:rates"))
 
     def test_a_date_past_the_calendar_is_refused_and_the_statement_stops_today(self) -> None:
         response = self.client.get(self.claim.get_absolute_url(), {"au": "9999-12-31"})

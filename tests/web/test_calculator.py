@@ -14,7 +14,7 @@ class CalculatorTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.client.force_login(self.charlie)
-        self.url = reverse("web:calculator")
+        self.url = reverse("lawdesk:calculator")
 
     def compute(self, tool: str, **data: str):  # noqa: ANN201
         return self.client.post(self.url, {"tool": tool, **data}, headers={"HX-Request": "true"})

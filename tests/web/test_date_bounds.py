@@ -18,7 +18,7 @@ class DateBoundsTestCase(RecouvraTestCase):
         self.client.force_login(self.alice)
 
     def calculate(self, tool: str, **data: str):  # noqa: ANN201
-        url = reverse("web:calculator")
+        url = reverse("lawdesk:calculator")
         return self.client.post(url, {"tool": tool, **data}, headers={"HX-Request": "true"})
 
     def test_the_claim_form_refuses_a_due_date_in_year_1(self) -> None:

@@ -7,15 +7,15 @@ from django.urls import reverse
 from ..base import RecouvraTestCase, make_claim, make_payment
 
 SECTIONS = [
-    "web:dashboard",
+    "pages:dashboard",
     "ledger:debtor_list",
     "ledger:claim_list",
     "cases:case_list",
     "imports:home",
-    "web:dunning",
-    "web:legal",
-    "web:reports",
-    "web:settings",
+    "pages:dunning",
+    "pages:legal",
+    "pages:reports",
+    "pages:settings",
     "ledger:creditor_list",
 ]
 
@@ -51,20 +51,20 @@ class PagesTestCase(RecouvraTestCase):
 
     def test_the_dashboard_shows_the_outstanding_total(self) -> None:
         self.client.force_login(self.alice)
-        response = self.client.get(reverse("web:dashboard"))
+        response = self.client.get(reverse("pages:dashboard"))
         self.assertContains(response, "1\u202f500,00\u00a0€")
         self.assertContains(response, "Balance âgée")
 
     def test_the_reports_page_ages_each_creditor(self) -> None:
         self.client.force_login(self.alice)
-        response = self.client.get(reverse("web:reports"))
+        response = self.client.get(reverse("pages:reports"))
         self.assertContains(response, "Télécom Ouest")
         self.assertContains(response, "1\u202f500,00\u00a0€")
 
     def test_it_speaks_english_on_request(self) -> None:
         self.client.force_login(self.alice)
         self.client.post(reverse("set_language"), {"language": "en", "next": "/"})
-        response = self.client.get(reverse("web:dashboard"))
+        response = self.client.get(reverse("pages:dashboard"))
         self.assertContains(response, "Dashboard")
         self.assertContains(response, '<html lang="en">')
 
@@ -78,5 +78,5 @@ class PagesTestCase(RecouvraTestCase):
 
     def test_it_stays_in_french_for_an_english_browser(self) -> None:
         self.client.force_login(self.alice)
-        response = self.client.get(reverse("web:dashboard"), headers={"Accept-Language": "en"})
+        response = self.client.get(reverse("pages:dashboard"), headers={"Accept-Language": "en"})
         self.assertContains(response, '<html lang="fr">')

@@ -133,6 +133,6 @@ class ErrorPagesTestCase(RecouvraTestCase):
 
     def test_it_answers_a_forbidden_action_in_french(self) -> None:
         self.client.force_login(self.charlie)  # an agent: the organisation's logo is the admin's
-        response = self.client.post(reverse("web:organization_logo"), {"remove": "1"})
+        response = self.client.post(reverse("pages:organization_logo"), {"remove": "1"})
         self.assertContains(response, "Seul un administrateur", status_code=403)
         self.assertContains(response, "Accès refusé", status_code=403)

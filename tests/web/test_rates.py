@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from recouvra.core.models import AuditEvent, LawRate
+from recouvra.core.models import AuditEvent
+from recouvra.lawdesk.models import LawRate
 
 from ..base import RecouvraTestCase, make_claim
 
@@ -14,7 +15,7 @@ from ..base import RecouvraTestCase, make_claim
 class RatesPageTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.url = reverse("web:rates")
+        self.url = reverse("lawdesk:rates")
         self.form = {
             "kind": "legal_other",
             "semester": "2026-S2",

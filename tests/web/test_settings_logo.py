@@ -17,8 +17,8 @@ PNG = tiny_png()
 class SettingsLogoTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.url = reverse("web:organization_logo")
-        self.image_url = reverse("web:logo_image")
+        self.url = reverse("pages:organization_logo")
+        self.image_url = reverse("pages:logo_image")
 
     def upload(self, user, name: str, content: bytes):  # noqa: ANN001, ANN201
         self.client.force_login(user)
@@ -29,7 +29,7 @@ class SettingsLogoTestCase(RecouvraTestCase):
 
     def test_it_saves_an_admin_s_png_and_records_the_change(self) -> None:
         response = self.upload(self.alice, "logo.png", PNG)
-        self.assertRedirects(response, reverse("web:settings"))
+        self.assertRedirects(response, reverse("pages:settings"))
         name = self.logo_of(self.alpha)
         self.assertTrue(name.startswith("logos/") and name.endswith(".png"))
         event = AuditEvent.objects.get(object_id=str(self.alpha.pk), actor=self.alice)
@@ -37,7 +37,7 @@ class SettingsLogoTestCase(RecouvraTestCase):
 
     def test_it_shows_the_logo_and_the_form_to_the_admin(self) -> None:
         self.upload(self.alice, "logo.png", PNG)
-        response = self.client.get(reverse("web:settings"))
+        response = self.client.get(reverse("pages:settings"))
         self.assertContains(response, f'src="{self.image_url}?v=')
         self.assertContains(response, 'enctype="multipart/form-data"')
         self.assertContains(response, "Retirer le logo")
@@ -65,7 +65,7 @@ class SettingsLogoTestCase(RecouvraTestCase):
     def test_an_admin_removes_the_logo(self) -> None:
         self.upload(self.alice, "logo.png", PNG)
         response = self.client.post(self.url, {"remove": "1"})
-        self.assertRedirects(response, reverse("web:settings"))
+        self.assertRedirects(response, reverse("pages:settings"))
         self.assertEqual(self.logo_of(self.alpha), "")
         self.assertEqual(self.client.get(self.image_url).status_code, 404)
 
@@ -74,7 +74,7 @@ class SettingsLogoTestCase(RecouvraTestCase):
         response = self.upload(self.charlie, "autre.png", PNG)
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.client.post(self.url, {"remove": "1"}).status_code, 403)
-        page = self.client.get(reverse("web:settings"))
+        page = self.client.get(reverse("pages:settings"))
         self.assertContains(page, self.image_url)
         self.assertNotContains(page, f'action="{self.url}"')
 

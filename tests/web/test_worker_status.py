@@ -15,7 +15,7 @@ from recouvra.dunning.tasks import deliver_messages_task, run_dunning_task
 
 from ..base import RecouvraTestCase
 
-URL = reverse("web:worker_status")
+URL = reverse("pages:worker_status")
 
 
 def set_row(result, **fields) -> DBTaskResult:  # noqa: ANN001, ANN003
@@ -61,13 +61,13 @@ class WorkerStatusTestCase(RecouvraTestCase):
         # the error of a task shared by every organisation may name another's data
         self.assertContains(page, "SMTPServerDisconnected")
         self.assertNotContains(page, "compta@beta.example")
-        requeue = reverse("web:requeue_task", args=[self.delivery.pk])
+        requeue = reverse("pages:requeue_task", args=[self.delivery.pk])
         self.assertContains(page, f'action="{requeue}"')
-        self.assertContains(self.client.get(reverse("web:settings")), URL)
+        self.assertContains(self.client.get(reverse("pages:settings")), URL)
 
     def test_a_failed_idempotent_task_is_requeued(self) -> None:
         self.client.force_login(self.alice)
-        response = self.client.post(reverse("web:requeue_task", args=[self.delivery.pk]))
+        response = self.client.post(reverse("pages:requeue_task", args=[self.delivery.pk]))
         self.assertRedirects(response, URL)
         self.delivery.refresh_from_db()
         self.assertEqual((self.delivery.status, self.delivery.worker_ids), ("READY", []))
@@ -79,7 +79,7 @@ class WorkerStatusTestCase(RecouvraTestCase):
         self.assertContains(page, "Passage des relances", count=1)  # Beta's, waiting
         self.assertNotContains(page, '<tr class="stuck" data-testid="task-RUNNING">', html=False)
         set_row(self.alpha_run, status="FAILED", finished_at=timezone.now())
-        requeue = reverse("web:requeue_task", args=[self.alpha_run.pk])
+        requeue = reverse("pages:requeue_task", args=[self.alpha_run.pk])
         self.assertEqual(self.client.post(requeue).status_code, 404)
         self.alpha_run.refresh_from_db()
         self.assertEqual(self.alpha_run.status, "FAILED")
@@ -88,9 +88,9 @@ class WorkerStatusTestCase(RecouvraTestCase):
         self.assertRedirects(self.client.get(URL), f"{reverse('login')}?next={URL}")
         self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(URL).status_code, 403)
-        requeue = reverse("web:requeue_task", args=[self.delivery.pk])
+        requeue = reverse("pages:requeue_task", args=[self.delivery.pk])
         self.assertEqual(self.client.post(requeue).status_code, 403)
-        self.assertNotContains(self.client.get(reverse("web:settings")), URL)
+        self.assertNotContains(self.client.get(reverse("pages:settings")), URL)
 
     def test_a_page_with_no_worker_says_that_nothing_runs(self) -> None:
         WorkerHeartbeat.objects.all().delete()

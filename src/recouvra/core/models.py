@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Subquery
 from django.utils import timezone
@@ -285,46 +284,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("audit events are append-only")
-
-
-class LawRateKind(models.TextChoices):
-    ECB_REFERENCE = "ecb_reference", _("Taux BCE (refinancement) au 1er jour du semestre")
-    LEGAL_CONSUMER = "legal_consumer", _("Intérêt légal — créancier particulier")
-    LEGAL_OTHER = "legal_other", _("Intérêt légal — autres cas")
-
-
-class LawRate(models.Model):
-    """A rate entered in the app to add or correct the packaged tables (Paramètres → Taux).
-
-    Rates are national, so this table is shared by every organisation; only staff
-    may change it, and every change is audited.
-    """
-
-    kind = models.CharField(_("taux"), max_length=20, choices=LawRateKind.choices)
-    semester = models.CharField(
-        _("semestre"),
-        max_length=7,
-        validators=[RegexValidator(r"^20\d\d-S[12]$", _("Semestre au format 2026-S2."))],
-    )
-    percent = models.DecimalField(_("taux (%)"), max_digits=6, decimal_places=3)
-    verified = models.BooleanField(
-        _("vérifié"), default=True, help_text=_("Décochez si le taux reste à confirmer.")
-    )
-    source = models.CharField(
-        _("source"), max_length=300, help_text=_("Arrêté, publication BCE ou Banque de France.")
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("taux saisi")
-        verbose_name_plural = _("taux saisis")
-        ordering = ["-semester", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "semester"], name="one_rate_per_kind_semester")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.semester} : {self.percent} %"
 
 
 class PasswordResetRequest(models.Model):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from recouvra.core.law import rate_tables
 from recouvra.law import statement as law
 from recouvra.law.rates import RateTables
+from recouvra.lawdesk.rates import rate_tables
 
 from .models import Allocation, ClaimKind
 

@@ -19,9 +19,9 @@ from recouvra.core.models import AuditAction
 from recouvra.law.dates import DateOutOfRange
 from recouvra.law.statement import ENGINE_REFUSALS, refusal_fr
 from recouvra.web import generic
-from recouvra.web.ageing import ageing_rows
 
 from . import filtersets, forms, services, tables
+from .ageing import ageing_rows
 from .models import Claim, Creditor, Debtor
 from .statements import statement_for
 

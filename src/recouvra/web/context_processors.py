@@ -6,17 +6,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 NAVIGATION = [
-    ("dashboard", _("Tableau de bord"), "web:dashboard", ""),
+    ("dashboard", _("Tableau de bord"), "pages:dashboard", ""),
     ("debtors", _("Débiteurs"), "ledger:debtor_list", "/debiteurs/"),
     ("claims", _("Créances"), "ledger:claim_list", "/creances/"),
     ("cases", _("Dossiers"), "cases:case_list", "/dossiers/"),
     ("tasks", _("Tâches"), "cases:tasks", "/taches/"),
     ("imports", _("Imports"), "imports:home", "/imports/"),
-    ("dunning", _("Relances"), "web:dunning", "/relances/"),
-    ("legal", _("Contentieux"), "web:legal", "/contentieux/"),
-    ("reports", _("Rapports"), "web:reports", "/rapports/"),
-    ("calculator", _("Calculateur"), "web:calculator", "/calculateur/"),
-    ("settings", _("Paramètres"), "web:settings", "/parametres/"),
+    ("dunning", _("Relances"), "pages:dunning", "/relances/"),
+    ("legal", _("Contentieux"), "pages:legal", "/contentieux/"),
+    ("reports", _("Rapports"), "pages:reports", "/rapports/"),
+    ("calculator", _("Calculateur"), "lawdesk:calculator", "/calculateur/"),
+    ("settings", _("Paramètres"), "pages:settings", "/parametres/"),
 ]
 
 

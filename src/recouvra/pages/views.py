@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,16 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Case, CaseStatus, Interaction
-from recouvra.core.forms import LawRateForm, LogoForm, save_logo, save_rate
-from recouvra.core.law import rate_tables
+from recouvra.core.forms import LogoForm, save_logo
 from recouvra.core.middleware import SESSION_KEY
-from recouvra.core.models import LawRate, Membership
+from recouvra.core.models import Membership
+from recouvra.ledger.ageing import ageing_rows
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
-
-from . import calculator as calc
-from .ageing import ageing_rows
-from .generic import back_to, member_of, require_admin
-from .rates import rate_rows
+from recouvra.web.generic import back_to, member_of, require_admin
 
 AMICABLE = [CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION]
 LEGAL = [CaseStatus.LEGAL, CaseStatus.ENFORCEMENT]
@@ -57,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "today": today,
     }
-    return render(request, "web/dashboard.html", context)
+    return render(request, "pages/dashboard.html", context)
 
 
 def _cases_page(request: HttpRequest, statuses: list[str], template: str) -> HttpResponse:
@@ -74,12 +69,12 @@ def _cases_page(request: HttpRequest, statuses: list[str], template: str) -> Htt
 
 @login_required
 def dunning(request: HttpRequest) -> HttpResponse:
-    return _cases_page(request, AMICABLE, "web/dunning.html")
+    return _cases_page(request, AMICABLE, "pages/dunning.html")
 
 
 @login_required
 def legal(request: HttpRequest) -> HttpResponse:
-    return _cases_page(request, LEGAL, "web/legal.html")
+    return _cases_page(request, LEGAL, "pages/legal.html")
 
 
 @login_required
@@ -91,13 +86,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         claims = Claim.objects.visible_to(member).filter(creditor=creditor)
         rows.append({"creditor": creditor, "ageing": ageing_rows(claims.ageing(today))})
     total = ageing_rows(Claim.objects.visible_to(member).ageing(today))
-    return render(request, "web/reports.html", {"rows": rows, "total": total, "today": today})
+    return render(request, "pages/reports.html", {"rows": rows, "total": total, "today": today})
 
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
-    return render(request, "web/settings.html", _settings_context(request, member))
+    return render(request, "pages/settings.html", _settings_context(request, member))
 
 
 def _settings_context(
@@ -128,13 +123,13 @@ def organization_logo(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         member.organization.refresh_from_db(fields=["logo"])  # validation set the upload on it
         context = _settings_context(request, member, form)
-        return render(request, "web/settings.html", context, status=400)
+        return render(request, "pages/settings.html", context, status=400)
     save_logo(form, request.user)
     if form.removing:
         messages.success(request, _("Logo retiré."))
     else:
         messages.success(request, _("Logo enregistré."))
-    return redirect("web:settings")
+    return redirect("pages:settings")
 
 
 @login_required
@@ -159,43 +154,3 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     if membership is not None:
         request.session[SESSION_KEY] = membership.pk
     return back_to(request, "/")
-
-
-@login_required
-def rates(request: HttpRequest) -> HttpResponse:
-    """Paramètres → Taux: the rates in force per semester, and a form for staff to add one."""
-    member_of(request)
-    form = LawRateForm(request.POST or None)
-    if request.method == "POST":
-        if not request.user.is_staff:
-            raise PermissionDenied(
-                _("Seul un administrateur de la plateforme peut saisir un taux.")
-            )
-        if form.is_valid():
-            rate = save_rate(form, request.user)
-            messages.success(request, _("Taux enregistré : %(rate)s") % {"rate": rate})
-            return redirect("web:rates")
-    context = {"rows": rate_rows(rate_tables()), "form": form, "entered": LawRate.objects.all()}
-    return render(request, "web/rates.html", context, status=400 if form.errors else 200)
-
-
-@login_required
-def calculator(request: HttpRequest) -> HttpResponse:
-    """Compute with the law engine without creating any record."""
-    member_of(request)
-    initial = calc.initial_values()
-    forms = {key: form(initial=initial.get(key)) for key, (_label, form, _fn) in calc.TOOLS.items()}
-    tool = request.POST.get("tool") if request.method == "POST" else None
-    context: dict = {"tools": calc.TOOLS, "forms": forms, "tool": tool}
-    if tool in calc.TOOLS:
-        label, form_class, compute = calc.TOOLS[tool]
-        form = forms[tool] = form_class(request.POST)
-        if form.is_valid():
-            try:
-                context["result"] = compute(form.cleaned_data)
-            except calc.ENGINE_ERRORS as exc:
-                context["error"] = getattr(exc, "message_fr", None) or str(exc)
-        if request.htmx:
-            context.update(key=tool, label=label, form=form)
-            return render(request, "web/_calculator_tool.html", context)
-    return render(request, "web/calculator.html", context)

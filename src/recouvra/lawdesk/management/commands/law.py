@@ -12,10 +12,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recouvra.core import law_json
 from recouvra.law.interest import ACTUAL_365, DAY_COUNTS
 from recouvra.law.prescription import KINDS
 from recouvra.law.tables import RateUnavailable
+from recouvra.lawdesk import law_json
 
 ERROR_STATUS = 2
 Subparsers = _SubParsersAction

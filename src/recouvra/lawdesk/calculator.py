@@ -9,7 +9,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recouvra.core.law import rate_tables
 from recouvra.core.validators import validate_date_in_range
 from recouvra.law import deadlines, garnishment, prescription, procedure
 from recouvra.law.dates import MAX_DATE, MIN_DATE
@@ -22,8 +21,9 @@ from recouvra.law.interest import (
     legal_interest,
 )
 from recouvra.law.tables import RateUnavailable
+from recouvra.web.forms import MoneyField
 
-from .forms import MoneyField
+from .rates import rate_tables
 
 
 def _date(**kwargs: Any) -> forms.DateField:

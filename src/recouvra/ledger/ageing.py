@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recouvra.ledger.models import AGEING_BUCKETS
+from .models import AGEING_BUCKETS
 
 
 def ageing_rows(buckets: dict[str, int]) -> dict[str, Any]:

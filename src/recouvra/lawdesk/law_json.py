@@ -34,7 +34,7 @@ from recouvra.law.procedure import Recommendation, recommend_procedure
 from recouvra.law.rates import RateTables
 from recouvra.law.tables import RateUnavailable, threshold_cents
 
-from .law import rate_tables
+from .rates import rate_tables
 
 Json = dict[str, Any]
 T = TypeVar("T")

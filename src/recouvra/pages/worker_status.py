@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.core import worker
-
-from .generic import require_admin
+from recouvra.web.generic import require_admin
 
 
 @login_required
@@ -20,7 +19,7 @@ def worker_status(request: HttpRequest) -> HttpResponse:
     member = require_admin(request)
     context = worker.overview(member.organization_id)
     context["stuck"] = sum(1 for task in context["tasks"] if task.stuck)
-    return render(request, "web/worker_status.html", context)
+    return render(request, "pages/worker_status.html", context)
 
 
 @login_required
@@ -36,4 +35,4 @@ def requeue_task(request: HttpRequest, pk: str) -> HttpResponse:
         messages.success(request, _("Tâche relancée."))
     else:
         messages.error(request, _("Cette tâche ne peut pas être relancée d'ici."))
-    return redirect("web:worker_status")
+    return redirect("pages:worker_status")

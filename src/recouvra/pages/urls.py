@@ -2,18 +2,16 @@ from django.urls import path
 
 from . import views, worker_status
 
-app_name = "web"
+app_name = "pages"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("relances/", views.dunning, name="dunning"),
     path("contentieux/", views.legal, name="legal"),
     path("rapports/", views.reports, name="reports"),
-    path("calculateur/", views.calculator, name="calculator"),
     path("parametres/", views.settings_page, name="settings"),
     path("parametres/logo/", views.organization_logo, name="organization_logo"),
     path("parametres/logo/image/", views.logo_image, name="logo_image"),
-    path("parametres/taux/", views.rates, name="rates"),
     path("parametres/taches/", worker_status.worker_status, name="worker_status"),
     path(
         "parametres/taches/<str:pk>/relancer/",

@@ -1,0 +1,1 @@
+"""The pages that gather the apps: dashboard, section pages, reports, settings."""
