@@ -51,9 +51,13 @@ test-compiled: install
 	env -u DATABASE_URL RECOUVRA_EXPECT_COMPILED=1 $(BIN)/python -m pytest tests/imports tests/lettrage tests/law tests/core/test_compiled.py $(PYTEST_ARGS); \
 	status=$$?; $(BIN)/python -m recouvra.compiled clean; exit $$status
 
+# Ruff, then the imports between apps (import-linter, contracts in pyproject.toml), then the
+# types of the pure packages (mypy, files in pyproject.toml).
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix $(LINT_PATHS)

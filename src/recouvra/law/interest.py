@@ -141,6 +141,7 @@ def late_payment_interest(
         return rate.percent, "taux BCE + 10 points (C. com. L441-10)", rate.verified, None
 
     def contractual(day: date) -> tuple[Decimal, str, bool, Decimal | None]:
+        assert contractual_rate is not None  # the picker below chooses this one only then
         floor = tables.contractual_floor(day)
         if contractual_rate >= floor.percent:
             return contractual_rate, "taux contractuel", floor.verified, None

@@ -286,11 +286,12 @@ class _ClaimState:
             until = min(until, self.insolvency - timedelta(days=1))
         if self.accrued_to is None or until <= self.accrued_to or self.line.missing_rate:
             return
+        result: InterestResult | None
         try:
             result = self._interest(self.accrued_to, until, day_count)
         except RateUnavailable as missing:
             self.line.missing_rate = missing
-            result = self._interest_until_missing(until, day_count)
+            result = self._interest_until_missing(self.accrued_to, until, day_count)
             if result is None:
                 return
         self.line.interest_periods.extend(result.periods)
@@ -298,17 +299,15 @@ class _ClaimState:
         self.accrued_to = result.until
         self.line.interest_until = result.until
 
-    def _interest_until_missing(self, until: date, day_count: str) -> InterestResult | None:
-        """Interest up to the end of the last semester whose rate is known."""
+    def _interest_until_missing(
+        self, start: date, until: date, day_count: str
+    ) -> InterestResult | None:
+        """Interest from `start` up to the end of the last semester whose rate is known."""
         stop = until
-        while stop > self.accrued_to:
+        while stop > start:
             stop = semester_bounds(stop)[0] - timedelta(days=1)
             try:
-                return (
-                    self._interest(self.accrued_to, stop, day_count)
-                    if stop > self.accrued_to
-                    else None
-                )
+                return self._interest(start, stop, day_count) if stop > start else None
             except RateUnavailable:
                 continue
         return None

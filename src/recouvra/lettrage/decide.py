@@ -37,7 +37,7 @@ CHUNK = 2_000  # decisions stored at a time
 class Decision(NamedTuple):
     """A line's best candidate, in plain values: cheap to send through a pipe."""
 
-    index: int  # of the line in Job.lines
+    position: int  # of the line in Job.lines
     debtor_id: int
     claim_ids: tuple[int, ...]  # oldest first
     score: int

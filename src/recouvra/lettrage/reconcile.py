@@ -149,9 +149,9 @@ def propose_matches(
         for chunk in decisions(Job(matcher, todo, excluded, auto_threshold)):
             # the sure matches first: their payments exist when their proposals are stored
             sure = [decision for decision in chunk if decision.sure]
-            matches = [_Match(todo[decision.index], decision) for decision in sure]
+            matches = [_Match(todo[decision.position], decision) for decision in sure]
             payments = _apply(organization_id, matches, actor=actor, run=True, known=known)
-            payment_of = {d.index: p for d, p in zip(sure, payments, strict=True)}
+            payment_of = {d.position: p for d, p in zip(sure, payments, strict=True)}
             created += _create_proposals(organization_id, todo, chunk, payment_of)
         return created
 
@@ -476,8 +476,12 @@ def _create_proposals(
         MatchProposal,
         PROPOSAL_FIELDS,
         (
-            (organization_id, now, now, lines[d.index].pk, d.debtor_id, d.score, d.reasons)
-            + ((applied, payments[d.index], now) if d.index in payments else (pending, None, None))
+            (organization_id, now, now, lines[d.position].pk, d.debtor_id, d.score, d.reasons)
+            + (
+                (applied, payments[d.position], now)
+                if d.position in payments
+                else (pending, None, None)
+            )
             for d in chosen
         ),
     )
@@ -490,7 +494,7 @@ def _create_proposals(
             for claim_id in decision.claim_ids
         ),
     )
-    waiting = [lines[d.index] for d in chosen if d.index not in payments]
+    waiting = [lines[d.position] for d in chosen if d.position not in payments]
     update_ids(
         BankLine,
         [line.pk for line in waiting],

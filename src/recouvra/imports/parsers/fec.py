@@ -207,9 +207,8 @@ def _fec_date(raw: bytes) -> date | None:
     text = raw.strip()
     if not text:
         return None
-    known = _DATE_CACHE.get(text, False)
-    if known is not False:
-        return known
+    if text in _DATE_CACHE:
+        return _DATE_CACHE[text]
     try:
         value: date | None = parse_date(text.decode("latin-1"))
     except DateError:

@@ -286,7 +286,7 @@ def read_table(
             return [], []
     headers = [_text(cell) for cell in head[at][1]]
     width = len(headers)
-    rows = []
+    rows: list[list[str]] = []
     for _, cells in chain(head[at + 1 :], rest):
         if max_rows is not None and len(rows) >= max_rows:
             break
@@ -479,7 +479,8 @@ def _cents(cell: object) -> int:
     """
     if isinstance(cell, bool):
         raise AmountError(f"not an amount: {cell!r}")
-    if isinstance(cell, (int, float, Decimal)) and abs(cell) * 100 > MAX_CENTS:
+    limit = MAX_CENTS // 100  # euros
+    if isinstance(cell, (int, float, Decimal)) and not -limit <= cell <= limit:
         raise AmountOutOfRange(cell)
     if isinstance(cell, int):
         return cell * 100

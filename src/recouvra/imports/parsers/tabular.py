@@ -136,9 +136,10 @@ def detect_separator(lines: Iterable[str]) -> str:
 def trim_row(cells: Sequence[object]) -> list[object]:
     """The cells up to the last one that is not empty (None or blank text)."""
     end = len(cells)
-    while end and (
-        cells[end - 1] is None or (isinstance(cells[end - 1], str) and not cells[end - 1].strip())
-    ):
+    while end:
+        last = cells[end - 1]
+        if not (last is None or (isinstance(last, str) and not last.strip())):
+            break
         end -= 1
     return list(cells[:end])
 
