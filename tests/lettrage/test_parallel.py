@@ -45,7 +45,7 @@ def statement() -> list[Line]:
 
 
 def summary(chunks: list[list[decide.Decision]]) -> list[tuple]:
-    return [(d.index, d.claim_ids, d.score, d.sure, d.split) for chunk in chunks for d in chunk]
+    return [(d.position, d.claim_ids, d.score, d.sure, d.split) for chunk in chunks for d in chunk]
 
 
 def test_the_child_process_decides_as_this_one_does() -> None:
