@@ -1,25 +1,6 @@
 from django.db import migrations
 
-
-def content_type_to(app_label: str):
-    """The audit log points at models through their content type: follow the move."""
-
-    def move(apps, schema_editor):
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        AuditEvent = apps.get_model("core", "AuditEvent")
-        old = "lawdesk" if app_label == "core" else "core"
-        found = ContentType.objects.filter(app_label=old, model="lawrate").first()
-        if found is None:  # a new database: content types are made after migrating
-            return
-        there = ContentType.objects.filter(app_label=app_label, model="lawrate").first()
-        if there is None:
-            found.app_label = app_label
-            found.save(update_fields=["app_label"])
-        else:  # made by an earlier migrate: the events follow, the old type goes
-            AuditEvent.objects.filter(content_type=found).update(content_type=there)
-            found.delete()
-
-    return move
+from recouvra.core.moves import content_type_mover
 
 
 class Migration(migrations.Migration):
@@ -32,5 +13,5 @@ class Migration(migrations.Migration):
     # LawRate now lives in lawdesk (lawdesk 0001), in the same table
     operations = [
         migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="LawRate")]),
-        migrations.RunPython(content_type_to("lawdesk"), content_type_to("core")),
+        migrations.RunPython(*content_type_mover("lawrate", "core", "lawdesk")),
     ]
