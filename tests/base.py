@@ -1,7 +1,7 @@
 """Personas and small factories shared by the tests.
 
-alice is the admin of Alpha Recouvrement (organisation A); bob is the admin of
-Beta Distribution (organisation B), a stranger to alice; charlie is an agent in Alpha.
+alice is the admin of Alpha Recouvrement (organisation A), bob her teammate (an agent in
+Alpha), charlie the admin of Beta Distribution (organisation B), a stranger to both.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ class RecouvraTestCase(TestCase):
         self.alpha = make_org("Alpha Recouvrement")
         self.beta = make_org("Beta Distribution", OrganizationKind.COMPANY, SIREN_BETA)
         self.alice = make_user("alice@example.org", self.alpha, Role.ADMIN)
-        self.bob = make_user("bob@example.org", self.beta, Role.ADMIN)
-        self.charlie = make_user("charlie@example.org", self.alpha, Role.AGENT)
+        self.bob = make_user("bob@example.org", self.alpha, Role.AGENT)
+        self.charlie = make_user("charlie@example.org", self.beta, Role.ADMIN)
         self.creditor = make_creditor(self.alpha, "Télécom Ouest", is_mandant=True)
         self.debtor = make_debtor(self.alpha, "Menuiserie Dubois", siren=SIREN_DEBTOR)
 

@@ -18,7 +18,7 @@ class AttachmentLimitsTestCase(RecouvraTestCase):
         super().setUp()
         self.case = make_claim(self.creditor, self.debtor).case
         self.url = reverse("cases:add_interaction", args=[self.case.pk])
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
 
     def post(self, upload: SimpleUploadedFile, **headers: str):  # noqa: ANN201
         data = {"kind": "call", "direction": "out", "text": "Appel", "attachment": upload}
@@ -35,7 +35,7 @@ class AttachmentLimitsTestCase(RecouvraTestCase):
         form = InteractionForm(
             {"kind": "note", "direction": "out", "text": "Scan"},
             {"attachment": upload},
-            member=self.charlie.memberships.get(),
+            member=self.bob.memberships.get(),
         )
         self.assertFalse(form.is_valid())
         self.assertIn(

@@ -31,7 +31,7 @@ class CasePaymentPlansTestCase(RecouvraTestCase):
 
     def test_it_lists_the_plans_with_the_agreement_form(self) -> None:
         plan = self.add_plan(status=PlanStatus.BROKEN, notes="Versements le 10")
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         response = self.client.get(self.url)
         self.assertContains(response, "Échéanciers")
         self.assertContains(response, "10/05/2026")
@@ -66,7 +66,7 @@ class CasePaymentPlansTestCase(RecouvraTestCase):
 
     def test_another_tenant_sees_neither_the_case_nor_its_plan(self) -> None:
         plan = self.add_plan()
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(self.url).status_code, 404)
         agreement = reverse("letters:plan_agreement", args=[plan.pk])
         self.assertEqual(self.client.get(agreement).status_code, 404)

@@ -17,7 +17,7 @@ class TaskQueueTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.case = make_claim(self.creditor, self.debtor, reference="FA-1").case
-        self.call = self.task(TaskKind.CALL, "Appeler la comptable", self.charlie)
+        self.call = self.task(TaskKind.CALL, "Appeler la comptable", self.bob)
         self.visit = self.task(TaskKind.VISIT, "Visite encaisseur", self.alice)
 
     def task(self, kind: str, title: str, who) -> Task:  # noqa: ANN001
@@ -31,19 +31,19 @@ class TaskQueueTestCase(RecouvraTestCase):
         )
 
     def test_each_person_sees_their_own_queue_and_the_team_s_on_demand(self) -> None:
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         mine = self.client.get(reverse("cases:tasks"))
         self.assertContains(mine, "Appeler la comptable")
         self.assertNotContains(mine, "Visite encaisseur")
         team = self.client.get(reverse("cases:tasks"), {"qui": "tous"})
         self.assertContains(team, "Visite encaisseur")
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertNotContains(
             self.client.get(reverse("cases:tasks"), {"qui": "tous"}), "Appeler la comptable"
         )
 
     def test_a_call_done_leaves_the_queue_and_its_note_is_on_the_case(self) -> None:
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         url = reverse("cases:task_done", args=[self.call.pk])
         response = self.client.post(url, {"note": "Règlement promis vendredi"})
         self.assertRedirects(response, reverse("cases:tasks"))
@@ -51,7 +51,7 @@ class TaskQueueTestCase(RecouvraTestCase):
         self.assertIsNotNone(self.call.done_at)
         entry = Interaction.objects.get(case=self.case, kind="call")
         self.assertIn("Règlement promis vendredi", entry.text)
-        self.assertEqual(entry.author, self.charlie)
+        self.assertEqual(entry.author, self.bob)
         self.assertNotContains(self.client.get(reverse("cases:tasks")), "Appeler la comptable")
         self.client.post(url)  # twice: nothing more
         self.assertEqual(Interaction.objects.filter(case=self.case, kind="call").count(), 1)
@@ -66,7 +66,7 @@ class TaskQueueTestCase(RecouvraTestCase):
         url = reverse("cases:task_done", args=[self.call.pk])
         self.client.force_login(viewer)
         self.assertEqual(self.client.post(url).status_code, 403)
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(self.client.post(url).status_code, 404)
         self.call.refresh_from_db()
         self.assertIsNone(self.call.done_at)

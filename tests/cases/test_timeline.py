@@ -24,14 +24,14 @@ class TimelineTestCase(RecouvraTestCase):
         return self.client.post(self.url, {**data, **extra}, **extra.pop("headers", {}))
 
     def test_it_adds_a_call_to_the_timeline(self) -> None:
-        response = self.post_call(self.charlie)
+        response = self.post_call(self.bob)
         self.assertRedirects(response, self.case.get_absolute_url())
         call = self.case.interactions.get(kind=InteractionKind.CALL)
-        self.assertEqual(call.author, self.charlie)
+        self.assertEqual(call.author, self.bob)
         self.assertTrue(AuditEvent.objects.filter(object_id=str(call.pk)).exists())
 
     def test_it_returns_the_timeline_fragment_to_htmx(self) -> None:
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         response = self.client.post(
             self.url,
             {"kind": "note", "direction": "internal", "text": "À rappeler lundi"},
@@ -41,7 +41,7 @@ class TimelineTestCase(RecouvraTestCase):
         self.assertNotContains(response, "<html")
 
     def test_it_refuses_an_empty_text(self) -> None:
-        self.post_call(self.charlie, text="")
+        self.post_call(self.bob, text="")
         self.assertFalse(self.case.interactions.filter(kind=InteractionKind.CALL).exists())
 
     def test_it_lets_a_field_collector_report_a_visit(self) -> None:
@@ -59,7 +59,7 @@ class TimelineTestCase(RecouvraTestCase):
         call = self.case.interactions.get(kind=InteractionKind.CALL)
         url = reverse("cases:interaction_attachment", args=[call.pk])
         self.assertEqual(b"".join(self.client.get(url).streaming_content), b"%PDF-1.4 test")
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(url).status_code, 404)
 
     def test_interactions_are_append_only(self) -> None:
@@ -71,7 +71,7 @@ class TimelineTestCase(RecouvraTestCase):
     def test_a_stage_change_lands_on_the_timeline(self) -> None:
         self.client.force_login(self.alice)
         url = reverse("cases:case_edit", args=[self.case.pk])
-        data = {"status": CaseStatus.FORMAL_NOTICE, "assigned_to": self.charlie.pk}
+        data = {"status": CaseStatus.FORMAL_NOTICE, "assigned_to": self.bob.pk}
         self.assertEqual(self.client.post(url, data).status_code, 302)
         entry = Interaction.objects.get(case=self.case, kind=InteractionKind.STATUS)
         self.assertIn("Relance amiable → Mise en demeure", entry.text)

@@ -51,7 +51,7 @@ class RolesTestCase(RecouvraTestCase):
         self.assertEqual(self.client.get(self.mine.get_absolute_url()).status_code, 404)
 
     def test_it_lets_an_agent_edit_a_claim(self) -> None:
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         response = self.client.get(reverse("ledger:claim_edit", args=[self.mine.pk]))
         self.assertEqual(response.status_code, 200)
 

@@ -1,4 +1,4 @@
-"""Walk every list and detail URL as alice and prove that bob's rows never show up.
+"""Walk every list and detail URL as alice and prove that charlie's rows never show up.
 
 The walk is generic: it reads the URL patterns of the business apps, so a new page
 is covered the day it is added (and the test fails if it cannot tell which model a
@@ -36,7 +36,7 @@ APP_NAMESPACES = (
     "dunning",
     "letters",
 )
-MARKER = "Zyxwbob"  # appears in every name of bob's rows
+MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
 
 # function views that take a pk: which model the pk belongs to
 FUNCTION_VIEW_MODELS = {
@@ -90,50 +90,52 @@ class TenantIsolationTestCase(RecouvraTestCase):
         super().setUp()
         # alice's own data, so pages are not trivially empty
         make_claim(self.creditor, self.debtor, 50_000)
-        # the logos are stored as they are: web:logo_image must serve alice's, never bob's
+        # the logos are stored as they are: web:logo_image must serve alice's, never charlie's
         self.alpha.logo.save("alpha.svg", ContentFile(b"<svg/>"))
         self.beta.logo.save("beta.svg", ContentFile(f"<svg>{MARKER}</svg>".encode()))
-        # bob's data in organisation B
-        bob_creditor = make_creditor(self.beta, f"{MARKER} Créancier")
-        bob_debtor = make_debtor(
-            self.beta, f"{MARKER} Débiteur", city=f"{MARKER}ville", email="d@bob.example"
+        # charlie's data in organisation B
+        charlie_creditor = make_creditor(self.beta, f"{MARKER} Créancier")
+        charlie_debtor = make_debtor(
+            self.beta, f"{MARKER} Débiteur", city=f"{MARKER}ville", email="d@charlie.example"
         )
-        bob_claim = make_claim(bob_creditor, bob_debtor, 77_700, reference=f"{MARKER}-001")
-        make_payment(bob_claim, 10_000)
-        add_event(bob_claim.case, "note", f"{MARKER} note")
-        bob_batch = ImportBatch.objects.create(
+        charlie_claim = make_claim(
+            charlie_creditor, charlie_debtor, 77_700, reference=f"{MARKER}-001"
+        )
+        make_payment(charlie_claim, 10_000)
+        add_event(charlie_claim.case, "note", f"{MARKER} note")
+        charlie_batch = ImportBatch.objects.create(
             organization=self.beta,
             filename=f"{MARKER}.csv",
             file=ContentFile(b"x", name="x.csv"),
             sha256="0" * 64,
-            creditor=bob_creditor,
+            creditor=charlie_creditor,
         )
-        self.bob_objects = {
-            **self.bob_dunning(bob_claim),  # before the plan, which pauses the dunning
-            Creditor: bob_creditor,
-            Debtor: bob_debtor,
-            Claim: bob_claim,
-            Case: bob_claim.case,
-            Interaction: bob_claim.case.interactions.first(),
-            ImportBatch: bob_batch,
-            MatchProposal: self.bob_proposal(bob_batch, bob_claim),
+        self.charlie_objects = {
+            **self.charlie_dunning(charlie_claim),  # before the plan, which pauses the dunning
+            Creditor: charlie_creditor,
+            Debtor: charlie_debtor,
+            Claim: charlie_claim,
+            Case: charlie_claim.case,
+            Interaction: charlie_claim.case.interactions.first(),
+            ImportBatch: charlie_batch,
+            MatchProposal: self.charlie_proposal(charlie_batch, charlie_claim),
             Task: Task.objects.create(
                 organization=self.beta,
-                case=bob_claim.case,
+                case=charlie_claim.case,
                 kind="call",
                 title=f"{MARKER} appel",
-                due_on=bob_claim.due_date,
+                due_on=charlie_claim.due_date,
             ),
-            DBTaskResult: self.bob_failed_task(),
-            Payment: bob_claim.allocations.get().payment,
+            DBTaskResult: self.charlie_failed_task(),
+            Payment: charlie_claim.allocations.get().payment,
             PaymentPlan: PaymentPlan.objects.create(
-                organization=self.beta, case=bob_claim.case, starts_on=bob_claim.due_date
+                organization=self.beta, case=charlie_claim.case, starts_on=charlie_claim.due_date
             ),
         }
         self.client.force_login(self.alice)
 
-    def bob_dunning(self, claim: Claim) -> dict[type, object]:
-        """Bob's scenario, run on his case: a message in his outbox, a batch of his letters."""
+    def charlie_dunning(self, claim: Claim) -> dict[type, object]:
+        """Charlie's scenario, run on his case: a message in his outbox, a batch of his letters."""
         scenario = make_scenario(self.beta)
         Scenario.objects.filter(pk=scenario.pk).update(name=f"{MARKER} scénario")
         Template.objects.filter(organization=self.beta).update(name=f"{MARKER} modèle")
@@ -152,14 +154,14 @@ class TenantIsolationTestCase(RecouvraTestCase):
             PrintBatch: batch,
         }
 
-    def bob_failed_task(self) -> DBTaskResult:
-        """The daily run of bob's organisation, failed: only his admins may re-queue it."""
+    def charlie_failed_task(self) -> DBTaskResult:
+        """The daily run of charlie's organisation, failed: only his admins may re-queue it."""
         row = DBTaskResult.objects.get(pk=run_dunning_task.enqueue(self.beta.pk, "2026-12-07").id)
         row.status, row.finished_at, row.traceback = "FAILED", timezone.now(), MARKER
         row.save()
         return row
 
-    def bob_proposal(self, batch: ImportBatch, claim: Claim) -> MatchProposal:
+    def charlie_proposal(self, batch: ImportBatch, claim: Claim) -> MatchProposal:
         account = BankAccount.objects.create(organization=self.beta, identifier="FR76BOB")
         line = BankLine.objects.create(
             organization=self.beta,
@@ -168,7 +170,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             booking_date=claim.due_date,
             amount_cents=77_700,
             label=f"{MARKER} virement",
-            fingerprint="bob",
+            fingerprint="charlie",
         )
         proposal = MatchProposal.objects.create(
             organization=self.beta, bank_line=line, debtor=claim.debtor, score=55
@@ -181,7 +183,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
         for expected in ("ledger:debtor_list", "ledger:claim", "cases:case", "pages:dashboard"):
             self.assertIn(expected, names)
 
-    def test_it_shows_none_of_bobs_rows_in_any_list(self) -> None:
+    def test_it_shows_none_of_charlies_rows_in_any_list(self) -> None:
         for name, pattern in business_patterns():
             if pattern.pattern.converters or name in POST_ONLY:
                 continue
@@ -191,14 +193,14 @@ class TenantIsolationTestCase(RecouvraTestCase):
                 self.assertEqual(response.status_code, 200, f"{name}{query}")
                 self.assertNotContains(response, MARKER, msg_prefix=f"{name}{query}")
 
-    def test_it_refuses_every_detail_url_of_bob_with_404(self) -> None:
+    def test_it_refuses_every_detail_url_of_charlie_with_404(self) -> None:
         checked = 0
         for name, pattern in business_patterns():
             if name in PARENT_ARGUMENTS:
                 argument, model = PARENT_ARGUMENTS[name]
-                kwargs = {argument: self.bob_objects[model].pk}
+                kwargs = {argument: self.charlie_objects[model].pk}
             elif "pk" in pattern.pattern.converters:
-                obj = self.bob_objects[model_of(name, pattern)]
+                obj = self.charlie_objects[model_of(name, pattern)]
                 kwargs = {**OTHER_ARGUMENTS.get(name, {}), "pk": obj.pk}
             else:
                 continue
@@ -210,21 +212,23 @@ class TenantIsolationTestCase(RecouvraTestCase):
             checked += 1
         self.assertGreaterEqual(checked, 30)
 
-    def test_it_leaves_bobs_rows_unchanged_after_the_walk(self) -> None:
-        self.test_it_refuses_every_detail_url_of_bob_with_404()
-        for model, obj in self.bob_objects.items():
+    def test_it_leaves_charlies_rows_unchanged_after_the_walk(self) -> None:
+        self.test_it_refuses_every_detail_url_of_charlie_with_404()
+        for model, obj in self.charlie_objects.items():
             self.assertTrue(model.objects.filter(pk=obj.pk).exists(), model.__name__)
-        self.assertEqual(Claim.objects.get(pk=self.bob_objects[Claim].pk).principal_cents, 77_700)
+        self.assertEqual(
+            Claim.objects.get(pk=self.charlie_objects[Claim].pk).principal_cents, 77_700
+        )
 
-    def test_it_does_not_offer_bobs_creditor_in_forms(self) -> None:
+    def test_it_does_not_offer_charlies_creditor_in_forms(self) -> None:
         response = self.client.get(reverse("ledger:claim_add"))
         self.assertContains(response, "Télécom Ouest")
         self.assertNotContains(response, MARKER)
 
-    def test_it_refuses_a_claim_posted_for_bobs_debtor(self) -> None:
+    def test_it_refuses_a_claim_posted_for_charlies_debtor(self) -> None:
         data = {
             "creditor": self.creditor.pk,
-            "debtor": self.bob_objects[Debtor].pk,
+            "debtor": self.charlie_objects[Debtor].pk,
             "reference": "FA-X",
             "kind": "b2b",
             "issue_date": "2026-01-01",

@@ -43,7 +43,7 @@ class DeliveryBase(DunningTestCase):
         self.debtor.save()
         self.claim = make_claim(self.creditor, self.debtor, 125_000, reference="FA-1")
         self.case = self.claim.case
-        self.case.assigned_to = self.charlie
+        self.case.assigned_to = self.bob
         self.case.save()
 
     def deliver(self, day=DAY, hour: int = 10):  # noqa: ANN001, ANN201
@@ -61,7 +61,7 @@ class EmailTestCase(DeliveryBase):
         message = Message.objects.get(case=self.case)
         self.assertEqual(message.status, MessageStatus.SENT)
         self.assertEqual(received["To"], "compta@dubois.example")
-        self.assertEqual(received["Reply-To"], "charlie@example.org")
+        self.assertEqual(received["Reply-To"], "bob@example.org")
         self.assertEqual(received["Message-ID"], message.message_id)
         self.assertEqual(received["Subject"], "Factures échues — Télécom Ouest")
         text = received.get_body(("plain",)).get_content()
@@ -125,7 +125,7 @@ class EmailTestCase(DeliveryBase):
         warning = Interaction.objects.filter(case=self.case, text__contains="interrompu")
         self.assertTrue(warning.exists())
         # the agent checks, and asks for it to go again: it goes, with the same Message-ID
-        self.assertTrue(delivery.resend(message, actor=self.charlie, now=at(DAY, 11)))
+        self.assertTrue(delivery.resend(message, actor=self.bob, now=at(DAY, 11)))
         with SmtpServer() as smtp, override_settings(**smtp.settings()):
             self.deliver(hour=12)
             (again,) = smtp.inbox.messages

@@ -156,7 +156,7 @@ class RunTestCase(DunningTestCase):
         Step.objects.filter(scenario=self.scenario, position=3).update(min_risk_level="medium")
         self.run_on(DUE + timedelta(days=26))  # the call, for medium risk or above
         self.assertEqual(self.steps_run(self.case), ["Deuxième relance"])
-        risky = make_debtor(self.alpha, "Garage Charlie", risk_level="high")
+        risky = make_debtor(self.alpha, "Garage Bob", risk_level="high")
         other = make_claim(self.creditor, risky, 80_000, reference="FA-7")
         self.run_on(DUE + timedelta(days=26))
         self.assertEqual(self.steps_run(other.case), ["Appel"])

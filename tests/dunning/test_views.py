@@ -115,7 +115,7 @@ class PagesTestCase(DunningTestCase):
 
     def test_another_organisation_sees_none_of_it(self) -> None:
         self.client.post(reverse("dunning:run"))
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(self.scenario.get_absolute_url()).status_code, 404)
         self.assertNotContains(self.client.get(reverse("dunning:outbox")), "FA-77")
         self.assertNotContains(self.client.get(reverse("dunning:scenarios")), "B2B standard")
@@ -154,7 +154,7 @@ class PagesTestCase(DunningTestCase):
         response = self.client.post(url, {"scenario": other.pk}, follow=True)
         self.assertContains(response, "n&#x27;existe pas dans votre organisation")
         self.assertEqual(Assignment.current(self.creditor).scenario, self.scenario)
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(self.client.post(url, {"scenario": other.pk}).status_code, 404)
         self.assertEqual(
             self.client.post(f"/relances/affectation/x/{self.creditor.pk}/").status_code, 404
@@ -235,7 +235,7 @@ class PagesTestCase(DunningTestCase):
             {"tracking_number": "1A2B", "acknowledgement": fake},
         )
         self.assertContains(refused, "Seuls un PDF", status_code=400)
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(
             self.client.get(reverse("dunning:batch", args=[batch.pk])).status_code, 404
         )

@@ -86,7 +86,7 @@ def test_a_debtor_given_a_calling_scenario_lands_in_the_agent_s_task_queue(
 ) -> None:
     org = make_org("Alpha Recouvrement", siren=SIREN_ALPHA)
     make_user("alice@example.org", org)
-    debtor = make_debtor(org, "Garage Charlie", phone="02 40 12 34 56")
+    debtor = make_debtor(org, "Garage Bob", phone="02 40 12 34 56")
     today = timezone.localdate()
     claim = make_claim(
         make_creditor(org, "Télécom Ouest"),

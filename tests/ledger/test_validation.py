@@ -143,7 +143,7 @@ class AdminValidationTestCase(RecouvraTestCase):
 
 class ContactTestCase(RecouvraTestCase):
     def test_it_adds_a_contact_to_a_debtor(self) -> None:
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         url = reverse("ledger:add_contact", args=[self.debtor.pk])
         data = {"kind": "email", "label": "Comptabilité", "value": "compta@dubois.fr"}
         self.assertRedirects(self.client.post(url, data), self.debtor.get_absolute_url())
@@ -151,7 +151,7 @@ class ContactTestCase(RecouvraTestCase):
         self.assertContains(response, "compta@dubois.fr")
 
     def test_it_refuses_a_contact_for_another_tenants_debtor(self) -> None:
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         url = reverse("ledger:add_contact", args=[self.debtor.pk])
         response = self.client.post(url, {"kind": "phone", "value": "0600000000"})
         self.assertEqual(response.status_code, 404)

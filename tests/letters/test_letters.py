@@ -102,7 +102,7 @@ class ReceiptTestCase(RecouvraTestCase):
         self.assertIn("FA-7", text)
         self.assertIn("R124-6", text)  # Alpha is an agency
         self.assertContains(self.client.get(self.debtor.get_absolute_url()), "Quittance")
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(
             self.client.get(reverse("letters:receipt", args=[payment.pk])).status_code, 404
         )
@@ -146,7 +146,7 @@ class PlanAgreementTestCase(RecouvraTestCase):
         self.assertIn("Pour le créancier", text)
         self.assertEqual(self.client.get(url, {"echeances": 0}).status_code, 400)
         self.assertEqual(self.client.get(url, {"mois": "x"}).status_code, 400)
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(url).status_code, 404)
 
 

@@ -44,7 +44,7 @@ class QueueViewsTestCase(RecouvraTestCase):
             organization=self.alpha, bank_line=self.line, debtor=self.debtor, score=70
         )
         self.proposal.claims.add(self.claim)
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
 
     def test_the_queue_lists_pending_proposals(self) -> None:
         response = self.client.get(reverse("lettrage:queue"))

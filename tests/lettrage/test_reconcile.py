@@ -288,13 +288,13 @@ class DecisionsTestCase(ReconcileTestCase):
         return Claim.objects.with_balance().get(pk=self.invoice.pk).balance
 
     def test_applying_twice_records_one_payment(self) -> None:
-        first = apply_proposal(self.proposal, actor=self.charlie)
+        first = apply_proposal(self.proposal, actor=self.bob)
         again = apply_proposal(MatchProposal.objects.get(pk=self.proposal.pk), actor=self.alice)
         self.assertEqual((first.pk, Payment.objects.count()), (again.pk, 1))
-        self.assertIn("lettré par charlie", Interaction.objects.get(kind="payment").text)
+        self.assertIn("lettré par bob", Interaction.objects.get(kind="payment").text)
 
     def test_rejecting_puts_the_line_back_and_forgets_those_claims(self) -> None:
-        reject_proposal(self.proposal, actor=self.charlie)
+        reject_proposal(self.proposal, actor=self.bob)
         self.line_.refresh_from_db()
         self.assertEqual(self.line_.status, BankLineStatus.UNMATCHED)
         self.assertEqual(self.propose(), [])
@@ -304,13 +304,13 @@ class DecisionsTestCase(ReconcileTestCase):
         self.debtor.save()
         BankLine.objects.filter(pk=self.line_.pk).update(counterparty_iban=PAYER_IBAN)
         other = self.claim(100_000, "FA-2026-0050")
-        reject_proposal(self.proposal, actor=self.charlie)
+        reject_proposal(self.proposal, actor=self.bob)
         (again,) = self.propose()
         self.assertEqual(list(again.claims.all()), [other])
 
     def test_changing_the_claims_applies_the_agents_choice(self) -> None:
         other = self.claim(100_000, "FA-2026-0099")
-        payment = change_proposal(self.proposal, [other], actor=self.charlie)
+        payment = change_proposal(self.proposal, [other], actor=self.bob)
         self.assertEqual(list(payment.allocations.values_list("claim", flat=True)), [other.pk])
         other.refresh_from_db()
         self.assertEqual(other.status, ClaimStatus.PAID)
@@ -318,7 +318,7 @@ class DecisionsTestCase(ReconcileTestCase):
     def test_reversing_restores_the_balance_and_keeps_the_payment(self) -> None:
         BankLine.objects.filter(pk=self.line_.pk).update(amount_cents=125_000)
         self.line_.refresh_from_db()
-        payment = apply_proposal(self.proposal, actor=self.charlie)
+        payment = apply_proposal(self.proposal, actor=self.bob)
         self.assertEqual(self.balance(), 0)
         reverse_match(self.proposal, actor=self.alice)
         payment.refresh_from_db()
@@ -332,7 +332,7 @@ class DecisionsTestCase(ReconcileTestCase):
 
     def test_a_reversed_payment_no_longer_counts_when_the_claim_is_paid_again(self) -> None:
         BankLine.objects.filter(pk=self.line_.pk).update(amount_cents=125_000)
-        apply_proposal(self.proposal, actor=self.charlie)
+        apply_proposal(self.proposal, actor=self.bob)
         reverse_match(self.proposal, actor=self.alice)
         again = self.line(125_000, f"FACTURE {self.invoice.reference}", reference="R2")
         (proposal,) = self.propose(threshold=90)
@@ -342,7 +342,7 @@ class DecisionsTestCase(ReconcileTestCase):
         self.assertEqual((self.balance(), self.invoice.status), (0, ClaimStatus.PAID))
 
     def test_a_reversed_match_is_not_proposed_again(self) -> None:
-        apply_proposal(self.proposal, actor=self.charlie)
+        apply_proposal(self.proposal, actor=self.bob)
         reverse_match(self.proposal, actor=self.alice)
         self.assertEqual(self.propose(threshold=0), [])
         self.assertEqual(Payment.objects.count(), 1)

@@ -13,7 +13,7 @@ from ..base import RecouvraTestCase
 class CalculatorTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         self.url = reverse("lawdesk:calculator")
 
     def compute(self, tool: str, **data: str):  # noqa: ANN201

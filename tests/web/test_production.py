@@ -132,7 +132,7 @@ class ErrorPagesTestCase(RecouvraTestCase):
         self.assertContains(self.client.get("/nulle-part/"), "Page introuvable", status_code=404)
 
     def test_it_answers_a_forbidden_action_in_french(self) -> None:
-        self.client.force_login(self.charlie)  # an agent: the organisation's logo is the admin's
+        self.client.force_login(self.bob)  # an agent: the organisation's logo is the admin's
         response = self.client.post(reverse("pages:organization_logo"), {"remove": "1"})
         self.assertContains(response, "Seul un administrateur", status_code=403)
         self.assertContains(response, "Accès refusé", status_code=403)

@@ -25,7 +25,7 @@ class RatesPageTestCase(RecouvraTestCase):
         }
 
     def test_it_shows_missing_and_unverified_rates(self) -> None:
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         response = self.client.get(self.url)
         self.assertContains(response, "2026-S2")
         self.assertContains(response, "12,40 %")

@@ -71,7 +71,7 @@ class SettingsLogoTestCase(RecouvraTestCase):
 
     def test_an_agent_sees_the_logo_but_cannot_change_it(self) -> None:
         self.alpha.logo.save("logo.png", ContentFile(PNG))
-        response = self.upload(self.charlie, "autre.png", PNG)
+        response = self.upload(self.bob, "autre.png", PNG)
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.client.post(self.url, {"remove": "1"}).status_code, 403)
         page = self.client.get(reverse("pages:settings"))
@@ -80,11 +80,11 @@ class SettingsLogoTestCase(RecouvraTestCase):
 
     def test_the_image_view_serves_the_member_s_own_organisation_only(self) -> None:
         self.alpha.logo.save("logo.png", ContentFile(PNG))
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         response = self.client.get(self.image_url)
         self.assertEqual(b"".join(response.streaming_content), PNG)
         self.assertIn("sandbox", response["Content-Security-Policy"])
-        self.client.force_login(self.bob)  # Beta has no logo: nothing of Alpha's
+        self.client.force_login(self.charlie)  # Beta has no logo: nothing of Alpha's
         self.assertEqual(self.client.get(self.image_url).status_code, 404)
 
     def test_the_image_view_requires_a_sign_in(self) -> None:

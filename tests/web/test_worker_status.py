@@ -73,7 +73,7 @@ class WorkerStatusTestCase(RecouvraTestCase):
         self.assertEqual((self.delivery.status, self.delivery.worker_ids), ("READY", []))
 
     def test_each_organisation_sees_only_its_own_tasks_and_the_shared_ones(self) -> None:
-        self.client.force_login(self.bob)
+        self.client.force_login(self.charlie)
         page = self.client.get(URL)
         self.assertContains(page, "Envoi des messages")
         self.assertContains(page, "Passage des relances", count=1)  # Beta's, waiting
@@ -86,7 +86,7 @@ class WorkerStatusTestCase(RecouvraTestCase):
 
     def test_only_administrators_see_it(self) -> None:
         self.assertRedirects(self.client.get(URL), f"{reverse('login')}?next={URL}")
-        self.client.force_login(self.charlie)
+        self.client.force_login(self.bob)
         self.assertEqual(self.client.get(URL).status_code, 403)
         requeue = reverse("pages:requeue_task", args=[self.delivery.pk])
         self.assertEqual(self.client.post(requeue).status_code, 403)
