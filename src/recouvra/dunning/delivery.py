@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,10 +31,11 @@ from django.utils import timezone
 from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core.bulk import batches
+from recouvra.letters.render import LetterError, letter_pdf
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
-from .documents import freeze
+from .documents import Documents
 from .models import Channel, Message, MessageStatus
 from .render import TemplateError
 
@@ -42,6 +44,16 @@ MAX_ATTEMPTS = 6
 BACKOFF = (1, 5, 30, 120, 720)  # minutes before the 2nd, 3rd… attempt
 STALE = timedelta(minutes=15)  # SENDING for longer: the sender stopped
 BATCH = 500
+PREPARE_GROUP = 100  # messages made together: their cases read, their letters typeset
+# what making a message reads: its case's parties, template and step
+PREPARED_WITH = (
+    "case__assigned_to",
+    "case__debtor",
+    "case__creditor",
+    "case__organization",
+    "template",
+    "step_run__step",
+)
 EVENT_KINDS = {Channel.EMAIL: InteractionKind.EMAIL, Channel.SMS: InteractionKind.SMS}
 
 
@@ -60,10 +72,9 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    messages = Message.objects.filter(pk__in=list(due)).select_related(
-        "case__assigned_to", "template", "step_run__step"
-    )
+    messages = Message.objects.filter(pk__in=list(due)).select_related(*PREPARED_WITH)
     ordered = sorted(messages, key=lambda m: (m.next_attempt_at, m.pk))
+    _prepare(ordered, now)  # what prepare_due has not made yet: claims then only send
     workers = settings.DELIVERY_CONNECTIONS
     if workers <= 1 or len(ordered) < 2 * workers:
         outcomes.update(_deliver_here(ordered, now))
@@ -198,20 +209,14 @@ def _record(message: Message, outcome: str, detail: str, now: datetime) -> str:
 def _freeze(message: Message, now: datetime) -> None:
     """Render the message once, with the figures of the day it first goes, and keep it:
     its text, and for an e-mail its Message-ID, Reply-To, letter (PDF) and the whole
-    e-mail as it will go on the wire."""
-    email = message.channel == Channel.EMAIL
-    if email and not message.message_id:
-        message.message_id = message_id(message.idempotency_key)
-        if message.case.assigned_to_id and not message.reply_to:
-            message.reply_to = message.case.assigned_to.email
-        Message.objects.filter(pk=message.pk, message_id="").update(
-            message_id=message.message_id, reply_to=message.reply_to, updated_at=now
-        )
-    freeze(message, timezone.localdate(now), with_document=email)
-    if email and not message.envelope and message.recipient:
-        raw = compose(message)
-        message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
-        Message.objects.filter(pk=message.pk).update(envelope=message.envelope.name)
+    e-mail as it will go on the wire. Nothing to do for a message prepared already."""
+    if _prepared(message):
+        return
+    documents = Documents([message], timezone.localdate(now))
+    changed = _frozen_text(message, documents)
+    if _with_letter(message):
+        changed |= documents.keep_letter(message, letter_pdf(documents.letter_of(message)))
+    _keep(message, changed, now)
 
 
 def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
@@ -223,14 +228,93 @@ def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
             status=MessageStatus.QUEUED, channel__in=SENT_BY_TASK, next_attempt_at__lte=now
         )
         .filter(envelope="")
-        .select_related("case__assigned_to", "template", "step_run__step")
+        .select_related(*PREPARED_WITH)
         .order_by("next_attempt_at", "pk")[:limit]
     )
+    return _prepare(list(waiting), now)
+
+
+def _prepare(messages: list[Message], now: datetime) -> int:
+    """Freeze these messages (as _freeze), PREPARE_GROUP at a time: each group's cases
+    read in a few queries, its letters typeset together, its writes in one transaction.
+    Returns how many were made; one that cannot be made is left as it was."""
     count = 0
-    for message in waiting:
-        _freeze(message, now)
-        count += 1
+    for group in batches([m for m in messages if not _prepared(m)], PREPARE_GROUP):
+        documents = Documents(group, timezone.localdate(now))
+        made = [one for one in (_make(message, documents) for message in group) if one]
+        _typeset(made, documents)
+        with transaction.atomic():
+            for one in made:
+                if not one.refused:
+                    _keep(one.message, one.changed, now)
+                    count += 1
     return count
+
+
+@dataclass
+class _Making:
+    """A message being prepared: the fields to write, the letter to typeset (if any)."""
+
+    message: Message
+    changed: dict[str, Any]
+    letter: dict[str, Any] | None
+    refused: bool = False  # typst refused its letter
+
+
+def _make(message: Message, documents: Documents) -> _Making | None:
+    """The text of one message and the data of its letter; None if it cannot be made (its
+    template does not parse): left for delivery, which fails it saying why."""
+    try:
+        changed = _frozen_text(message, documents)
+        letter = documents.letter_of(message) if _with_letter(message) else None
+    except TemplateError:
+        return None
+    return _Making(message, changed, letter)
+
+
+def _typeset(made: list[_Making], documents: Documents) -> None:
+    """The letters of `made` typeset together, each kept with its message."""
+    lettered = [one for one in made if one.letter is not None]
+    pdfs = documents.letters([one.letter for one in lettered if one.letter is not None])
+    for one, pdf in zip(lettered, pdfs, strict=True):
+        if isinstance(pdf, LetterError):
+            one.refused = True  # left unprepared: delivery meets the error again
+        else:
+            one.changed |= documents.keep_letter(one.message, pdf)
+
+
+def _prepared(message: Message) -> bool:
+    if message.channel != Channel.EMAIL:
+        return bool(message.body_text)
+    return bool(message.envelope) or not message.recipient and bool(message.document)
+
+
+def _with_letter(message: Message) -> bool:
+    return message.channel == Channel.EMAIL and not message.document
+
+
+def _frozen_text(message: Message, documents: Documents) -> dict[str, Any]:
+    """The Message-ID and Reply-To of an e-mail, and the text of any message, set on
+    `message` unless set already; returns the fields to write."""
+    changed: dict[str, Any] = {}
+    if message.channel == Channel.EMAIL and not message.message_id:
+        message.message_id = message_id(message.idempotency_key)
+        changed["message_id"] = message.message_id
+        if message.case.assigned_to_id and not message.reply_to:
+            message.reply_to = message.case.assigned_to.email
+            changed["reply_to"] = message.reply_to
+    return changed | documents.freeze_text(message)
+
+
+def _keep(message: Message, changed: dict[str, Any], now: datetime) -> None:
+    """Write what was made, with, for an e-mail, the e-mail as it will go on the wire."""
+    email = message.channel == Channel.EMAIL
+    if email and not message.envelope and message.recipient:
+        raw = compose(message)
+        message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
+        changed["envelope"] = message.envelope.name
+    if changed:
+        Message.objects.filter(pk=message.pk).update(**changed, updated_at=now)
 
 
 def _retry_later(message: Message, error: str, now: datetime) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
@@ -39,9 +40,11 @@ def check(text: str) -> None:
     _compiled(text)
 
 
+@lru_cache(maxsize=256)
 def _compiled(text: str) -> Any:
     """The template, refused if it does not parse or uses {% debug %} (which prints the
-    whole context and the server's loaded modules)."""
+    whole context and the server's loaded modules). Kept compiled: the messages of a pass
+    share a few templates (a refused one is not kept, and is refused again)."""
     try:
         template = _ENGINE.from_string(text)
     except TemplateSyntaxError as exc:
@@ -51,9 +54,17 @@ def _compiled(text: str) -> Any:
     return template
 
 
-def render(template: Template | None, case: Case, as_of: date) -> Rendered:
-    """The message of `template` for `case` on `as_of` (a default text without template)."""
-    context = case_context(case, as_of)
+def render(
+    template: Template | None,
+    case: Case,
+    as_of: date,
+    *,
+    context: dict[str, Any] | None = None,
+) -> Rendered:
+    """The message of `template` for `case` on `as_of` (a default text without template);
+    `context`: case_context(case, as_of), when the caller has it already."""
+    if context is None:
+        context = case_context(case, as_of)
     subject = template.subject if template else _DEFAULT_SUBJECT
     body = template.body if template else _DEFAULT_BODY
     try:
