@@ -31,11 +31,11 @@ from django.utils import timezone
 from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core.bulk import batches
-from recouvra.letters.render import LetterError, letter_pdf
+from recouvra.letters.render import LetterError, Typesetters, Typesetting, letter_pdf
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
-from .documents import Documents
+from .documents import Documents, keep_letter
 from .models import Channel, Message, MessageStatus
 from .render import TemplateError
 
@@ -214,9 +214,10 @@ def _freeze(message: Message, now: datetime) -> None:
         return
     documents = Documents([message], timezone.localdate(now))
     changed = _frozen_text(message, documents)
-    if _with_letter(message):
-        changed |= documents.keep_letter(message, letter_pdf(documents.letter_of(message)))
-    _keep(message, changed, now)
+    pdf = letter_pdf(documents.letter_of(message)) if _with_letter(message) else None
+    if pdf is not None:
+        changed |= keep_letter(message, pdf)
+    _keep(message, changed, now, pdf)
 
 
 def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
@@ -236,18 +237,22 @@ def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
 
 def _prepare(messages: list[Message], now: datetime) -> int:
     """Freeze these messages (as _freeze), PREPARE_GROUP at a time: each group's cases
-    read in a few queries, its letters typeset together, its writes in one transaction.
-    Returns how many were made; one that cannot be made is left as it was."""
+    read in a few queries, its letters typeset by other processes while this one writes
+    the group before, its writes in one transaction. Returns how many were made; one
+    that cannot be made is left as it was (delivery meets its error again)."""
+    as_of = timezone.localdate(now)
     count = 0
-    for group in batches([m for m in messages if not _prepared(m)], PREPARE_GROUP):
-        documents = Documents(group, timezone.localdate(now))
-        made = [one for one in (_make(message, documents) for message in group) if one]
-        _typeset(made, documents)
-        with transaction.atomic():
-            for one in made:
-                if not one.refused:
-                    _keep(one.message, one.changed, now)
-                    count += 1
+    previous: tuple[list[_Making], Typesetting] | None = None
+    with Typesetters() as typesetters:
+        for group in batches([m for m in messages if not _prepared(m)], PREPARE_GROUP):
+            documents = Documents(group, as_of)
+            made = [one for one in (_make(message, documents) for message in group) if one]
+            letters = typesetters.typeset([one.letter for one in made if one.letter])
+            if previous:
+                count += _keep_group(*previous, now)
+            previous = (made, letters)
+        if previous:
+            count += _keep_group(*previous, now)
     return count
 
 
@@ -258,6 +263,7 @@ class _Making:
     message: Message
     changed: dict[str, Any]
     letter: dict[str, Any] | None
+    pdf: bytes | None = None
     refused: bool = False  # typst refused its letter
 
 
@@ -272,15 +278,21 @@ def _make(message: Message, documents: Documents) -> _Making | None:
     return _Making(message, changed, letter)
 
 
-def _typeset(made: list[_Making], documents: Documents) -> None:
-    """The letters of `made` typeset together, each kept with its message."""
-    lettered = [one for one in made if one.letter is not None]
-    pdfs = documents.letters([one.letter for one in lettered if one.letter is not None])
-    for one, pdf in zip(lettered, pdfs, strict=True):
+def _keep_group(made: list[_Making], letters: Typesetting, now: datetime) -> int:
+    """Keep each letter of the group as it comes from typesetting, then write the group in
+    one transaction; returns how many messages were made."""
+    lettered = [one for one in made if one.letter]
+    for one, pdf in zip(lettered, letters.result(), strict=True):
         if isinstance(pdf, LetterError):
-            one.refused = True  # left unprepared: delivery meets the error again
+            one.refused = True
         else:
-            one.changed |= documents.keep_letter(one.message, pdf)
+            one.pdf = pdf
+            one.changed |= keep_letter(one.message, pdf)
+    kept = [one for one in made if not one.refused]
+    with transaction.atomic():
+        for one in kept:
+            _keep(one.message, one.changed, now, one.pdf)
+    return len(kept)
 
 
 def _prepared(message: Message) -> bool:
@@ -306,11 +318,14 @@ def _frozen_text(message: Message, documents: Documents) -> dict[str, Any]:
     return changed | documents.freeze_text(message)
 
 
-def _keep(message: Message, changed: dict[str, Any], now: datetime) -> None:
-    """Write what was made, with, for an e-mail, the e-mail as it will go on the wire."""
+def _keep(
+    message: Message, changed: dict[str, Any], now: datetime, pdf: bytes | None = None
+) -> None:
+    """Write what was made, with, for an e-mail, the e-mail as it will go on the wire
+    (`pdf`: its letter, just made)."""
     email = message.channel == Channel.EMAIL
     if email and not message.envelope and message.recipient:
-        raw = compose(message)
+        raw = compose(message, pdf)
         message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
         changed["envelope"] = message.envelope.name
     if changed:

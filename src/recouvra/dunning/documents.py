@@ -2,9 +2,9 @@
 the e-mail. Its text is the message's, frozen the first time it is made.
 
 The messages of a pass are made together (Documents): what they say about their cases is
-read in a few queries for all of them, and their letters typeset together (letters_pdf).
-One message's failure (a template that does not parse, a figure the law engine refuses)
-is its own: the others are made all the same.
+read in a few queries for all of them. One message's failure (a template that does not
+parse, a figure the law engine refuses) is raised when that message is made, not before:
+the others are made all the same.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from recouvra.letters.content import NOTICE, REMINDER, CaseContexts, letter_data
-from recouvra.letters.render import LetterError, letter_pdf, letters_pdf
+from recouvra.letters.render import letter_pdf
 
 from .models import Channel, Message
 from .render import render
@@ -50,7 +50,7 @@ class Documents:
         """freeze() of one message, with the pass's figures."""
         changed = self.freeze_text(message)
         if with_document and not message.document:
-            changed |= self.keep_letter(message, letter_pdf(self.letter_of(message)))
+            changed |= keep_letter(message, letter_pdf(self.letter_of(message)))
         if changed:
             Message.objects.filter(pk=message.pk).update(**changed, updated_at=timezone.now())
 
@@ -88,26 +88,11 @@ class Documents:
         )
         return f"du {timezone.localtime(first):%d/%m/%Y}" if first else ""
 
-    def letters(self, letters: list[dict[str, Any]]) -> list[bytes | LetterError]:
-        """Each letter as a PDF, typeset together (letters_pdf); a letter typst refuses
-        gives its error in its place, the others their PDF."""
-        try:
-            return list(letters_pdf(letters))
-        except LetterError:
-            return [_pdf_or_error(letter) for letter in letters]
 
-    @staticmethod
-    def keep_letter(message: Message, pdf: bytes) -> dict[str, Any]:
-        """Store the letter's PDF with the message; returns the field to write."""
-        message.document.save(f"{message.idempotency_key}.pdf", ContentFile(pdf), save=False)
-        return {"document": message.document.name}
-
-
-def _pdf_or_error(letter: dict[str, Any]) -> bytes | LetterError:
-    try:
-        return letter_pdf(letter)
-    except LetterError as exc:
-        return exc
+def keep_letter(message: Message, pdf: bytes) -> dict[str, Any]:
+    """Store the letter's PDF with the message; returns the field to write."""
+    message.document.save(f"{message.idempotency_key}.pdf", ContentFile(pdf), save=False)
+    return {"document": message.document.name}
 
 
 def _sent_by_case(case_ids: set[int]) -> dict[int, list[tuple[datetime, int]]]:

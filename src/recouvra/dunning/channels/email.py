@@ -5,7 +5,9 @@ so that mail systems can tell it is the same message)."""
 from __future__ import annotations
 
 import contextlib
+import secrets
 import smtplib
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -57,9 +59,24 @@ class EmailSender:
             self._connection = None
 
 
-def compose(message: Message) -> bytes:
-    """The e-mail of `message` as it goes on the wire (RFC 5322, CRLF line ends)."""
-    return _email(message).message().as_bytes(linesep="\r\n")
+def compose(message: Message, pdf: bytes | None = None) -> bytes:
+    """The e-mail of `message` as it goes on the wire (RFC 5322, CRLF line ends); `pdf`:
+    its letter, when the caller has it at hand (else read from its document)."""
+    mime = _email(message, pdf).message()
+    _set_boundaries(mime, message)
+    return mime.as_bytes(linesep="\r\n")
+
+
+def _set_boundaries(mime: Any, message: Message) -> None:
+    """Give each multipart a boundary made of a random token, none of the texts holding it
+    (RFC 2046 §5.1.1). Left to it, the generator draws one and searches the whole e-mail
+    for it with a regular expression compiled anew: a third of the time of composing."""
+    token = secrets.token_hex(12)
+    while token in message.body_text or token in message.body_html:
+        token = secrets.token_hex(12)
+    for n, part in enumerate(mime.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_{token}_{n}")
 
 
 def envelope_of(message: Message) -> bytes:
@@ -69,7 +86,7 @@ def envelope_of(message: Message) -> bytes:
     return compose(message)
 
 
-def _email(message: Message) -> EmailMultiAlternatives:
+def _email(message: Message, pdf: bytes | None = None) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -80,7 +97,9 @@ def _email(message: Message) -> EmailMultiAlternatives:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
-    if message.document:
+    if pdf is not None:
+        email.attach(_attachment_name(message), pdf, "application/pdf")
+    elif message.document:
         with message.document.open("rb") as letter:
             email.attach(_attachment_name(message), letter.read(), "application/pdf")
     return email
