@@ -109,8 +109,7 @@ def build(n: int, today: date) -> int:
 def letters_floor(today: date) -> tuple[float, float]:
     """Seconds to typeset the letters of the prepared messages alone: by letters_pdf (as
     preparation does), then one by one in this process."""
-    from recouvra.dunning.delivery import PREPARED_WITH
-    from recouvra.dunning.documents import Documents
+    from recouvra.dunning.documents import PREPARED_WITH, Documents
     from recouvra.dunning.models import Message
     from recouvra.letters.render import letter_pdf, letters_pdf
 

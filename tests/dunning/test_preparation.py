@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from recouvra.dunning import delivery
-from recouvra.dunning.documents import letter_of
+from recouvra.dunning.documents import PREPARED_WITH, letter_of
 from recouvra.dunning.models import Message, MessageStatus, Template
 from recouvra.dunning.render import render
 from recouvra.letters.render import MIN_POOLED, letter_pdf
@@ -45,7 +45,7 @@ class PreparationTestCase(DunningTestCase):
     def queued(self) -> list[Message]:
         return list(
             Message.objects.filter(status=MessageStatus.QUEUED)
-            .select_related(*delivery.PREPARED_WITH)
+            .select_related(*PREPARED_WITH)
             .order_by("pk")
         )
 

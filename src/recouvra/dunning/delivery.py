@@ -35,7 +35,7 @@ from recouvra.letters.render import LetterError, Typesetters, Typesetting, lette
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
-from .documents import Documents, keep_letter
+from .documents import PREPARED_WITH, Documents, keep_letter
 from .models import Channel, Message, MessageStatus
 from .render import TemplateError
 
@@ -45,15 +45,6 @@ BACKOFF = (1, 5, 30, 120, 720)  # minutes before the 2nd, 3rd… attempt
 STALE = timedelta(minutes=15)  # SENDING for longer: the sender stopped
 BATCH = 500
 PREPARE_GROUP = 100  # messages made together: their cases read, their letters typeset
-# what making a message reads: its case's parties, template and step
-PREPARED_WITH = (
-    "case__assigned_to",
-    "case__debtor",
-    "case__creditor",
-    "case__organization",
-    "template",
-    "step_run__step",
-)
 EVENT_KINDS = {Channel.EMAIL: InteractionKind.EMAIL, Channel.SMS: InteractionKind.SMS}
 
 

@@ -23,6 +23,16 @@ from recouvra.letters.render import letter_pdf
 from .models import Channel, Message
 from .render import render
 
+# what making a message reads: its case's parties, its template and step (select_related)
+PREPARED_WITH = (
+    "case__assigned_to",
+    "case__debtor",
+    "case__creditor",
+    "case__organization",
+    "template",
+    "step_run__step",
+)
+
 
 def freeze(message: Message, as_of: date, *, with_document: bool) -> None:
     """Write the message's text (and its letter, if asked) with the figures of `as_of`,
@@ -38,8 +48,7 @@ def letter_of(message: Message, as_of: date) -> dict[str, Any]:
 class Documents:
     """The texts and letters of the messages of one pass, on one day: their cases' figures
     (CaseContexts) and the date of each case's first letter read once for all. Pass
-    messages with their case (and its debtor, creditor, organization, assigned_to),
-    template and step_run__step selected, or each costs a few queries more."""
+    messages with PREPARED_WITH selected, or each costs a few queries more."""
 
     def __init__(self, messages: Sequence[Message], as_of: date) -> None:
         self.as_of = as_of
