@@ -208,7 +208,7 @@ def _freeze(message: Message, now: datetime) -> None:
     pdf = letter_pdf(documents.letter_of(message)) if _with_letter(message) else None
     if pdf is not None:
         changed |= keep_letter(message, pdf)
-    _keep(message, changed, now, pdf)
+    _write(message, changed | _envelope(message, pdf), now)
 
 
 def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
@@ -270,8 +270,9 @@ def _make(message: Message, documents: Documents) -> _Making | None:
 
 
 def _keep_group(made: list[_Making], letters: Typesetting, now: datetime) -> int:
-    """Keep each letter of the group as it comes from typesetting, then write the group in
-    one transaction; returns how many messages were made."""
+    """Keep each letter of the group as it comes from typesetting, and each e-mail, then
+    write the group in one transaction (the write lock held for the UPDATEs only);
+    returns how many messages were made."""
     lettered = [one for one in made if one.letter]
     for one, pdf in zip(lettered, letters.result(), strict=True):
         if isinstance(pdf, LetterError):
@@ -280,9 +281,11 @@ def _keep_group(made: list[_Making], letters: Typesetting, now: datetime) -> int
             one.pdf = pdf
             one.changed |= keep_letter(one.message, pdf)
     kept = [one for one in made if not one.refused]
+    for one in kept:
+        one.changed |= _envelope(one.message, one.pdf)
     with transaction.atomic():
         for one in kept:
-            _keep(one.message, one.changed, now, one.pdf)
+            _write(one.message, one.changed, now)
     return len(kept)
 
 
@@ -309,16 +312,17 @@ def _frozen_text(message: Message, documents: Documents) -> dict[str, Any]:
     return changed | documents.freeze_text(message)
 
 
-def _keep(
-    message: Message, changed: dict[str, Any], now: datetime, pdf: bytes | None = None
-) -> None:
-    """Write what was made, with, for an e-mail, the e-mail as it will go on the wire
-    (`pdf`: its letter, just made)."""
-    email = message.channel == Channel.EMAIL
-    if email and not message.envelope and message.recipient:
-        raw = compose(message, pdf)
-        message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
-        changed["envelope"] = message.envelope.name
+def _envelope(message: Message, pdf: bytes | None) -> dict[str, Any]:
+    """Store an e-mail as it will go on the wire (`pdf`: its letter, if just made);
+    returns the field to write."""
+    if message.channel != Channel.EMAIL or message.envelope or not message.recipient:
+        return {}
+    raw = compose(message, pdf)
+    message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
+    return {"envelope": message.envelope.name}
+
+
+def _write(message: Message, changed: dict[str, Any], now: datetime) -> None:
     if changed:
         Message.objects.filter(pk=message.pk).update(**changed, updated_at=now)
 
