@@ -4,13 +4,16 @@ stop the others."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from recouvra.dunning import delivery
+from recouvra.dunning.channels.email import _email, _set_boundaries, compose
 from recouvra.dunning.documents import PREPARED_WITH, letter_of
 from recouvra.dunning.models import Message, MessageStatus, Template
 from recouvra.dunning.render import render
@@ -100,3 +103,25 @@ class PreparationTestCase(DunningTestCase):
         self.assertEqual((outcomes[MessageStatus.SENT], outcomes[MessageStatus.FAILED]), (2, 1))
         first.refresh_from_db()
         self.assertIn("Modèle invalide", first.last_error)
+
+    def test_it_composes_the_e_mail_django_makes_byte_for_byte(self) -> None:
+        self.debtors(3)
+        self.run_on(FIRST)
+        delivery.prepare_due(at(FIRST))
+        message = self.queued()[2]
+        pdf = message.document.read()
+        for reference in (message.case.reference, "D-Été-1"):  # a name RFC 2231 encodes
+            message.case.reference = reference
+            ours = compose(message, pdf)
+            token = re.search(rb'boundary="=_([0-9a-f]+)_0"', ours).group(1).decode()
+            django = _email(message, with_letter=True).message()  # Django attaches the PDF
+            _set_boundaries(django, token)
+            self.assertEqual(_dateless(ours), _dateless(django.as_bytes(linesep="\r\n")))
+            (letter,) = message_from_bytes(ours, policy=policy.default).iter_attachments()
+            self.assertEqual(letter.get_content(), pdf)
+            self.assertEqual(letter.get_filename(), f"courrier-{reference}.pdf")
+
+
+def _dateless(raw: bytes) -> bytes:
+    """The e-mail without its Date header (the two are made a moment apart)."""
+    return re.sub(rb"Date: [^\r]*\r\n", b"", raw)
