@@ -3,6 +3,9 @@ makes it alone, a refused letter refused alone, the logos read by the parent."""
 
 from __future__ import annotations
 
+import os
+import signal
+
 from django.core.files.base import ContentFile
 
 from recouvra.letters.content import case_context, letter_data
@@ -63,3 +66,15 @@ class TypesettersTestCase(RecouvraTestCase):
         self.assertGreater(page_count(pdfs[1]), 1)
         self.assertTrue(long["numbered"])  # for a print batch made of them afterwards
         self.assertNotIn("numbered", letters[0])
+
+    def test_it_typesets_here_what_a_killed_child_left(self) -> None:
+        letters = self.letters(MIN_POOLED)
+        with Typesetters(processes=2) as typesetters:
+            typesetters.typeset(letters).result()
+            for pid in list(typesetters._pool._processes):  # killed (out of memory, kill -9)
+                os.kill(pid, signal.SIGKILL)
+            pdfs = typesetters.typeset(letters).result()
+            self.assertTrue(all(pdf.startswith(b"%PDF") for pdf in pdfs))  # type: ignore[union-attr]
+            again = typesetters.typeset(letters).result()
+            self.assertIsNone(typesetters._pool)  # given up: the rest typeset here
+        self.assertEqual([text_of(pdf) for pdf in again], [text_of(pdf) for pdf in pdfs])

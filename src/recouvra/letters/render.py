@@ -124,7 +124,12 @@ class Typesetters:
         logos = _logos(letters)
         chunk = -(-len(letters) // self.processes)
         parts = [letters[i : i + chunk] for i in range(0, len(letters), chunk)]
-        return Typesetting(letters, [self._pool.submit(_each_pdf, part, logos) for part in parts])
+        try:
+            return Typesetting(letters, [self._pool.submit(_each_pdf, p, logos) for p in parts])
+        except BrokenExecutor:  # a child died earlier: the rest is typeset here
+            self.close()
+            self.processes = 1
+            return Typesetting(letters, [])
 
 
 class Typesetting:
