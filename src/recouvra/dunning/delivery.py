@@ -44,7 +44,8 @@ MAX_ATTEMPTS = 6
 BACKOFF = (1, 5, 30, 120, 720)  # minutes before the 2nd, 3rd… attempt
 STALE = timedelta(minutes=15)  # SENDING for longer: the sender stopped
 BATCH = 500
-PREPARE_GROUP = 100  # messages made together: their cases read, their letters typeset
+PREPARE_GROUP = 50  # messages made together: their cases read, their letters typeset
+TYPESET_AHEAD = 2  # groups being typeset while this process writes an earlier one
 EVENT_KINDS = {Channel.EMAIL: InteractionKind.EMAIL, Channel.SMS: InteractionKind.SMS}
 
 
@@ -229,21 +230,21 @@ def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
 def _prepare(messages: list[Message], now: datetime) -> int:
     """Freeze these messages (as _freeze), PREPARE_GROUP at a time: each group's cases
     read in a few queries, its letters typeset by other processes while this one writes
-    the group before, its writes in one transaction. Returns how many were made; one
-    that cannot be made is left as it was (delivery meets its error again)."""
+    the groups before (TYPESET_AHEAD of them in the making), its writes in one
+    transaction. Returns how many were made; one that cannot be made is left as it was
+    (delivery meets its error again)."""
     as_of = timezone.localdate(now)
     count = 0
-    previous: tuple[list[_Making], Typesetting] | None = None
+    ahead: deque[tuple[list[_Making], Typesetting]] = deque()
     with Typesetters() as typesetters:
         for group in batches([m for m in messages if not _prepared(m)], PREPARE_GROUP):
             documents = Documents(group, as_of)
             made = [one for one in (_make(message, documents) for message in group) if one]
-            letters = typesetters.typeset([one.letter for one in made if one.letter])
-            if previous:
-                count += _keep_group(*previous, now)
-            previous = (made, letters)
-        if previous:
-            count += _keep_group(*previous, now)
+            ahead.append((made, typesetters.typeset([one.letter for one in made if one.letter])))
+            if len(ahead) > TYPESET_AHEAD:
+                count += _keep_group(*ahead.popleft(), now)
+        while ahead:
+            count += _keep_group(*ahead.popleft(), now)
     return count
 
 
