@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,10 +38,11 @@ from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core.bulk import batches
 from recouvra.letters.content import FiguresUnavailable
+from recouvra.letters.render import LetterError, Typesetters, Typesetting, letter_pdf
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
-from .documents import freeze
+from .documents import PREPARED_WITH, Documents, keep_letter
 from .models import Channel, Message, MessageStatus
 from .render import TemplateError
 
@@ -49,6 +51,8 @@ MAX_ATTEMPTS = 6
 BACKOFF = (1, 5, 30, 120, 720)  # minutes before the 2nd, 3rd… attempt
 STALE = timedelta(minutes=15)  # SENDING for longer: the sender stopped
 BATCH = 500
+PREPARE_GROUP = 50  # messages made together: their cases read, their letters typeset
+TYPESET_AHEAD = 2  # groups being typeset while this process writes an earlier one
 EVENT_KINDS = {Channel.EMAIL: InteractionKind.EMAIL, Channel.SMS: InteractionKind.SMS}
 HOLD_RETRY = timedelta(hours=1)  # a held message is tried again after this (rates entered)
 
@@ -70,10 +74,13 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Counter:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    messages = Message.objects.filter(pk__in=list(due)).select_related(
-        "case__assigned_to", "template", "step_run__step"
-    )
+    messages = Message.objects.filter(pk__in=list(due)).select_related(*PREPARED_WITH)
     ordered = sorted(messages, key=lambda m: (m.next_attempt_at, m.pk))
+    _prepare(ordered, now)  # what prepare_due has not made yet: claims then only send
+    held = [m for m in ordered if m.status == MessageStatus.HELD]  # held while preparing
+    if held:
+        outcomes[MessageStatus.HELD] += len(held)
+        ordered = [m for m in ordered if m.status != MessageStatus.HELD]
     workers = settings.DELIVERY_CONNECTIONS
     if workers <= 1 or len(ordered) < 2 * workers:
         outcomes.update(_deliver_here(ordered, now))
@@ -164,7 +171,7 @@ def _claim(message: Message, now: datetime) -> str | None:
     """Freeze the message and move it QUEUED → SENDING; None if it is this caller's to
     send, else what became of it (failed: its template is broken; held: its figures
     cannot be computed yet; skipped: taken)."""
-    unprepared = _prepare(message, now)
+    unprepared = _freeze_or_set_aside(message, now)
     if unprepared is not None:
         return unprepared
     moved = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
@@ -176,7 +183,7 @@ def _claim(message: Message, now: datetime) -> str | None:
     return None
 
 
-def _prepare(message: Message, now: datetime) -> str | None:
+def _freeze_or_set_aside(message: Message, now: datetime) -> str | None:
     """Freeze one message; None when done, else what became of it (failed: its template
     is broken; held: the law engine cannot give its figures yet)."""
     try:
@@ -220,20 +227,15 @@ def _record(message: Message, outcome: str, detail: str, now: datetime) -> str:
 def _freeze(message: Message, now: datetime) -> None:
     """Render the message once, with the figures of the day it first goes, and keep it:
     its text, and for an e-mail its Message-ID, Reply-To, letter (PDF) and the whole
-    e-mail as it will go on the wire."""
-    email = message.channel == Channel.EMAIL
-    if email and not message.message_id:
-        message.message_id = message_id(message.idempotency_key)
-        if message.case.assigned_to_id and not message.reply_to:
-            message.reply_to = message.case.assigned_to.email
-        Message.objects.filter(pk=message.pk, message_id="").update(
-            message_id=message.message_id, reply_to=message.reply_to, updated_at=now
-        )
-    freeze(message, timezone.localdate(now), with_document=email)
-    if email and not message.envelope and message.recipient:
-        raw = compose(message)
-        message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
-        Message.objects.filter(pk=message.pk).update(envelope=message.envelope.name)
+    e-mail as it will go on the wire. Nothing to do for a message prepared already."""
+    if _prepared(message):
+        return
+    documents = Documents([message], timezone.localdate(now))
+    changed = _frozen_text(message, documents)
+    pdf = letter_pdf(documents.letter_of(message)) if _with_letter(message) else None
+    if pdf is not None:
+        changed |= keep_letter(message, pdf)
+    _write(message, changed | _envelope(message, pdf), now)
 
 
 def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
@@ -245,14 +247,116 @@ def prepare_due(now: datetime | None = None, limit: int = BATCH) -> int:
             status=MessageStatus.QUEUED, channel__in=SENT_BY_TASK, next_attempt_at__lte=now
         )
         .filter(envelope="")
-        .select_related("case__assigned_to", "template", "step_run__step")
+        .select_related(*PREPARED_WITH)
         .order_by("next_attempt_at", "pk")[:limit]
     )
+    return _prepare(list(waiting), now)
+
+
+def _prepare(messages: list[Message], now: datetime) -> int:
+    """Freeze these messages (as _freeze), PREPARE_GROUP at a time: each group's cases
+    read in a few queries, its letters typeset by other processes while this one writes
+    the groups before (TYPESET_AHEAD of them in the making), its writes in one
+    transaction. Returns how many were made; one that cannot be made is left as it was
+    (delivery meets its error again)."""
+    as_of = timezone.localdate(now)
     count = 0
-    for message in waiting:
-        if _prepare(message, now) is None:
-            count += 1
+    ahead: deque[tuple[list[_Making], Typesetting]] = deque()
+    with Typesetters() as typesetters:
+        for group in batches([m for m in messages if not _prepared(m)], PREPARE_GROUP):
+            documents = Documents(group, as_of)
+            making = (_make(message, documents, now) for message in group)
+            made = [one for one in making if one]
+            ahead.append((made, typesetters.typeset([one.letter for one in made if one.letter])))
+            if len(ahead) > TYPESET_AHEAD:
+                count += _keep_group(*ahead.popleft(), now)
+        while ahead:
+            count += _keep_group(*ahead.popleft(), now)
     return count
+
+
+@dataclass
+class _Making:
+    """A message being prepared: the fields to write, the letter to typeset (if any)."""
+
+    message: Message
+    changed: dict[str, Any]
+    letter: dict[str, Any] | None
+    pdf: bytes | None = None
+    refused: bool = False  # typst refused its letter
+
+
+def _make(message: Message, documents: Documents, now: datetime) -> _Making | None:
+    """The text of one message and the data of its letter; None if it cannot be made: its
+    template does not parse (left for delivery, which fails it saying why), or the law
+    engine cannot give its figures yet (held, with the reason)."""
+    try:
+        changed = _frozen_text(message, documents)
+        letter = documents.letter_of(message) if _with_letter(message) else None
+    except TemplateError:
+        return None
+    except FiguresUnavailable as missing:
+        hold(message, missing.reason, now)
+        return None
+    return _Making(message, changed, letter)
+
+
+def _keep_group(made: list[_Making], letters: Typesetting, now: datetime) -> int:
+    """Keep each letter of the group as it comes from typesetting, and each e-mail, then
+    write the group in one transaction (the write lock held for the UPDATEs only);
+    returns how many messages were made."""
+    lettered = [one for one in made if one.letter]
+    for one, pdf in zip(lettered, letters.result(), strict=True):
+        if isinstance(pdf, LetterError):
+            one.refused = True
+        else:
+            one.pdf = pdf
+            one.changed |= keep_letter(one.message, pdf)
+    kept = [one for one in made if not one.refused]
+    for one in kept:
+        one.changed |= _envelope(one.message, one.pdf)
+    with transaction.atomic():
+        for one in kept:
+            _write(one.message, one.changed, now)
+    return len(kept)
+
+
+def _prepared(message: Message) -> bool:
+    if message.channel != Channel.EMAIL:
+        return bool(message.body_text)
+    return bool(message.envelope) or not message.recipient and bool(message.document)
+
+
+def _with_letter(message: Message) -> bool:
+    return message.channel == Channel.EMAIL and not message.document
+
+
+def _frozen_text(message: Message, documents: Documents) -> dict[str, Any]:
+    """The Message-ID and Reply-To of an e-mail, and the text of any message, set on
+    `message` unless set already; returns the fields to write."""
+    changed: dict[str, Any] = {}
+    if message.channel == Channel.EMAIL and not message.message_id:
+        message.message_id = message_id(message.idempotency_key)
+        changed["message_id"] = message.message_id
+        if message.case.assigned_to_id and not message.reply_to:
+            message.reply_to = message.case.assigned_to.email
+            changed["reply_to"] = message.reply_to
+    return changed | documents.freeze_text(message)
+
+
+def _envelope(message: Message, pdf: bytes | None) -> dict[str, Any]:
+    """Store an e-mail as it will go on the wire (`pdf`: its letter, if just made);
+    returns the field to write."""
+    if message.channel != Channel.EMAIL or message.envelope or not message.recipient:
+        return {}
+    raw = compose(message, pdf)
+    message.envelope.save(f"{message.idempotency_key}.eml", ContentFile(raw), save=False)
+    return {"envelope": message.envelope.name}
+
+
+def _write(message: Message, changed: dict[str, Any], now: datetime) -> None:
+    if changed:
+        Message.objects.filter(pk=message.pk).update(**changed, updated_at=now)
 
 
 def _retry_later(message: Message, error: str, now: datetime) -> str:

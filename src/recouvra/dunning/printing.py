@@ -27,10 +27,10 @@ from recouvra.cases.services import add_event, add_events
 from recouvra.core.bulk import batches
 from recouvra.law.deadlines import deadline
 from recouvra.letters.content import PAYMENT_DAYS, FiguresUnavailable, long_date
-from recouvra.letters.render import batch_pdf, letter_pdf
+from recouvra.letters.render import batch_pdf, letters_pdf
 
 from .delivery import hold, release_held
-from .documents import freeze, letter_of
+from .documents import PREPARED_WITH, Documents, keep_letter
 from .models import LETTER_CHANNELS, Channel, Message, MessageStatus, PrintBatch
 
 
@@ -60,11 +60,7 @@ def print_letters(
             Message.objects.filter(pk__in=chunk, status=MessageStatus.QUEUED).update(
                 status=MessageStatus.PRINTED, print_batch=batch, sent_at=now, updated_at=now
             )
-        messages = list(
-            Message.objects.filter(print_batch=batch).select_related(
-                "case__debtor", "case__creditor", "case__organization", "case__assigned_to"
-            )
-        )
+        messages = list(Message.objects.filter(print_batch=batch).select_related(*PREPARED_WITH))
         messages, letters = _printable(messages, today, now)
         if not messages:  # every letter held: no batch
             batch.delete()
@@ -105,12 +101,16 @@ def print_letters(
 def _printable(
     messages: list[Message], today: date, now: datetime
 ) -> tuple[list[Message], list[dict[str, Any]]]:
-    """The messages whose letter can be made, and their letters; the others are taken out
-    of the batch and held, with the reason (a rate missing from the tables)."""
+    """The messages whose letter can be made, and their letters: texts frozen, PDFs kept
+    with them (the cases read in a few queries for all, the PDFs typeset by letters_pdf).
+    The others are taken out of the batch and held, with the reason (a rate missing from
+    the tables)."""
+    documents = Documents(messages, today)
     printed, letters = [], []
     for message in messages:
         try:
-            letters.append(_frozen_letter(message, today))
+            documents.freeze(message, with_document=False)
+            letters.append(documents.letter_of(message))
         except FiguresUnavailable as missing:
             Message.objects.filter(pk=message.pk).update(
                 status=MessageStatus.QUEUED, print_batch=None, sent_at=None
@@ -118,17 +118,9 @@ def _printable(
             hold(message, missing.reason, now)
             continue
         printed.append(message)
+    for message, pdf in zip(printed, letters_pdf(letters), strict=True):
+        Message.objects.filter(pk=message.pk).update(**keep_letter(message, pdf))
     return printed, letters
-
-
-def _frozen_letter(message: Message, today: date) -> dict[str, Any]:
-    """The letter of `message`, its text frozen and its PDF kept with it."""
-    freeze(message, today, with_document=False)
-    letter = letter_of(message, today)
-    name = f"{message.idempotency_key}.pdf"
-    message.document.save(name, ContentFile(letter_pdf(letter)), save=False)
-    Message.objects.filter(pk=message.pk).update(document=message.document.name)
-    return letter
 
 
 def record_delivery(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.utils.html import escape, linebreaks
@@ -33,17 +34,30 @@ def check(text: str) -> None:
     """Raise TemplateError if `text` is not a valid template, or if rendered on a case
     with many claims it goes past the bounds of the sandbox: such a template cannot be
     saved."""
-    render_template(compile_template(text), sample_context(), Budget())
+    render_template(_compiled(text), sample_context(), Budget())
 
 
-def render(template: Template | None, case: Case, as_of: date) -> Rendered:
-    """The message of `template` for `case` on `as_of` (a default text without template)."""
-    context = case_context(case, as_of)
+# the messages of a pass share a few templates: each is compiled once (a refused one is
+# not kept, and is refused again); the bounds are counted per render, not per template
+_compiled = lru_cache(maxsize=256)(compile_template)
+
+
+def render(
+    template: Template | None,
+    case: Case,
+    as_of: date,
+    *,
+    context: dict[str, Any] | None = None,
+) -> Rendered:
+    """The message of `template` for `case` on `as_of` (a default text without template);
+    `context`: case_context(case, as_of), when the caller has it already."""
+    if context is None:
+        context = case_context(case, as_of)
     subject = template.subject if template else _DEFAULT_SUBJECT
     body = template.body if template else _DEFAULT_BODY
     budget = Budget()
-    subject = render_template(compile_template(subject), context, budget).strip()
-    text = render_template(compile_template(body), context, budget).strip() + "\n"
+    subject = render_template(_compiled(subject), context, budget).strip()
+    text = render_template(_compiled(body), context, budget).strip() + "\n"
     return Rendered(" ".join(subject.split())[:200], text, _html(text, context))
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from recouvra.law import statement as law
@@ -21,13 +22,46 @@ def statement_for(
     that claim (C. civ. 1342-10, first sentence); otherwise the legal order applies.
     """
     claims = list(claims)
-    return law.statement(
-        [_claim(c) for c in claims],
-        _payments(claims),
-        _events(claims),
-        as_of=as_of,
-        tables=tables or rate_tables(),
-    )
+    return StatementBook(claims, tables=tables).statement(claims, as_of)
+
+
+class StatementBook:
+    """What the statements of many sets of claims need, read once for all of them: their
+    payments, their cases' events and the rates (three queries in all, where
+    statement_for makes three for each set). Each statement is computed when asked, so
+    that a refusal of the law engine for one set is raised for that set alone."""
+
+    def __init__(self, claims: Iterable, *, tables: RateTables | None = None) -> None:
+        claims = list(claims)
+        self._tables = tables
+        self._allocations: dict[int, list[Allocation]] = defaultdict(list)
+        allocations = Allocation.objects.filter(
+            claim_id__in=[c.pk for c in claims], payment__reversed_at__isnull=True
+        ).select_related("payment")
+        for allocation in allocations:
+            self._allocations[allocation.claim_id].append(allocation)
+        self._cases = _cases(claims)
+
+    def statement(self, claims: Sequence, as_of: date) -> law.Statement:
+        """The décompte of `claims` (some of the book's, one debtor, one creditor)."""
+        allocations = sorted(
+            (a for c in claims for a in self._allocations.get(c.pk, ())),
+            key=lambda a: (a.payment.received_on, a.payment_id),
+        )
+        return law.statement(
+            [_claim(c) for c in claims],
+            _payments(claims, allocations),
+            _events(claims, self._cases),
+            as_of=as_of,
+            tables=self.tables,
+        )
+
+    @property
+    def tables(self) -> RateTables:
+        """The rates (read when first needed: a book of no claim reads none)."""
+        if self._tables is None:
+            self._tables = rate_tables()
+        return self._tables
 
 
 def _claim(claim) -> law.StatementClaim:  # noqa: ANN001
@@ -42,14 +76,12 @@ def _claim(claim) -> law.StatementClaim:  # noqa: ANN001
     )
 
 
-def _payments(claims: Sequence) -> list[law.StatementPayment]:
-    """Each payment with the part of it recorded against these claims."""
+def _payments(claims: Sequence, allocations: Sequence) -> list[law.StatementPayment]:
+    """Each payment with the part of it recorded against these claims (`allocations`:
+    theirs, in the order of the payments' dates)."""
     refs = {c.pk: c.reference for c in claims}
     grouped: dict[int, dict] = {}
-    allocations = Allocation.objects.filter(
-        claim_id__in=refs, payment__reversed_at__isnull=True
-    ).select_related("payment")
-    for a in allocations.order_by("payment__received_on", "payment_id"):
+    for a in allocations:
         entry = grouped.setdefault(a.payment_id, {"payment": a.payment, "cents": 0, "refs": set()})
         entry["cents"] += a.total_cents
         entry["refs"].add(refs[a.claim_id])
@@ -64,11 +96,18 @@ def _payments(claims: Sequence) -> list[law.StatementPayment]:
     ]
 
 
-def _events(claims: Sequence) -> list[law.StatementEvent]:
+def _cases(claims: Sequence) -> dict:
     from recouvra.cases.models import Case
 
+    case_ids = {c.case_id for c in claims if c.case_id}
+    return {case.pk: case for case in Case.objects.filter(pk__in=case_ids)} if case_ids else {}
+
+
+def _events(claims: Sequence, cases: dict) -> list[law.StatementEvent]:
+    """The events of the claims' cases (`cases`: by id, in the cases' order)."""
+    ids = {c.case_id for c in claims if c.case_id}
     events = []
-    for case in Case.objects.filter(pk__in={c.case_id for c in claims if c.case_id}):
+    for case in (case for pk, case in cases.items() if pk in ids):
         for kind, day in (
             (law.FORMAL_NOTICE, case.formal_notice_on),
             (law.JUDGMENT_ENFORCEABLE, case.judgment_enforceable_on),

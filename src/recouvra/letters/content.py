@@ -14,6 +14,8 @@ so (C. com. L441-10 II).
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -22,7 +24,7 @@ from babel.dates import format_date
 from recouvra.law.money import format_amount
 from recouvra.law.statement import ENGINE_REFUSALS, StatementLine, refusal_fr
 from recouvra.ledger.models import Claim, DebtorKind
-from recouvra.ledger.statements import statement_for
+from recouvra.ledger.statements import StatementBook
 
 PAYMENT_DAYS = 8  # the deadline a reminder or a formal notice gives: "sous huit jours"
 
@@ -53,13 +55,16 @@ class FiguresUnavailable(Exception):
         super().__init__(reason)
 
 
-def statement_lines(claims: list[Claim], as_of: date) -> list[StatementLine]:
+def statement_lines(
+    claims: list[Claim], as_of: date, book: StatementBook | None = None
+) -> list[StatementLine]:
     """The statement's lines of `claims` on `as_of`, every figure computed, or
-    FiguresUnavailable: a letter never states interest cut short by a missing rate."""
+    FiguresUnavailable: a letter never states interest cut short by a missing rate.
+    `book`: the StatementBook of a pass that holds these claims (read once for all)."""
     if not claims:
         return []
     try:
-        statement = statement_for(claims, as_of)
+        statement = (book or StatementBook(claims)).statement(claims, as_of)
     except ENGINE_REFUSALS as refused:
         raise FiguresUnavailable(refusal_fr(refused)) from refused
     if statement.missing_rates:
@@ -76,12 +81,40 @@ def long_date(day: date) -> str:
 def case_context(case: Any, as_of: date) -> dict[str, Any]:
     """What a template may use: the parties, the overdue claims with what is still due on
     `as_of` (principal, interest, fees: recouvra.law), the totals and the deadline."""
-    claims = list(
-        Claim.objects.filter(case=case, status="open", due_date__lt=as_of).order_by(
-            "due_date", "pk"
-        )
-    )
-    lines = statement_lines(claims, as_of)
+    return CaseContexts([case], as_of).of(case)
+
+
+class CaseContexts:
+    """case_context for many cases on one day (a dunning pass): their overdue claims,
+    payments, events and the rates read once for all (a few queries, not a few a case).
+    Each context is made when first asked, then kept: a refusal of the law engine for one
+    case is raised for that case alone. Pass cases with their debtor, creditor,
+    organization and assigned_to selected (select_related), or each costs a query more."""
+
+    def __init__(self, cases: Iterable[Any], as_of: date) -> None:
+        self.as_of = as_of
+        self._claims: dict[int, list[Claim]] = defaultdict(list)
+        overdue = Claim.objects.filter(
+            case_id__in=[case.pk for case in cases], status="open", due_date__lt=as_of
+        ).order_by("due_date", "pk")
+        for claim in overdue:
+            self._claims[claim.case_id].append(claim)
+        self._book = StatementBook([c for claims in self._claims.values() for c in claims])
+        self._made: dict[int, dict[str, Any]] = {}
+
+    def of(self, case: Any) -> dict[str, Any]:
+        """The context of `case`, one of the cases given (the same dict each time: do not
+        change it)."""
+        if case.pk not in self._made:
+            claims = self._claims.get(case.pk, [])
+            lines = statement_lines(claims, self.as_of, self._book)
+            self._made[case.pk] = _context(case, claims, lines, self.as_of)
+        return self._made[case.pk]
+
+
+def _context(
+    case: Any, claims: list[Claim], lines: list[StatementLine], as_of: date
+) -> dict[str, Any]:
     currency = claims[0].currency if claims else "EUR"
 
     def money(cents: int) -> str:

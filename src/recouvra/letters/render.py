@@ -7,7 +7,8 @@ sys.inputs change, while a changed file only invalidates what reads it: typst re
 layout of what did not change from one letter to the next (a few milliseconds a letter).
 
 A batch is one document: a cover list, then every letter, each starting on a new page.
-Many letters as separate PDFs: letters_pdf, over a pool of processes.
+Many letters as separate PDFs: letters_pdf, or Typesetters for a caller that goes on
+with its work meanwhile, over a pool of processes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import re
 import shutil
 import tempfile
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ LAYOUT = Path(__file__).parent / "typst" / "letter.typ"
 # write; a letter is printed or read as a page.
 TAGGED = False
 COVER_LINES = 60  # recipients on a page of the cover list
+MIN_POOLED = 8  # fewer letters are typeset faster here than by starting processes
 STATEMENT = ("reference", "issue_date", "due_date", "principal", "interest", "fees", "total")
 SCHEDULE = ("number", "due_date", "amount")
 _PAGES = re.compile(rb"<</Type/Pages/Count (\d+)")  # the page tree typst writes first
@@ -75,17 +77,80 @@ def batch_pdf(letters: list[dict[str, Any]], cover: dict[str, str]) -> bytes:
 def letters_pdf(letters: list[dict[str, Any]], processes: int | None = None) -> list[bytes]:
     """Each letter as its own PDF, in the order given, typeset by a pool of processes (one
     a CPU) when there are enough of them to be worth it."""
-    processes = processes or os.cpu_count() or 1
-    if processes < 2 or len(letters) < 8:
-        return [letter_pdf(letter) for letter in letters]
-    chunk = -(-len(letters) // processes)
-    parts = [letters[i : i + chunk] for i in range(0, len(letters), chunk)]
-    # not forked from this process: typst's threads (rayon) do not survive a fork, and a
-    # forked child waiting for them would hang
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
-        return [pdf for part in pool.map(_each_pdf, parts) for pdf in part]
+    with Typesetters(processes) as typesetters:
+        pdfs = typesetters.typeset(letters).result()
+    refused = next((pdf for pdf in pdfs if isinstance(pdf, LetterError)), None)
+    if refused is not None:
+        raise refused
+    return [pdf for pdf in pdfs if isinstance(pdf, bytes)]
+
+
+class Typesetters:
+    """Processes typesetting letters (one a CPU), for a caller that makes many: it hands
+    them over a group at a time (typeset) and goes on with its own work, then collects
+    each group's PDFs (Typesetting.result). Started at the first group big enough to be
+    worth a process; until then, and with one CPU, letters are typeset here, in order,
+    when their result is asked.
+
+    The children read nothing of Django: the logos go to them with the letters (a child
+    would not see the settings of its parent, its storage included)."""
+
+    def __init__(self, processes: int | None = None) -> None:
+        self.processes = processes or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Typesetters:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def typeset(self, letters: list[dict[str, Any]]) -> Typesetting:
+        """Start typesetting `letters`, each to its own PDF."""
+        few = self._pool is None and len(letters) < MIN_POOLED
+        if not letters or self.processes < 2 or few:
+            return Typesetting(letters, [])
+        if self._pool is None:
+            # not forked from this process: typst's threads (rayon) do not survive a fork,
+            # and a forked child waiting for them would hang
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+        logos = _logos(letters)
+        chunk = -(-len(letters) // self.processes)
+        parts = [letters[i : i + chunk] for i in range(0, len(letters), chunk)]
+        try:
+            return Typesetting(letters, [self._pool.submit(_each_pdf, p, logos) for p in parts])
+        except BrokenExecutor:  # a child died earlier: the rest is typeset here
+            self.close()
+            self.processes = 1
+            return Typesetting(letters, [])
+
+
+class Typesetting:
+    """The PDFs of a group of letters, being typeset (or typeset here when asked)."""
+
+    def __init__(self, letters: list[dict[str, Any]], parts: list[Future]) -> None:
+        self.letters, self._parts = letters, parts
+
+    def result(self) -> list[bytes | LetterError]:
+        """Each letter's PDF, in order, or the LetterError that refused it; the letters
+        that needed numbered pages are noted so (letter["numbered"]), as by letter_pdf."""
+        if not self._parts:
+            return [_pdf_or_error(letter) for letter in self.letters]
+        try:
+            done = [each for part in self._parts for each in part.result()]
+        except BrokenExecutor:  # a child died (killed, out of memory): here, then
+            return [_pdf_or_error(letter) for letter in self.letters]
+        for letter, (_, numbered) in zip(self.letters, done, strict=True):
+            if numbered:
+                letter["numbered"] = True
+        return [pdf for pdf, _ in done]
 
 
 def page_count(pdf: bytes) -> int:
@@ -94,8 +159,33 @@ def page_count(pdf: bytes) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _each_pdf(letters: list[dict[str, Any]]) -> list[bytes]:
-    return [letter_pdf(letter) for letter in letters]
+def _each_pdf(
+    letters: list[dict[str, Any]], logos: dict[str, bytes]
+) -> list[tuple[bytes | LetterError, bool]]:
+    """In a child: each letter's PDF (or why typst refused it) and whether its pages are
+    numbered."""
+    typesetter = _this_typesetter()
+    for stored, image in logos.items():
+        typesetter.add_logo(stored, image)
+    return [(_pdf_or_error(letter), bool(letter.get("numbered"))) for letter in letters]
+
+
+def _pdf_or_error(letter: dict[str, Any]) -> bytes | LetterError:
+    try:
+        return letter_pdf(letter)
+    except LetterError as exc:
+        return exc
+
+
+def _logos(letters: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The logos of these letters (a name in the default storage → the image)."""
+    from django.core.files.storage import default_storage
+
+    logos = {}
+    for stored in {letter["logo"] for letter in letters if letter.get("logo")}:
+        with default_storage.open(stored, "rb") as image:
+            logos[stored] = image.read()
+    return logos
 
 
 class _Typesetter:
@@ -122,11 +212,15 @@ class _Typesetter:
         if stored not in self.logos:
             from django.core.files.storage import default_storage
 
-            name = f"logo-{hashlib.sha256(stored.encode()).hexdigest()[:16]}{Path(stored).suffix}"
             with default_storage.open(stored, "rb") as image:
-                (self.folder / name).write_bytes(image.read())
-            self.logos[stored] = name
+                self.add_logo(stored, image.read())
         return self.logos[stored]
+
+    def add_logo(self, stored: str, image: bytes) -> None:
+        if stored not in self.logos:
+            name = f"logo-{hashlib.sha256(stored.encode()).hexdigest()[:16]}{Path(stored).suffix}"
+            (self.folder / name).write_bytes(image)
+            self.logos[stored] = name
 
 
 _typesetter: _Typesetter | None = None
@@ -134,15 +228,20 @@ _lock = threading.Lock()  # one compilation at a time: one compiler, one data.js
 
 
 def _compile(data: dict[str, Any]) -> bytes:
-    global _typesetter
     with _lock:
-        if _typesetter is None or _typesetter.pid != os.getpid():  # a child: its own
-            _typesetter = _Typesetter()
-        data["letters"] = [_for_layout(_typesetter, letter) for letter in data["letters"]]
+        typesetter = _this_typesetter()
+        data["letters"] = [_for_layout(typesetter, letter) for letter in data["letters"]]
         try:
-            return _typesetter.compile(data)
+            return typesetter.compile(data)
         except typst.TypstError as exc:
             raise LetterError(f"Le courrier n'a pas pu être mis en page : {exc}") from None
+
+
+def _this_typesetter() -> _Typesetter:
+    global _typesetter
+    if _typesetter is None or _typesetter.pid != os.getpid():  # a child: its own
+        _typesetter = _Typesetter()
+    return _typesetter
 
 
 def _for_layout(typesetter: _Typesetter, letter: dict[str, Any]) -> dict[str, Any]:
