@@ -33,6 +33,7 @@ from datetime import date, timedelta
 sys.path.insert(0, os.path.dirname(__file__))
 from reconcile import setup_django  # noqa: E402
 
+BENCH_ORGANIZATION = "Bench Relances"
 PROFILE = os.environ.get("BENCH_PROFILE", "")  # a file: cProfile stats of the first run
 STEPS = (  # name, days after the oldest due date, channel, formal notice
     ("Rappel amical", 5, "email", False),
@@ -53,7 +54,7 @@ def build(rng: random.Random, n_debtors: int, n_claims: int, today: date) -> int
     from recouvra.ledger.models import Claim, ClaimKind, Creditor, Debtor, DebtorKind
 
     org = Organization.objects.create(
-        name="Bench Relances", kind=OrganizationKind.COMPANY, siren="732829320"
+        name=BENCH_ORGANIZATION, kind=OrganizationKind.COMPANY, siren="732829320"
     )
     creditor = Creditor.objects.create(organization=org, name="Bâtimat Distribution")
     debtors = Debtor.objects.bulk_create(
@@ -217,21 +218,40 @@ class Written:
         committed: the deferred foreign-key checks run at commit, as in the run."""
         from django.db import connection, transaction
 
-        start = time.perf_counter()
+        parts: dict[str, float] = {}
+        self.cpu = Cpu()
+        start = lap = time.perf_counter()
+
+        def done(name: str) -> None:
+            nonlocal lap
+            parts[name] = time.perf_counter() - lap
+            lap = time.perf_counter()
+
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', '64MB', true)")
             cursor.execute(FLOOR_SQL.format(due=_due_sql()), {"org": org, "today": today})
             cursor.fetchall()
+            done("SELECT")
             for table in WRITTEN:
                 _copy_in(cursor, f"COPY {table} FROM STDIN", self.rows[table])
+                done(f"COPY {table}")
             cursor.execute(
                 "CREATE TEMPORARY TABLE bench_case_after ON COMMIT DROP AS "
                 f"SELECT {CASE_COLUMNS} FROM cases_case WITH NO DATA"
             )
             _copy_in(cursor, "COPY bench_case_after FROM STDIN", self.cases)
+            done("COPY cases")
             cursor.execute(_UPDATE_CASES_SQL.format(source="bench_case_after"))
             assert cursor.rowcount == self.cases_changed, (cursor.rowcount, self.cases_changed)
-        return time.perf_counter() - start
+            done("UPDATE cases_case")
+        done("commit")
+        self.cpu_used = self.cpu.used()
+        with connection.cursor() as cursor:  # the statistics the run renews (insert_rows)
+            cursor.execute("ANALYZE dunning_steprun")
+        seconds = time.perf_counter() - start
+        if PHASES.on:
+            print("    " + "; ".join(f"{name} {value:.2f}" for name, value in parts.items()))
+        return seconds
 
     def drop(self) -> None:
         from django.db import connection
@@ -270,19 +290,116 @@ def _copy_in(cursor, sql: str, data: bytes) -> None:  # noqa: ANN001
         copy.write(data)
 
 
+class Phases:
+    """Where a run's time goes (--phases): the engine's steps (top level: reading,
+    deciding, recording), within them each SQL statement by its first words, and the rest
+    (the commit and its deferred foreign-key checks, mostly)."""
+
+    TOP = ("_overdue_cases", "_current_runs", "_end_cycles", "_plan", "_record")
+    INNER = ("insert_rows", "_insert_from_runs")
+
+    def __init__(self) -> None:
+        self.parts: dict[str, float] = {}
+        self.on = False
+
+    def install(self) -> None:
+        from django.db import connection
+
+        from recouvra.dunning import engine
+
+        for name in (*self.TOP, *self.INNER):
+            setattr(engine, name, self._timed(name, getattr(engine, name)))
+        connection.execute_wrappers.append(self._statement)
+        self.on = True
+
+    def _timed(self, name: str, function):  # noqa: ANN001, ANN202
+        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.add(name, time.perf_counter() - start)
+
+        return timed
+
+    def _statement(self, execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.add("  sql " + " ".join(sql.split()[:3])[:40], time.perf_counter() - start)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.parts[name] = self.parts.get(name, 0.0) + seconds
+
+    def report(self, total: float) -> None:
+        if not self.on:
+            return
+        rest = total - sum(self.parts.get(name, 0.0) for name in self.TOP)
+        parts = sorted(self.parts.items(), key=lambda item: -item[1])
+        print("    " + "; ".join(f"{name.strip()} {seconds:.2f}" for name, seconds in parts))
+        print(f"    rest (commit and its foreign-key checks, the run row): {rest:.2f}")
+        self.parts.clear()
+
+
+PHASES = Phases()
+
+
+class Cpu:
+    """CPU seconds of this process and of its PostgreSQL backend (on this machine): less
+    sensitive than wall time to the other processes sharing the two vCPUs."""
+
+    def __init__(self) -> None:
+        self.start = self.now()
+
+    @staticmethod
+    def now() -> tuple[float, float]:
+        from django.db import connection
+
+        server = 0.0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:  # a server on another machine
+                server = float("nan")
+        return time.process_time(), server
+
+    def used(self) -> tuple[float, float]:
+        end = self.now()
+        return end[0] - self.start[0], end[1] - self.start[1]
+
+
 def timed_run(org: int, today: date):  # noqa: ANN201
     from recouvra.dunning.engine import run_dunning
 
+    PHASES.parts.clear()
+    cpu = Cpu()
     start = time.perf_counter()
     if PROFILE:
         import cProfile
 
         profile = cProfile.Profile()
         run = profile.runcall(run_dunning, org, today=today)
-        profile.dump_stats(PROFILE)
+        profile.dump_stats(f"{PROFILE}.{today}")
     else:
         run = run_dunning(org, today=today)
-    return run, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    used = cpu.used()
+    PHASES.report(seconds)
+    return run, seconds, used
+
+
+def describe(run, used: tuple[float, float]) -> str:  # noqa: ANN001
+    return (
+        f"{run.cases_due:,} cases overdue, {run.steps_run:,} steps "
+        f"({run.steps_passed:,} passed over), {run.messages:,} messages, {run.tasks:,} tasks; "
+        f"CPU {used[0]:.2f} s here + {used[1]:.2f} s server"
+    )
 
 
 def spread(values: list[float]) -> str:
@@ -299,16 +416,29 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="first runs and floors measured (PostgreSQL)"
     )
+    parser.add_argument("--build-only", action="store_true", help="build the data and stop")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database holds the data already (--build-only, then createdb -T)",
+    )
+    parser.add_argument("--phases", action="store_true", help="time each part of the runs")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-dunning-")
     try:
         setup_django(folder, args.database_url)
         today = date(2026, 6, 15)
         start = time.perf_counter()
-        org = build(random.Random(7), args.debtors, args.claims, today)
+        if args.reuse:
+            from recouvra.core.models import Organization
+
+            org = Organization.objects.get(name=BENCH_ORGANIZATION).pk
+        else:
+            org = build(random.Random(7), args.debtors, args.claims, today)
+        if args.build_only:
+            return
         from django.db import connection
 
-        from recouvra.dunning.engine import run_dunning
         from recouvra.dunning.models import Message, StepRun
 
         postgresql = connection.vendor == "postgresql"
@@ -316,37 +446,40 @@ def main() -> None:
             f"dunning: {args.debtors:,} debtors, {args.claims:,} claims, {connection.vendor} "
             f"(data built in {time.perf_counter() - start:.1f} s)"
         )
+        if args.phases:
+            PHASES.install()
         from recouvra.law.deadlines import public_holidays
 
         public_holidays(today.year)  # a started worker has loaded the holiday calendar
         base, expected = floor(org, today)
         print(f"  floor (one SQL query selecting the due steps): {base:.2f} s, {expected:,} cases")
-        firsts, floors, ratios = [], [], []
         written = Written()
-        for attempt in range(max(1, args.repeat) if postgresql else 1):
-            if attempt:
-                written.undo()  # the run again on the same tables, as clean
-            if postgresql:
-                written.before_run()
-            run, first = timed_run(org, today)
-            firsts.append(first)
+        if postgresql:
+            written.before_run()
+        run, first, used = timed_run(org, today)
+        print(f"  first run, on the fresh tables: {first:.2f} s — {describe(run, used)}")
+        assert run.steps_run == expected, (run.steps_run, expected)
+        firsts, floors, ratios = [first], [], []
+        for _ in range(max(1, args.repeat) if postgresql else 0):
+            # each measure follows the same undo (DELETE, VACUUM): the floor, then the run
+            written.after_run()
+            written.undo()
+            floors.append(written.write_floor(org, today))
+            counts = ", ".join(f"{n:,} {t}" for t, n in written.counts.items())
             print(
-                f"  first run: {first:.2f} s — {run.cases_due:,} cases overdue, "
-                f"{run.steps_run:,} steps ({run.steps_passed:,} passed over), "
-                f"{run.messages:,} messages, {run.tasks:,} tasks"
+                f"  floor of the first run (the SELECT, then the same rows by COPY: {counts}; "
+                f"{written.cases_changed:,} cases updated; committed): {floors[-1]:.2f} s; "
+                f"CPU {written.cpu_used[0]:.2f} s here + {written.cpu_used[1]:.2f} s server"
+            )
+            written.undo()
+            written.before_run()
+            run, first, used = timed_run(org, today)
+            firsts.append(first)
+            ratios.append(first / floors[-1])
+            print(
+                f"  first run again: {first:.2f} s, ratio {ratios[-1]:.2f}× — {describe(run, used)}"
             )
             assert run.steps_run == expected, (run.steps_run, expected)
-            if postgresql:
-                written.after_run()
-                written.undo()
-                floors.append(written.write_floor(org, today))
-                ratios.append(first / floors[-1])
-                counts = ", ".join(f"{n:,} {t}" for t, n in written.counts.items())
-                print(
-                    f"  floor of the first run (the SELECT, then the same rows by COPY: {counts}; "
-                    f"{written.cases_changed:,} cases updated; committed): {floors[-1]:.2f} s, "
-                    f"ratio {ratios[-1]:.2f}×"
-                )
         if postgresql:
             written.drop()
         assert StepRun.objects.count() == expected
@@ -358,15 +491,11 @@ def main() -> None:
         if postgresql:
             print(f"  first run {spread(firsts)} s, its floor {spread(floors)} s")
             print(f"  ratio first run / its floor: {spread(ratios)}× (target ≤ 2×)")
-        start = time.perf_counter()
-        again = run_dunning(org, today=today)
-        second = time.perf_counter() - start
+        again, second, _ = timed_run(org, today)
         print(f"  second run the same day: {second:.2f} s, {again.steps_run} steps")
         tomorrow = today + timedelta(days=1)
         base_next, expected_next = floor(org, tomorrow)
-        start = time.perf_counter()
-        following = run_dunning(org, today=tomorrow)
-        next_day = time.perf_counter() - start
+        following, next_day, _ = timed_run(org, tomorrow)
         assert following.steps_run == expected_next, (following.steps_run, expected_next)
         print(
             f"  next day: floor {base_next:.2f} s, run {next_day:.2f} s — "
