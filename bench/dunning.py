@@ -412,10 +412,13 @@ def timed_run(org: int, today: date):  # noqa: ANN201
 
 
 def describe(run, used: tuple[float, float]) -> str:  # noqa: ANN001
+    from django.db import connection
+
+    server = f" + {used[1]:.2f} s server" if connection.vendor == "postgresql" else ""
     return (
         f"{run.cases_due:,} cases overdue, {run.steps_run:,} steps "
         f"({run.steps_passed:,} passed over), {run.messages:,} messages, {run.tasks:,} tasks; "
-        f"CPU {used[0]:.2f} s here + {used[1]:.2f} s server"
+        f"CPU {used[0]:.2f} s{server}"
     )
 
 
