@@ -181,15 +181,16 @@ def _roomy_work_mem() -> None:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [RUN_WORK_MEM])
 
 
+# the cases paused by a dispute, promise or plan are read once each (IN: one hashed set),
+# not probed case by case (EXISTS: three index lookups for each of 200,000 cases)
 _OVERDUE_SQL = """
-SELECT k.id, k.reference, k.debtor_id, k.creditor_id, d.kind, d.risk_level, k.dunning_cycle,
+SELECT k.id, k.reference, k.debtor_id, k.creditor_id, {debtor}, k.dunning_cycle,
        o.first_due, o.overdue,
        CASE WHEN k.status NOT IN ({dunned}) OR k.legal_partner_id IS NOT NULL
-         OR EXISTS (SELECT 1 FROM cases_dispute x WHERE x.case_id = k.id AND x.closed_on IS NULL)
-         OR EXISTS (SELECT 1 FROM cases_promise x WHERE x.case_id = k.id
-                    AND x.status = 'pending' AND x.promised_on >= %s)
-         OR EXISTS (SELECT 1 FROM cases_paymentplan x WHERE x.case_id = k.id
-                    AND x.status = 'active')
+         OR k.id IN (SELECT x.case_id FROM cases_dispute x WHERE x.closed_on IS NULL)
+         OR k.id IN (SELECT x.case_id FROM cases_promise x
+                     WHERE x.status = 'pending' AND x.promised_on >= %s)
+         OR k.id IN (SELECT x.case_id FROM cases_paymentplan x WHERE x.status = 'active')
        THEN 1 ELSE 0 END AS paused
 FROM (
   SELECT c.case_id AS case_id, MIN(c.due_date) AS first_due,
@@ -206,17 +207,28 @@ FROM (
   GROUP BY c.case_id
 ) o
 JOIN cases_case k ON k.id = o.case_id
-JOIN ledger_debtor d ON d.id = k.debtor_id
-"""
+{join_debtor}"""
+# the debtor's kind and risk level, read only when a step's conditions look at them
+_DEBTOR_COLUMNS = "d.kind, d.risk_level", "JOIN ledger_debtor d ON d.id = k.debtor_id"
+_NO_DEBTOR_COLUMNS = "'', ''", ""
 
 
 def _overdue_cases(organization_id: int, today: date) -> list[DueCase]:
     """Every case with principal overdue on `today` (paused or not), in one query."""
     dunned = ", ".join(f"'{status}'" for status in DUNNED_STATUSES)
-    sql = _OVERDUE_SQL.format(dunned=dunned)
+    debtor, join_debtor = (
+        _DEBTOR_COLUMNS if _conditions_on_debtor(organization_id) else _NO_DEBTOR_COLUMNS
+    )
+    sql = _OVERDUE_SQL.format(dunned=dunned, debtor=debtor, join_debtor=join_debtor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [today, organization_id, organization_id, today])
         return list(map(DueCase._make, cursor.fetchall()))
+
+
+def _conditions_on_debtor(organization_id: int) -> bool:
+    """Whether a step of the organisation applies to some kinds or risk levels only."""
+    steps = Step.objects.filter(organization_id=organization_id)
+    return steps.exclude(debtor_kind="", min_risk_level="").exists()
 
 
 def _as_date(value: date | str) -> date:
