@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recouvra.law.money import format_amount
-from recouvra.ledger.statements import statement_for
+from recouvra.lawdesk.statements import statement_for
 
 from ..base import SIREN_ALPHA, make_claim, make_creditor, make_debtor, make_org, make_user
 from .browser import log_in

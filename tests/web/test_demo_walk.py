@@ -29,8 +29,8 @@ from recouvra.demo.organisations import DEMO_USERS
 from recouvra.dunning.delivery import prepare_due
 from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.printing import print_letters
+from recouvra.lawdesk.statements import statement_for
 from recouvra.ledger.models import Claim
-from recouvra.ledger.statements import statement_for
 
 SCALE = 0.05
 PAGES_OF_A_KIND = 2  # pages visited per URL shape (path with its numbers, query keys)

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
-from recouvra.ledger.views import statement_context
 from recouvra.web import generic
 
 from . import filtersets, forms, tables
@@ -49,7 +48,6 @@ class CaseView(generic.ObjectDetailView):
             "ageing_total": sum(c.balance for c in claims if c.is_open),
             "timeline": obj.interactions.select_related("author"),
             "interaction_form": forms.InteractionForm(member=member),
-            **statement_context(request, [c for c in claims if c.is_open]),
             "payment_plans": PaymentPlan.objects.visible_to(member).filter(case=obj),
             "history": audit.history(obj)[:10],
             "today": timezone.localdate(),

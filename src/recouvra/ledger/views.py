@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -16,14 +15,11 @@ from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
-from recouvra.law.dates import DateOutOfRange
-from recouvra.law.statement import ENGINE_REFUSALS, refusal_fr
 from recouvra.web import generic
 
 from . import filtersets, forms, services, tables
 from .ageing import ageing_rows
 from .models import Claim, Creditor, Debtor
-from .statements import statement_for
 
 
 class CreditorListView(generic.ObjectListView):
@@ -122,39 +118,8 @@ class ClaimView(generic.ObjectDetailView):
                 "payment__received_on"
             ),
             "days_overdue": obj.days_overdue(timezone.localdate()),
-            **statement_context(request, [obj]),
             "history": audit.history(obj)[:10],
         }
-
-
-def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
-    """The statement as of the date picked in the page (?au=YYYY-MM-DD), today by default.
-
-    A refusal of the law engine never breaks the page: it says why instead of the figures
-    (statement None); the claims whose contractual rate was set aside for the legal floor
-    are listed for the banner (below_floor: claim, contractual rate)."""
-    as_of, error = timezone.localdate(), ""
-    try:
-        as_of = generic.query_date(request, "au") or as_of
-    except ValidationError as exc:
-        error = _("Date invalide : le décompte est arrêté à aujourd'hui.")
-        if exc.code == "date_out_of_range":
-            stopped = _("Le décompte est arrêté à aujourd'hui.")
-            error = f"{exc.message} {stopped}"
-    try:
-        statement = statement_for(claims, as_of)
-    except DateOutOfRange as exc:  # a claim dated outside the range, stored before the bound
-        statement, error = statement_for([], as_of), exc.message_fr
-    except ENGINE_REFUSALS as refused:
-        return {
-            "statement": None,
-            "statement_error": error,
-            "statement_refused": refusal_fr(refused),
-            "below_floor": [],
-        }
-    by_ref = {claim.reference: claim for claim in claims}
-    below_floor = [by_ref[line.claim.ref] for line in statement.below_floor]
-    return {"statement": statement, "statement_error": error, "below_floor": below_floor}
 
 
 class ClaimEditView(generic.ObjectEditView):

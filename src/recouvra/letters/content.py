@@ -23,8 +23,8 @@ from babel.dates import format_date
 
 from recouvra.law.money import format_amount
 from recouvra.law.statement import ENGINE_REFUSALS, StatementLine, refusal_fr
+from recouvra.lawdesk.statements import StatementBook
 from recouvra.ledger.models import Claim, DebtorKind
-from recouvra.ledger.statements import StatementBook
 
 PAYMENT_DAYS = 8  # the deadline a reminder or a formal notice gives: "sous huit jours"
 

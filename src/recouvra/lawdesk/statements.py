@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recouvra.cases.models import Case
 from recouvra.law import statement as law
+from recouvra.law.dates import DateOutOfRange
 from recouvra.law.rates import RateTables
-from recouvra.lawdesk.rates import rate_tables
+from recouvra.law.statement import ENGINE_REFUSALS, refusal_fr
+from recouvra.ledger.models import Allocation, Claim, ClaimKind
+from recouvra.web import generic
 
-from .models import Allocation, ClaimKind
+from .rates import rate_tables
 
 
 def statement_for(
@@ -97,8 +107,6 @@ def _payments(claims: Sequence, allocations: Sequence) -> list[law.StatementPaym
 
 
 def _cases(claims: Sequence) -> dict:
-    from recouvra.cases.models import Case
-
     case_ids = {c.case_id for c in claims if c.case_id}
     return {case.pk: case for case in Case.objects.filter(pk__in=case_ids)} if case_ids else {}
 
@@ -117,3 +125,59 @@ def _events(claims: Sequence, cases: dict) -> list[law.StatementEvent]:
                 claim_refs = [c.reference for c in claims if c.case_id == case.pk]
                 events.extend(law.StatementEvent(kind, day, ref) for ref in claim_refs)
     return events
+
+
+# The statement on the claim and case pages (cards registered in lawdesk.apps): computed
+# once per page, whichever card asks first.
+
+
+def claim_statement(request: HttpRequest, claim: Claim) -> dict[str, Any]:
+    return _page_statement(request, ("claim", claim.pk), lambda: [claim])
+
+
+def case_statement(request: HttpRequest, case: Case) -> dict[str, Any]:
+    def open_claims() -> list[Claim]:
+        member = getattr(request, "membership", None)
+        claims = Claim.objects.visible_to(member).filter(case=case).with_balance()
+        return [c for c in claims.select_related("creditor") if c.is_open]
+
+    return _page_statement(request, ("case", case.pk), open_claims)
+
+
+def _page_statement(
+    request: HttpRequest, key: tuple[str, int], claims: Callable[[], list[Claim]]
+) -> dict[str, Any]:
+    made = request.__dict__.setdefault("_lawdesk_statements", {})
+    if key not in made:
+        made[key] = statement_context(request, claims())
+    return made[key]
+
+
+def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
+    """The statement as of the date picked in the page (?au=YYYY-MM-DD), today by default.
+
+    A refusal of the law engine never breaks the page: it says why instead of the figures
+    (statement None); the claims whose contractual rate was set aside for the legal floor
+    are listed for the banner (below_floor: claim, contractual rate)."""
+    as_of, error = timezone.localdate(), ""
+    try:
+        as_of = generic.query_date(request, "au") or as_of
+    except ValidationError as exc:
+        error = _("Date invalide : le décompte est arrêté à aujourd'hui.")
+        if exc.code == "date_out_of_range":
+            stopped = _("Le décompte est arrêté à aujourd'hui.")
+            error = f"{exc.message} {stopped}"
+    try:
+        statement = statement_for(claims, as_of)
+    except DateOutOfRange as exc:  # a claim dated outside the range, stored before the bound
+        statement, error = statement_for([], as_of), exc.message_fr
+    except ENGINE_REFUSALS as refused:
+        return {
+            "statement": None,
+            "statement_error": error,
+            "statement_refused": refusal_fr(refused),
+            "below_floor": [],
+        }
+    by_ref = {claim.reference: claim for claim in claims}
+    below_floor = [by_ref[line.claim.ref] for line in statement.below_floor]
+    return {"statement": statement, "statement_error": error, "below_floor": below_floor}
