@@ -111,7 +111,7 @@ def letters_floor(today: date) -> tuple[float, float]:
     preparation does), then one by one in this process."""
     from recouvra.dunning.documents import PREPARED_WITH, Documents
     from recouvra.dunning.models import Message
-    from recouvra.letters.render import letter_pdf, letters_pdf
+    from recouvra.letters.typeset import letter_pdf, letters_pdf
 
     messages = list(Message.objects.select_related(*PREPARED_WITH).order_by("pk"))
     documents = Documents(messages, today)

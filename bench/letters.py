@@ -142,7 +142,7 @@ def main() -> None:
     from pypdf import PdfReader
 
     from recouvra.letters.content import NOTICE, letter_data
-    from recouvra.letters.render import batch_pdf, letter_pdf, letters_pdf
+    from recouvra.letters.typeset import batch_pdf, letter_pdf, letters_pdf
 
     def letter(n: int) -> dict:
         return letter_data(

@@ -16,8 +16,8 @@ from recouvra.dunning import delivery
 from recouvra.dunning.channels.email import _email, _set_boundaries, compose
 from recouvra.dunning.documents import PREPARED_WITH, letter_of
 from recouvra.dunning.models import Message, MessageStatus, Template
-from recouvra.dunning.render import render
-from recouvra.letters.render import MIN_POOLED, letter_pdf
+from recouvra.dunning.texts import render
+from recouvra.letters.typeset import MIN_POOLED, letter_pdf
 
 from ..base import make_claim, make_debtor, make_payment
 from ..letters.test_letters import text_of

@@ -10,7 +10,6 @@ from django.urls import reverse
 from recouvra.core.models import Role
 from recouvra.dunning import delivery
 from recouvra.dunning.models import Channel, Message, MessageStatus, Template
-from recouvra.dunning.render import TemplateError, check, render
 from recouvra.dunning.sandbox import (
     MAX_SOURCE_CHARS,
     Budget,
@@ -18,6 +17,7 @@ from recouvra.dunning.sandbox import (
     compile_template,
     render_template,
 )
+from recouvra.dunning.texts import TemplateError, check, render
 
 from ..base import make_claim, make_user
 from .base import DUE, DunningTestCase, at

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from recouvra.core.models import OrganizationKind
 from recouvra.ledger.models import ClaimKind, DebtorKind
 from recouvra.letters.content import NOTICE, case_context, letter_data, long_date
-from recouvra.letters.render import batch_pdf, letter_pdf
+from recouvra.letters.typeset import batch_pdf, letter_pdf
 
 from ..base import RecouvraTestCase, make_claim, make_debtor, tiny_png
 

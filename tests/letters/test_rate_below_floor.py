@@ -16,7 +16,7 @@ from recouvra.letters.content import (
     case_context,
     letter_data,
 )
-from recouvra.letters.render import letter_pdf
+from recouvra.letters.typeset import letter_pdf
 
 from ..base import RecouvraTestCase, make_claim
 from .test_letters import text_of

@@ -9,7 +9,7 @@ import signal
 from django.core.files.base import ContentFile
 
 from recouvra.letters.content import case_context, letter_data
-from recouvra.letters.render import (
+from recouvra.letters.typeset import (
     MIN_POOLED,
     LetterError,
     Typesetters,

@@ -38,13 +38,13 @@ from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 from recouvra.core.bulk import batches
 from recouvra.letters.content import FiguresUnavailable
-from recouvra.letters.render import LetterError, Typesetters, Typesetting, letter_pdf
+from recouvra.letters.typeset import LetterError, Typesetters, Typesetting, letter_pdf
 
 from .channels import PermanentFailure, TemporaryFailure, sender_for
 from .channels.email import compose, message_id
 from .documents import PREPARED_WITH, Documents, keep_letter
 from .models import Channel, Message, MessageStatus
-from .render import TemplateError
+from .texts import TemplateError
 
 SENT_BY_TASK = (Channel.EMAIL, Channel.SMS)  # letters go to the print batch
 MAX_ATTEMPTS = 6

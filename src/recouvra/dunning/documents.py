@@ -18,10 +18,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from recouvra.letters.content import NOTICE, REMINDER, CaseContexts, letter_data
-from recouvra.letters.render import letter_pdf
+from recouvra.letters.typeset import letter_pdf
 
 from .models import Channel, Message
-from .render import render
+from .texts import render
 
 # what making a message reads: its case's parties, its template and step (select_related)
 PREPARED_WITH = (

@@ -9,7 +9,7 @@ from recouvra.law.money import MAX_CENTS
 from recouvra.web.forms import MemberModelForm
 
 from .models import Scenario, Step, Template
-from .render import TemplateError, check
+from .texts import TemplateError, check
 
 
 class ScenarioForm(MemberModelForm):

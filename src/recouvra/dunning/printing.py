@@ -27,7 +27,7 @@ from recouvra.cases.services import add_event, add_events
 from recouvra.core.bulk import batches
 from recouvra.law.deadlines import deadline
 from recouvra.letters.content import PAYMENT_DAYS, FiguresUnavailable, long_date
-from recouvra.letters.render import batch_pdf, letters_pdf
+from recouvra.letters.typeset import batch_pdf, letters_pdf
 
 from .delivery import hold, release_held
 from .documents import PREPARED_WITH, Documents, keep_letter

@@ -46,8 +46,8 @@ from .models import (
     Step,
     Template,
 )
-from .render import TemplateError
-from .render import render as render_text
+from .texts import TemplateError
+from .texts import render as render_text
 
 PREVIEW_ROWS = 200
 POSTED = (MessageStatus.PRINTED, MessageStatus.DELIVERED)

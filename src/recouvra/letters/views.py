@@ -20,7 +20,7 @@ from .content import (
     plan_agreement_data,
     receipt_data,
 )
-from .render import letter_pdf
+from .typeset import letter_pdf
 
 MAX_INSTALMENTS = 60
 

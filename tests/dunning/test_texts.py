@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from recouvra.dunning.models import Channel, Template
-from recouvra.dunning.render import TemplateError, check, render
+from recouvra.dunning.texts import TemplateError, check, render
 from recouvra.ledger.models import ClaimKind, DebtorKind
 
 from ..base import make_claim, make_debtor
