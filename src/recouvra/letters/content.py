@@ -1,8 +1,8 @@
 """What a letter (or a message) says about a case, as plain values: the parties, the
 overdue claims with what is still due (recouvra.law), the deadline, the legal mentions.
 
-case_context feeds the message templates (dunning.render) and letter_data the typst
-layout (render.py). Amounts and dates are formatted here, the French way.
+case_context feeds the message templates (dunning.texts) and letter_data the typst
+layout (typeset.py). Amounts and dates are formatted here, the French way.
 
 A document states figures only when the law engine could compute them all: a rate missing
 from the tables, or any other refusal of the engine, raises FiguresUnavailable (why, in
@@ -21,10 +21,11 @@ from typing import Any, NamedTuple
 
 from babel.dates import format_date
 
+from recouvra.cases.models import Case
 from recouvra.law.money import format_amount
 from recouvra.law.statement import ENGINE_REFUSALS, StatementLine, refusal_fr
 from recouvra.lawdesk.statements import StatementBook
-from recouvra.ledger.models import Claim, DebtorKind
+from recouvra.ledger.models import Claim, DebtorKind, Payment
 
 PAYMENT_DAYS = 8  # the deadline a reminder or a formal notice gives: "sous huit jours"
 
@@ -78,7 +79,7 @@ def long_date(day: date) -> str:
     return format_date(day, format="d MMMM y", locale="fr_FR")
 
 
-def case_context(case: Any, as_of: date) -> dict[str, Any]:
+def case_context(case: Case, as_of: date) -> dict[str, Any]:
     """What a template may use: the parties, the overdue claims with what is still due on
     `as_of` (principal, interest, fees: recouvra.law), the totals and the deadline."""
     return CaseContexts([case], as_of).of(case)
@@ -91,7 +92,7 @@ class CaseContexts:
     case is raised for that case alone. Pass cases with their debtor, creditor,
     organization and assigned_to selected (select_related), or each costs a query more."""
 
-    def __init__(self, cases: Iterable[Any], as_of: date) -> None:
+    def __init__(self, cases: Iterable[Case], as_of: date) -> None:
         self.as_of = as_of
         self._claims: dict[int, list[Claim]] = defaultdict(list)
         overdue = Claim.objects.filter(
@@ -102,7 +103,7 @@ class CaseContexts:
         self._book = StatementBook([c for claims in self._claims.values() for c in claims])
         self._made: dict[int, dict[str, Any]] = {}
 
-    def of(self, case: Any) -> dict[str, Any]:
+    def of(self, case: Case) -> dict[str, Any]:
         """The context of `case`, one of the cases given (the same dict each time: do not
         change it)."""
         if case.pk not in self._made:
@@ -113,7 +114,7 @@ class CaseContexts:
 
 
 def _context(
-    case: Any, claims: list[Claim], lines: list[StatementLine], as_of: date
+    case: Case, claims: list[Claim], lines: list[StatementLine], as_of: date
 ) -> dict[str, Any]:
     currency = claims[0].currency if claims else "EUR"
 
@@ -297,7 +298,7 @@ def _day(day: date | None) -> str:
 RECEIPT = "receipt"
 
 
-def receipt_data(payment: Any) -> dict[str, Any]:
+def receipt_data(payment: Payment) -> dict[str, Any]:
     """The receipt (quittance) of a payment: who paid what, when, how, and where it went
     (claim by claim: principal, interest, fees). An agency gives one for every payment
     it collects (CPCE R124-6)."""
