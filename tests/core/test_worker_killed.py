@@ -25,13 +25,18 @@ import pytest
 from ..dunning.servers import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
-MESSAGES = 6
-HELD = 3  # the third e-mail is being sent when the worker is killed
 WAIT = 120  # seconds, at most, for a process to get somewhere (a slow machine)
 
 DATABASES = ["sqlite"]
 if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     DATABASES.append("postgresql")
+
+
+# (connections, e-mails queued, the server's answers held from the n-th e-mail on…, to all
+# the others too): one connection, the kill lands on the third e-mail; three connections
+# and a server that stops answering after its first e-mail, the kill lands while three are
+# on the wire and six wait (none of those may be claimed yet, or it would never go)
+CASES = [(1, 6, 3, False), (3, 9, 1, True)]
 
 
 @contextmanager
@@ -44,7 +49,6 @@ def own_database(kind: str, folder: Path) -> Iterator[dict[str, str]]:
         "MEDIA_ROOT": str(folder / "media"),
         "DJANGO_SETTINGS_MODULE": "recouvra.settings",
         "DUNNING_RUN_HOUR": "24",  # no daily run: only the queued e-mails
-        "DELIVERY_CONNECTIONS": "1",  # one e-mail at a time: the kill lands on a known one
         "WORKER_HEARTBEAT": "1",
         "LOG_LEVEL": "WARNING",
     }
@@ -80,13 +84,17 @@ def wait_for(condition, what: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("database", DATABASES)
+@pytest.mark.parametrize(("connections", "messages", "held", "held_after"), CASES)
 def test_it_delivers_every_queued_message_once_after_the_worker_is_killed(
-    database: str, tmp_path: Path
+    database: str, connections: int, messages: int, held: int, held_after: bool, tmp_path: Path
 ) -> None:
-    with own_database(database, tmp_path) as env, SmtpServer(hold_at=HELD) as smtp:
+    server = SmtpServer(hold_at=held, hold_after=held_after)
+    with own_database(database, tmp_path) as env, server as smtp:
         env["EMAIL_URL"] = f"smtp://127.0.0.1:{smtp.port}"
+        env["DELIVERY_CONNECTIONS"] = str(connections)
+        on_the_wire = connections if held_after else 1
         recouvra(env, "recouvra", "migrate", "--noinput", "-v", "0")
-        recouvra(env, "tests.core.worker_seed", "seed", str(MESSAGES))
+        recouvra(env, "tests.core.worker_seed", "seed", str(messages))
         assert "enqueued delivery" in recouvra(env, "recouvra", "clock", "--once")
 
         first = subprocess.Popen(
@@ -95,7 +103,7 @@ def test_it_delivers_every_queued_message_once_after_the_worker_is_killed(
             cwd=ROOT,
         )
         try:
-            wait_for(lambda: len(smtp.inbox.messages) >= HELD, "the held e-mail")
+            wait_for(lambda: len(smtp.inbox.messages) >= held - 1 + on_the_wire, "the held")
         finally:
             os.kill(first.pid, signal.SIGKILL)
             first.wait()
@@ -110,8 +118,8 @@ def test_it_delivers_every_queued_message_once_after_the_worker_is_killed(
     assert sorted(received) == sorted(state["messages"])  # every one of them…
     assert set(received.values()) == {1}  # …once
     statuses = Counter(state["messages"].values())
-    # the one on the wire when the worker died stays SENDING: it arrived, but the worker
-    # could not record it; the outbox will mark it to be checked, never send it again
-    assert statuses == {"sent": MESSAGES - 1, "sending": 1}
+    # those on the wire when the worker died stay SENDING: they arrived, but the worker
+    # could not record them; the outbox will mark them to be checked, never send them again
+    assert statuses == {"sent": messages - on_the_wire, "sending": on_the_wire}
     (delivery,) = [t for t in state["tasks"] if t["path"].endswith("deliver_messages_task")]
     assert delivery == {"path": delivery["path"], "status": "SUCCESSFUL", "workers": 2}

@@ -22,24 +22,32 @@ def free_port() -> int:
 
 class Inbox:
     """aiosmtpd handler keeping every message it accepts. With `hold_at`, the answer to
-    that message (the n-th) waits until `released` is set: its sender is caught mid-send."""
+    that message (the n-th) waits until `released` is set: its sender is caught mid-send;
+    with `hold_after` too, the answers to all the messages from the n-th on (a server that
+    stops answering)."""
 
-    def __init__(self, hold_at: int | None = None) -> None:
+    def __init__(self, hold_at: int | None = None, hold_after: bool = False) -> None:
         self.messages: list[EmailMessage] = []
         self.hold_at = hold_at
+        self.hold_after = hold_after
         self.released = threading.Event()
+
+    def holds(self, count: int) -> bool:
+        if self.hold_at is None:
+            return False
+        return count >= self.hold_at if self.hold_after else count == self.hold_at
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        if len(self.messages) == self.hold_at:
+        if self.holds(len(self.messages)):
             while not self.released.is_set():
                 await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
-    def __init__(self, hold_at: int | None = None) -> None:
-        self.inbox = Inbox(hold_at)
+    def __init__(self, hold_at: int | None = None, hold_after: bool = False) -> None:
+        self.inbox = Inbox(hold_at, hold_after)
         self.port = free_port()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 

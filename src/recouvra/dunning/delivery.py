@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,11 +104,13 @@ def _deliver_here(messages: list[Message], now: datetime) -> Counter:
 def _deliver_through_threads(messages: list[Message], now: datetime, workers: int) -> Counter:
     """The network part of each send runs in one of `workers` threads, each with its own
     connection, so that waiting for the servers' replies overlaps. The database is only
-    touched here, in this thread, a group of messages at a time: their claims in one
-    transaction, committed before any of them is sent; their records in another. A crash
-    before the records commit leaves those messages SENDING, as any interrupted send
-    (recover_interrupted): nothing goes twice unasked. One commit a group rather than one a
-    message: on SQLite, each commit writes its pages to the WAL."""
+    touched here, in this thread, one transaction a group of `workers` messages: the
+    records of the group just sent and the claims of the next, committed before any of
+    them is sent (one commit a group rather than two a message: on SQLite each commit
+    writes its pages to the WAL). A group is claimed only once the one before has been
+    sent, and each of its messages then has a thread free: a message claimed is always
+    on the wire or sent. A crash leaves those SENDING, as any interrupted send
+    (recover_interrupted); the messages not yet claimed stay QUEUED for the next pass."""
     outcomes: Counter = Counter()
     local = threading.local()
     opened: list[Any] = []
@@ -124,32 +126,21 @@ def _deliver_through_threads(messages: list[Message], now: datetime, workers: in
 
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending: deque = deque()
-            for group in batches(messages, workers):
+            sending: list[tuple[Message, Future]] = []
+            for group in [*batches(messages, workers), []]:
+                sent = [(message, future.result()) for message, future in sending]
                 with transaction.atomic():
+                    for message, (outcome, detail) in sent:
+                        outcomes[_record(message, outcome, detail, now)] += 1
                     claims = [(message, _claim(message, now)) for message in group]
+                sending = []
                 for message, claimed in claims:
                     if claimed is not None:
                         outcomes[claimed] += 1
                     else:
-                        pending.append((message, pool.submit(network, message)))
-                if len(pending) > 2 * workers:
-                    outcomes.update(_record_sends(pending, len(pending) - workers, now))
-            outcomes.update(_record_sends(pending, len(pending), now))
+                        sending.append((message, pool.submit(network, message)))
     finally:
         _close(opened)
-    return outcomes
-
-
-def _record_sends(pending: deque, count: int, now: datetime) -> Counter:
-    """Record the first `count` sends of `pending` in one transaction, once all are done
-    (no database lock is held while waiting for the network)."""
-    done = [pending.popleft() for _ in range(count)]
-    results = [(message, future.result()) for message, future in done]
-    outcomes: Counter = Counter()
-    with transaction.atomic():
-        for message, (outcome, detail) in results:
-            outcomes[_record(message, outcome, detail, now)] += 1
     return outcomes
 
 
