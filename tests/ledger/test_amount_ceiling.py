@@ -5,39 +5,19 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from recouvra.dunning.forms import StepForm
 from recouvra.law.money import MAX_CENTS, AmountOutOfRange, parse_amount
 from recouvra.ledger.models import Claim
 from recouvra.web.forms import MoneyField
 
-from ..base import RecouvraTestCase, make_claim
+from ..base import make_claim
+from .test_validation import ClaimFormTestCase
 
 HOSTILE = "92 233 720 368 547 758,07"  # 2^63 − 1 cents
 
 
-class AmountCeilingTestCase(RecouvraTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.client.force_login(self.alice)
-        self.form = {
-            "creditor": self.creditor.pk,
-            "debtor": self.debtor.pk,
-            "reference": "FA-2026-0001",
-            "kind": "b2b",
-            "issue_date": "2026-01-10",
-            "due_date": "2026-02-10",
-            "principal_cents": "1 250,00",
-            "currency": "EUR",
-            "status": "open",
-            "terms": "",
-            "contractual_rate": "",
-        }
-
-    def post(self, **fields: str):  # noqa: ANN201
-        return self.client.post(reverse("ledger:claim_add"), {**self.form, **fields})
-
+class AmountCeilingTestCase(ClaimFormTestCase):
     def test_it_refuses_a_claim_of_2_to_the_63_cents(self) -> None:
         response = self.post(principal_cents=HOSTILE)
         self.assertContains(response, "Montant trop élevé", status_code=400)

@@ -59,7 +59,9 @@ class DebtorValidationTestCase(RecouvraTestCase):
         self.assertContains(response, "Un particulier n&#x27;a ni SIREN", status_code=400)
 
 
-class ClaimValidationTestCase(RecouvraTestCase):
+class ClaimFormTestCase(RecouvraTestCase):
+    """alice posting the claim form: a valid claim, some fields changed."""
+
     def setUp(self) -> None:
         super().setUp()
         self.client.force_login(self.alice)
@@ -80,6 +82,8 @@ class ClaimValidationTestCase(RecouvraTestCase):
     def post(self, **fields: str):  # noqa: ANN201
         return self.client.post(reverse("ledger:claim_add"), {**self.form, **fields})
 
+
+class ClaimValidationTestCase(ClaimFormTestCase):
     def test_it_creates_a_claim_from_a_french_amount(self) -> None:
         response = self.post()
         claim = Claim.objects.get(reference="FA-2026-0001")
