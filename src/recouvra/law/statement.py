@@ -189,7 +189,13 @@ class Statement:
 
     @property
     def missing_rates(self) -> list[RateUnavailable]:
-        return [line.missing_rate for line in self.lines if line.missing_rate is not None]
+        """The rates missing from the tables, each once (several claims may miss one)."""
+        found: dict[tuple[str, str, str], RateUnavailable] = {}
+        for line in self.lines:
+            missing = line.missing_rate
+            if missing is not None:
+                found.setdefault((missing.what, str(missing.on), missing.reason), missing)
+        return list(found.values())
 
     @property
     def below_floor(self) -> list[StatementLine]:

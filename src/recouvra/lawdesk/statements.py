@@ -158,7 +158,7 @@ def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
 
     A refusal of the law engine never breaks the page: it says why instead of the figures
     (statement None); the claims whose contractual rate was set aside for the legal floor
-    are listed for the banner (below_floor: claim, contractual rate)."""
+    are listed for the banner (below_floor), grouped by rate (floor_groups: rate, claims)."""
     as_of, error = timezone.localdate(), ""
     try:
         as_of = generic.query_date(request, "au") or as_of
@@ -177,7 +177,19 @@ def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
             "statement_error": error,
             "statement_refused": refusal_fr(refused),
             "below_floor": [],
+            "floor_groups": [],
         }
     by_ref = {claim.reference: claim for claim in claims}
     below_floor = [by_ref[line.claim.ref] for line in statement.below_floor]
-    return {"statement": statement, "statement_error": error, "below_floor": below_floor}
+    groups: dict[Any, list[Claim]] = {}
+    for claim in below_floor:  # one banner per contract rate, however many claims share it
+        groups.setdefault(claim.contractual_rate, []).append(claim)
+    return {
+        "statement": statement,
+        "statement_error": error,
+        "below_floor": below_floor,
+        "floor_groups": [
+            {"rate": rate, "claims": claims, "refs": ", ".join(c.reference for c in claims)}
+            for rate, claims in groups.items()
+        ],
+    }
