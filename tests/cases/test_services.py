@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from recouvra.cases.models import Case, CaseStatus, Interaction, InteractionKind
 from recouvra.cases.services import change_stage, open_cases, open_or_join_case
@@ -40,6 +40,13 @@ class CaseServicesTestCase(RecouvraTestCase):
         texts = case.interactions.filter(kind=InteractionKind.STATUS).values_list("text")
         self.assertEqual(list(texts), [("Étape : Relance amiable → Mise en demeure.",)])
         self.assertEqual(audit.history(case).filter(action=AuditAction.UPDATE).count(), 1)
+
+    def test_the_timeline_says_it_in_french_whatever_the_readers_language(self) -> None:
+        case = make_claim(self.creditor, self.debtor).case
+        with translation.override("en"):
+            change_stage(case, CaseStatus.LEGAL)
+        text = case.interactions.get(kind=InteractionKind.STATUS).text
+        self.assertEqual(text, "Étape : Relance amiable → Contentieux.")
 
     def test_closing_a_case_dates_it(self) -> None:
         case = make_claim(self.creditor, self.debtor).case

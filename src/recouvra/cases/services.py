@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Cast, Concat, LPad
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from recouvra.core import audit
 from recouvra.core.bulk import batches, insert_rows
@@ -35,7 +35,8 @@ def claim_added_text(reference: str, principal_cents: int, currency: str, due: d
 
 
 def stage_changed_text(old: str, new: str) -> str:
-    return f"Étape : {CaseStatus(old).label} → {CaseStatus(new).label}."
+    with translation.override("fr"):  # the stages' names in French, as the rest of the line
+        return f"Étape : {CaseStatus(old).label} → {CaseStatus(new).label}."
 
 
 def open_or_join_case(debtor: Any, creditor: Any, *, actor: Any = None) -> Case:
