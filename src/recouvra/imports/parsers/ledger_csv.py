@@ -468,6 +468,9 @@ def _text(cell: object) -> str:
     return str(cell).strip()
 
 
+_MAX_UNITS = MAX_CENTS // 100  # the ceiling in euros, for cells that hold numbers
+
+
 def _cents(cell: object) -> int:
     """Cents of an amount cell: text goes through parse_amount; numbers come from XLSX.
 
@@ -477,23 +480,24 @@ def _cents(cell: object) -> int:
     Past the ceiling (recouvra.law.money.MAX_CENTS): AmountOutOfRange, checked before any
     conversion so that 1e300 is refused rather than overflowing Decimal's precision.
     """
-    if isinstance(cell, bool):
+    if isinstance(cell, bool) or _is_nan(cell):
         raise AmountError(f"not an amount: {cell!r}")
-    limit = MAX_CENTS // 100  # euros
-    if isinstance(cell, (int, float, Decimal)) and not -limit <= cell <= limit:
-        raise AmountOutOfRange(cell)
+    if isinstance(cell, (int, float, Decimal)) and not -_MAX_UNITS <= cell <= _MAX_UNITS:
+        raise AmountOutOfRange(cell)  # infinities included
     if isinstance(cell, int):
         return cell * 100
     if isinstance(cell, float):
-        if cell != cell or cell in (float("inf"), float("-inf")):
-            raise AmountError(f"not an amount: {cell!r}")
         value = Decimal(str(cell)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return int(value * 100)
     if isinstance(cell, Decimal):
-        if not cell.is_finite():
-            raise AmountError(f"not an amount: {cell!r}")
         return int(cell.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
     return parse_cents(str(cell))
+
+
+def _is_nan(cell: object) -> bool:
+    if isinstance(cell, Decimal):
+        return cell.is_nan()
+    return isinstance(cell, float) and cell != cell
 
 
 _EXCEL_SERIAL_MAX = 2958465  # 9999-12-31

@@ -136,12 +136,13 @@ def detect_separator(lines: Iterable[str]) -> str:
 def trim_row(cells: Sequence[object]) -> list[object]:
     """The cells up to the last one that is not empty (None or blank text)."""
     end = len(cells)
-    while end:
-        last = cells[end - 1]
-        if not (last is None or (isinstance(last, str) and not last.strip())):
-            break
+    while end and _empty(cells[end - 1]):
         end -= 1
     return list(cells[:end])
+
+
+def _empty(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def too_many_columns(filename: str, line: int, column: int, letter: str = "") -> ParseError:
