@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 import zlib
 from datetime import date
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -76,6 +77,20 @@ def make_claim(
         principal_cents=principal_cents,
         kind=extra.pop("kind", ClaimKind.B2B),
         **extra,
+    )
+
+
+def make_claim_below_floor(creditor: Creditor, debtor: Debtor) -> Claim:
+    """A claim whose contract copied "ECB + 10": 10 %, below the legal floor of 3 × the
+    legal rate in 2024 (15.21 %, 14.76 %; C. com. L441-10 II)."""
+    return make_claim(
+        creditor,
+        debtor,
+        100_000,
+        reference="FA-FLOOR",
+        issue_date=date(2023, 12, 11),
+        due_date=date(2024, 1, 10),
+        contractual_rate=Decimal("10.000"),
     )
 
 

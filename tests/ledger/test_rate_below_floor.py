@@ -3,29 +3,17 @@ L441-10 II), or whose statement the law engine refuses: the page renders and say
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
 from django.urls import reverse
 
 from recouvra.core.models import Membership, Role
 
-from ..base import RecouvraTestCase, make_claim, make_user
+from ..base import RecouvraTestCase, make_claim_below_floor, make_user
 
 
 class RateBelowFloorTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
-        # "ECB + 10" copied into the contract: below the floor in 2024 (15.21 %, 14.76 %)
-        self.claim = make_claim(
-            self.creditor,
-            self.debtor,
-            100_000,
-            reference="FA-FLOOR",
-            issue_date=date(2023, 12, 11),
-            due_date=date(2024, 1, 10),
-            contractual_rate=Decimal("10.000"),
-        )
+        self.claim = make_claim_below_floor(self.creditor, self.debtor)
         self.client.force_login(self.alice)
 
     def test_it_shows_the_claim_s_statement_at_the_floor(self) -> None:

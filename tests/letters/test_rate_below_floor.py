@@ -4,7 +4,6 @@ print the figures at the floor, with the mention; a letter needing a missing rat
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.urls import reverse
 
@@ -18,7 +17,7 @@ from recouvra.letters.content import (
 )
 from recouvra.letters.typeset import letter_pdf
 
-from ..base import RecouvraTestCase, make_claim
+from ..base import RecouvraTestCase, make_claim_below_floor
 from .test_letters import text_of
 
 AS_OF = date(2024, 12, 31)
@@ -28,15 +27,7 @@ MENTION = "inférieur au plancher légal de 3 fois le taux de l'intérêt légal
 class RateBelowFloorLetterTestCase(RecouvraTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.claim = make_claim(
-            self.creditor,
-            self.debtor,
-            100_000,
-            reference="FA-FLOOR",
-            issue_date=date(2023, 12, 11),
-            due_date=date(2024, 1, 10),
-            contractual_rate=Decimal("10.000"),
-        )
+        self.claim = make_claim_below_floor(self.creditor, self.debtor)
 
     def letter_text(self, kind: str, as_of: date = AS_OF) -> str:
         data = letter_data(

@@ -245,26 +245,28 @@ def drop_out_of_range(result: BankStatement | Ledger, filename: str = "") -> Non
     recouvra.law.money) or whose date is outside MIN_DATE..MAX_DATE (recouvra.law.dates)
     to the row errors, whatever parser read it: the rest imports."""
     if isinstance(result, Ledger):
-        kept_claims = []
-        for claim in result.claims:
-            dates = {"issue_date": claim.issue_date, "due_date": claim.due_date}
-            problem = _out_of_range(claim.amount_cents, "amount_cents", dates)
-            if problem:
-                result.errors.append(RowError(claim.line_no or 0, *problem, filename))
-            else:
-                kept_claims.append(claim)
-        result.claims = kept_claims
+        fields = ("amount_cents", "issue_date", "due_date")
+        result.claims = _in_range(result.claims, fields, result.errors, filename)
         return
+    fields = ("amount", "booking_date", "value_date")
     for account in result.accounts:
-        kept_lines = []
-        for line in account.lines:
-            dates = {"booking_date": line.booking_date, "value_date": line.value_date}
-            problem = _out_of_range(line.amount_cents, "amount", dates)
-            if problem:
-                result.errors.append(RowError(line.line_no or 0, *problem, filename))
-            else:
-                kept_lines.append(line)
-        account.lines = kept_lines
+        account.lines = _in_range(account.lines, fields, result.errors, filename)
+
+
+def _in_range(
+    rows: list[Any], fields: tuple[str, str, str], errors: list[RowError], filename: str
+) -> list[Any]:
+    """The rows (claims or lines) within range; a RowError for each of the others.
+    `fields`: the names of the amount and of the two dates, as errors name them."""
+    kept = []
+    for row in rows:
+        dates = {name: getattr(row, name) for name in fields[1:]}
+        problem = _out_of_range(row.amount_cents, fields[0], dates)
+        if problem:
+            errors.append(RowError(row.line_no or 0, *problem, filename))
+        else:
+            kept.append(row)
+    return kept
 
 
 def _out_of_range(

@@ -64,8 +64,10 @@ def create_claims(
     """
     names = {pk: normalize(name) for pk, name in debtor_names.items()}
     reference, debtor = NEW_CLAIM_FIELDS.index("reference"), NEW_CLAIM_FIELDS.index("debtor_id")
+    created = NEW_CLAIM_FIELDS.index("created_at")  # a new row is updated when created
     values = (
-        (organization_id, *row, row[-1], f"{normalize(row[reference])} {names[row[debtor]]}")
+        (organization_id, *row, row[created])
+        + (f"{normalize(row[reference])} {names[row[debtor]]}",)
         for row in rows
     )
     return insert_rows(Claim, _INSERTED_FIELDS, values)
