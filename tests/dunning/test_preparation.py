@@ -53,7 +53,7 @@ class PreparationTestCase(DunningTestCase):
         )
 
     def test_it_makes_each_message_of_a_pass_as_it_would_be_made_alone(self) -> None:
-        self.debtors(MIN_POOLED + 1)  # enough letters for the pool of processes
+        cases = self.debtors(MIN_POOLED + 1)  # enough letters for the pool of processes
         self.run_on(FIRST)
         with SmtpServer() as smtp, override_settings(**smtp.settings()):
             self.assertEqual(delivery.deliver_due(at(FIRST))[MessageStatus.SENT], MIN_POOLED + 1)
@@ -70,7 +70,8 @@ class PreparationTestCase(DunningTestCase):
             self.assertEqual(letter, text_of(letter_pdf(letter_of(message, SECOND))))
             self.assertIn(f"suite à notre courrier du {FIRST:%d/%m/%Y}", letter)
             self.assertIn(message.message_id.encode(), message.envelope.read())
-        paid, noticed, assigned = self.queued()[:3]
+        by_case = {message.case_id: message for message in self.queued()}
+        paid, noticed, assigned = (by_case[case.pk] for case in cases[:3])
         self.assertIn("FA-0 : 6", paid.body_text)  # 600 € of principal left, and more
         self.assertNotIn("1 000,00", paid.body_text)
         self.assertEqual(assigned.reply_to, "charlie@example.org")
@@ -105,10 +106,10 @@ class PreparationTestCase(DunningTestCase):
         self.assertIn("Modèle invalide", first.last_error)
 
     def test_it_composes_the_e_mail_django_makes_byte_for_byte(self) -> None:
-        self.debtors(3)
+        cases = self.debtors(3)
         self.run_on(FIRST)
         delivery.prepare_due(at(FIRST))
-        message = self.queued()[2]
+        message = next(m for m in self.queued() if m.case_id == cases[2].pk)
         pdf = message.document.read()
         for reference in (message.case.reference, "D-Été-1"):  # a name RFC 2231 encodes
             message.case.reference = reference
