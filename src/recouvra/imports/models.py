@@ -159,6 +159,17 @@ class BankLineStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposition à valider")
     MATCHED = "matched", _("Lettré")
     IGNORED = "ignored", _("Ignoré")
+    UNAPPLIED = "unapplied", _("Ne règle rien chez nous")
+
+
+class UnappliedReason(models.TextChoices):
+    """Why a credit pays none of our claims: the agent's answer, kept with the line."""
+
+    REFUND = "refund", _("Remboursement (client aussi fournisseur)")
+    DUPLICATE = "duplicate", _("Doublon d'un paiement déjà reçu")
+    OTHER_COMPANY = "other_company", _("Facture d'une autre société")
+    TO_RETURN = "to_return", _("À restituer au payeur")
+    OTHER = "other", _("Autre")
 
 
 class BankLine(TenantModel):
@@ -184,6 +195,11 @@ class BankLine(TenantModel):
         choices=BankLineStatus.choices,
         default=BankLineStatus.UNMATCHED,
     )
+    # status UNAPPLIED: why the credit pays nothing of ours, and the agent's words
+    unapplied_reason = models.CharField(
+        _("motif"), max_length=20, choices=UnappliedReason.choices, blank=True
+    )
+    unapplied_note = models.CharField(_("commentaire"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("ligne de relevé")

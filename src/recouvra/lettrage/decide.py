@@ -32,6 +32,7 @@ from .matching import AUTOMATIC, Candidate, Line, Matcher, payers_of, payment_ev
 from .remittance import NameIndex
 
 CHUNK = 2_000  # decisions stored at a time
+ALTERNATIVES = 2  # candidates kept beside the best one, for the agent
 
 
 class Decision(NamedTuple):
@@ -46,9 +47,17 @@ class Decision(NamedTuple):
     # what each claim owed, the law's split (claim id, fees, interest, principal), credit
     split: tuple[dict[int, int], list[tuple[int, int, int, int]], int] | None
     events: list[tuple[int, str]]  # when split: the timeline entries of the payment
+    alternatives: Json  # the next best candidates (ALTERNATIVES at most), as stored
 
     @classmethod
-    def of(cls, index: int, line: Line, candidate: Candidate, sure: bool) -> Decision:
+    def of(
+        cls,
+        index: int,
+        line: Line,
+        candidate: Candidate,
+        sure: bool,
+        others: Sequence[Candidate] = (),
+    ) -> Decision:
         split, events = None, []
         if candidate.split is not None:
             owed, shares, credit = candidate.split
@@ -60,7 +69,17 @@ class Decision(NamedTuple):
         claim_ids = tuple(c.id for c in candidate.claims)
         score, reasons = candidate.score, Json(json.dumps(candidate.reasons))
         debtor_id = candidate.debtor_id
-        return cls(index, debtor_id, claim_ids, score, reasons, sure, split, events)
+        alternatives = Json(json.dumps([_alternative(other) for other in others]))
+        return cls(index, debtor_id, claim_ids, score, reasons, sure, split, events, alternatives)
+
+
+def _alternative(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "debtor_id": candidate.debtor_id,
+        "claim_ids": [c.id for c in candidate.claims],
+        "score": candidate.score,
+        "reasons": candidate.reasons,
+    }
 
 
 @dataclass
@@ -84,13 +103,15 @@ def decisions(job: Job) -> Iterator[list[Decision]]:
 def _decide(job: Job) -> Iterator[list[Decision]]:
     chunk: list[Decision] = []
     for n, line in enumerate(job.lines):
-        candidate = job.matcher.best(line, job.excluded.get(line.pk, ()))
-        if candidate is None:
+        ranked = job.matcher.candidates(line, job.excluded.get(line.pk, ()))
+        if not ranked:
             continue
+        candidate = ranked[0]
         sure = candidate.score >= job.threshold
         if sure:  # its claims' balances drop for the next lines
             job.matcher.settle(line, candidate)
-        chunk.append(Decision.of(n, line, candidate, sure))
+        others = () if sure else ranked[1 : 1 + ALTERNATIVES]
+        chunk.append(Decision.of(n, line, candidate, sure, others))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []

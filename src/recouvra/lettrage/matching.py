@@ -32,6 +32,7 @@ from .remittance import (
     NameIndex,
     ReferenceIndex,
     core,
+    name_tokens,
     reference_key,
 )
 
@@ -112,11 +113,21 @@ class OpenClaim:
 
 @dataclass
 class History:
-    """What earlier matched lines taught: identifiers → the debtor they belonged to."""
+    """What earlier decisions taught: identifiers → the debtors they belonged to.
+
+    reconcile.py fills it from the tenant's PayerFacts (the removed ones left out) and
+    from the lines already matched.
+    """
 
     end_to_end: dict[str, int] = field(default_factory=dict)
     mandates: dict[str, int] = field(default_factory=dict)
     ibans: dict[str, set[int]] = field(default_factory=dict)
+    # a payer's name as the bank writes it (payer_key) → the debtors an agent said it paid for
+    names: dict[str, set[int]] = field(default_factory=dict)
+    # a payer's IBAN, or payer_key of its name → why its credits paid nothing of ours
+    not_ours: dict[str, str] = field(default_factory=dict)
+    # (amount, remittance_key) of the credits already matched → when, and to whom (text)
+    paid: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -422,6 +433,17 @@ def _ranked(built: Iterable[Candidate], excluded: Collection[frozenset[int]]) ->
 
 def payer_name(line: Line) -> str:
     return line.counterparty_name or line.label
+
+
+def payer_key(name: str) -> str:
+    """A payer's name as compared with a learned one: folded, words in order, no noise."""
+    return " ".join(name_tokens(name))
+
+
+def remittance_key(line: Line) -> str:
+    """What tells two credits of the same amount apart: the label and bank reference,
+    folded, without spaces or punctuation (a second copy of a payment repeats them)."""
+    return reference_key(f"{line.label}{line.reference}")[:140]
 
 
 def payers_of(names: NameIndex, lines: Sequence[Line]) -> list[list[tuple[int, float, bool]]]:

@@ -37,6 +37,8 @@ class MatchProposal(TenantModel):
     )
     score = models.PositiveSmallIntegerField(_("score"))  # 0–100
     reasons = models.JSONField(_("raisons"), default=list)
+    # the next best candidates, best first: [{"debtor_id", "claim_ids", "score", "reasons"}]
+    alternatives = models.JSONField(_("autres possibilités"), default=list, blank=True)
     status = models.CharField(
         _("statut"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
     )
@@ -62,3 +64,57 @@ class MatchProposal(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.bank_line} → {self.score}"
+
+
+class FactKind(models.TextChoices):
+    IBAN = "iban", _("IBAN du payeur")
+    NAME = "name", _("Nom du payeur")
+    MANDATE = "mandate", _("Mandat de prélèvement")
+    REFERENCE_HABIT = "reference_habit", _("Façon d'écrire les références")
+    NOT_OURS = "not_ours", _("Ne règle rien chez nous")
+
+
+class PayerFact(TenantModel):
+    """What the engine learned from a decision, in plain words an agent can read and remove.
+
+    A fact ties a payer's identifier (IBAN, name as the bank writes it, mandate, a way of
+    writing our references) to a debtor; a NOT_OURS fact says that credits from this payer
+    paid nothing of ours (debtor then optional). Removing a fact keeps the row, marked
+    removed, so that the same answer does not teach it again.
+    """
+
+    debtor = models.ForeignKey(
+        "ledger.Debtor",
+        verbose_name=_("débiteur"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="payer_facts",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=FactKind.choices)
+    value = models.CharField(_("valeur"), max_length=200)
+    detail = models.CharField(_("détail"), max_length=300, blank=True)
+    learned_from = models.ForeignKey(
+        MatchProposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    learned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("fait appris")
+        verbose_name_plural = _("faits appris")
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "debtor", "kind", "value"], name="payer_fact_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "kind", "value"], name="payer_fact_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} : {self.value}"

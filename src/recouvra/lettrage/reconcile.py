@@ -99,6 +99,7 @@ PROPOSAL_FIELDS = (
     "debtor_id",
     "score",
     "reasons",
+    "alternatives",
     "status",
     "payment_id",
     "decided_at",
@@ -477,6 +478,7 @@ def _create_proposals(
         PROPOSAL_FIELDS,
         (
             (organization_id, now, now, lines[d.position].pk, d.debtor_id, d.score, d.reasons)
+            + (d.alternatives,)
             + (
                 (applied, payments[d.position], now)
                 if d.position in payments
