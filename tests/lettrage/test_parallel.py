@@ -97,6 +97,7 @@ class ParallelRunTestCase(ReconcileTestCase):
         with mock.patch.object(decide, "CHUNK", 1):
             self.propose(threshold=90)
         self.assertEqual(Payment.objects.count(), 2)
-        self.assertEqual(BankLine.objects.filter(status=BankLineStatus.UNMATCHED).count(), 1)
+        duplicate = MatchProposal.objects.get(status="pending")  # the second copy waits
+        self.assertIn("duplicate", [r["signal"] for r in duplicate.reasons])
         self.assertEqual(self.proposed(other), {"FA-1002"})
         self.assertEqual(MatchProposal.objects.filter(status="applied").count(), 2)

@@ -274,7 +274,11 @@ class AutomaticTestCase(ReconcileTestCase):
         self.line(125_000, "FACTURE FA-1001", booking_date=date(2026, 3, 3))
         self.propose(threshold=90)
         self.assertEqual(Payment.objects.count(), 1)
-        self.assertEqual(BankLine.objects.filter(status=BankLineStatus.UNMATCHED).count(), 1)
+        # the second copy waits, marked as a duplicate of the first
+        waiting = MatchProposal.objects.get(status="pending")
+        self.assertEqual(waiting.bank_line.status, BankLineStatus.PROPOSED)
+        self.assertIn("duplicate", [r["signal"] for r in waiting.reasons])
+        self.assertEqual(list(waiting.claims.all()), [])
 
 
 class DecisionsTestCase(ReconcileTestCase):

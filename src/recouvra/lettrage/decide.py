@@ -39,7 +39,7 @@ class Decision(NamedTuple):
     """A line's best candidate, in plain values: cheap to send through a pipe."""
 
     position: int  # of the line in Job.lines
-    debtor_id: int
+    debtor_id: int | None
     claim_ids: tuple[int, ...]  # oldest first
     score: int
     reasons: Json  # the reasons, as MatchProposal.reasons stores them

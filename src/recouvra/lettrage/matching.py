@@ -15,6 +15,7 @@ payment allocated by law (C. civ. 1342-10) to the oldest claims.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -32,8 +33,11 @@ from .remittance import (
     NameIndex,
     ReferenceIndex,
     core,
+    core_keys,
+    fold,
     name_tokens,
     reference_key,
+    reference_words,
 )
 
 # Points per signal; a candidate's score is their sum, capped at 100, less the penalties.
@@ -64,6 +68,14 @@ OVERPAYMENT = 5  # more than the debtor owes: the surplus is a credit
 AMOUNT_MAX = max(AMOUNT_EXACT, COMBINATION, PARTIAL, OVERPAYMENT)  # what an amount may add
 AMBIGUOUS = -20  # another candidate is within CLOSE points: at most 80, an agent decides
 OTHER_PAYER = -15  # a reference cited, but the payer looks like another debtor
+# Evidence against: what the line says that no match of ours explains. Any of them keeps
+# the line out of the automatic matches (100 less 15 is below the threshold of 90).
+UNEXPLAINED = -15  # the amount is a part, or more, of what the claims owe: say so first
+FOREIGN = -25  # an invoice number that is none of ours: another company's, a supplier's
+CLOSED_CITED = -40  # one of our invoices already settled, cited again
+REFUND = -30  # the label speaks of a refund, a credit note, a return
+NOT_OURS_PAYER = -40  # an agent said this payer's credits paid nothing of ours
+DUPLICATE = -60  # the same amount and references as a payment already matched
 STRONG = frozenset(("end_to_end", "mandate", "iban", "iban_seen"))  # identify, not resemble
 
 MIN_SCORE = 25  # below, no proposal: the line waits in the unmatched queue
@@ -126,13 +138,14 @@ class History:
     names: dict[str, set[int]] = field(default_factory=dict)
     # a payer's IBAN, or payer_key of its name → why its credits paid nothing of ours
     not_ours: dict[str, str] = field(default_factory=dict)
-    # (amount, remittance_key) of the credits already matched → when, and to whom (text)
-    paid: dict[tuple[int, str], str] = field(default_factory=dict)
+    # (amount, remittance_key) of the credits already matched → the debtor they paid, and
+    # when and on what (text); or the text alone
+    paid: dict[tuple[int, str], Any] = field(default_factory=dict)
 
 
 @dataclass
 class Candidate:
-    debtor_id: int
+    debtor_id: int | None  # None: a duplicate of a payment whose debtor is unknown
     creditor_id: int
     claims: list[OpenClaim]  # oldest first
     reasons: list[dict[str, Any]]
@@ -182,10 +195,13 @@ class Matcher:
         debtors: dict[int, tuple[str, str]],  # id → (name, IBAN)
         history: History | None = None,
         names: NameIndex | None = None,  # the debtors' names, indexed already
+        closed: Iterable[str] = (),  # the references of the tenant's settled claims
     ) -> None:
         claims = [claim for claim in claims if claim.balance > 0]
         self.references = ReferenceIndex(claims)
+        self._closed = set(core_keys(list(closed))) - {""}
         self.history = history or History()
+        self._paid = dict(self.history.paid)  # and the payments this run applies
         # each debtor's open claims; split by creditor and currency, oldest first, when the
         # run first looks at the debtor (most runs look at a part of the debtors only)
         self._claims_of: dict[int, list[OpenClaim]] = {}
@@ -225,7 +241,13 @@ class Matcher:
         seen = self._read(line, excluded)
         built = list(self._from_references(seen))
         self._from_debtors(seen, built)
+        against = self._against(seen)
+        for candidate in built:
+            candidate.reasons.extend(against)
         ranked = _ranked(built, excluded)
+        duplicate = [r for r in against if r["signal"] == "duplicate"]
+        if not ranked and duplicate:  # nothing left to pay: the line waits, marked
+            return [Candidate(self._paid_by(seen), 0, [], duplicate)]
         if len(ranked) > 1 and ranked[1].weight >= ranked[0].weight - CLOSE:
             other = ranked[1]
             detail = (
@@ -242,6 +264,17 @@ class Matcher:
         )
         owed = {c.id: c.balance for c in candidate.claims}
         candidate.split = (owed, [(claim.id, share) for claim, share in shares], credit)
+        key = duplicate_key(line)
+        if key[1]:
+            refs = _refs(candidate.claims)
+            self._paid.setdefault(
+                key,
+                (
+                    candidate.debtor_id,
+                    f"reçu le {line.booking_date:%d/%m/%Y} de {payer_name(line).strip()[:60]}, "
+                    f"lettré sur {refs}",
+                ),
+            )
         for claim, share in shares:
             claim.balance -= share.to_principal
             if claim.balance <= 0:  # paid: out of its debtor's open claims
@@ -260,8 +293,8 @@ class Matcher:
                 group.sort(key=_age)
         return groups
 
-    def debtor_name(self, debtor_id: int) -> str:
-        return self._names.get(debtor_id, "")
+    def debtor_name(self, debtor_id: int | None) -> str:
+        return self._names.get(debtor_id, "") if debtor_id is not None else ""
 
     def _describe(self, candidate: Candidate) -> str:
         refs = ", ".join(c.reference for c in candidate.claims[:4])
@@ -270,11 +303,10 @@ class Matcher:
 
     def _read(self, line: Line, excluded: Collection[frozenset[int]]) -> _Reading:
         currency = line.currency or "EUR"
-        hits = [
-            hit
-            for hit in self.references.find(remittance_text(line))
-            if hit.claim.balance > 0 and hit.claim.currency == currency
-        ]
+        found = self.references.read(remittance_text(line), self._closed)
+        hits = [h for h in found.hits if h.claim.currency == currency]
+        settled = [h.claim.reference for h in hits if h.claim.balance <= 0 and not h.typo]
+        hits = [h for h in hits if h.claim.balance > 0]
         written = {core(h.written) for h in hits if not h.typo}
         return _Reading(
             line=line,
@@ -284,7 +316,48 @@ class Matcher:
             written={w for w in written if len(w) >= TYPO_MIN_LENGTH},
             identity=self._identify(line),
             excluded=excluded,
+            closed=[*settled, *found.closed],
+            foreign=found.foreign,
         )
+
+    def _against(self, seen: _Reading) -> list[dict[str, Any]]:
+        """What the line says against any match: cited references that are not (or no
+        longer) ours, a refund, a payer who sent us credits that paid nothing, a payment
+        already received."""
+        against = []
+        if seen.closed:
+            refs = ", ".join(seen.closed[:3])
+            detail = f"Le libellé cite {refs}, facture déjà réglée"
+            against.append(reason("closed_cited", detail, CLOSED_CITED))
+        if seen.foreign:
+            refs = ", ".join(f"« {r} »" for r in seen.foreign[:3])
+            detail = f"Le libellé cite {refs}, qui n'est pas une de nos factures"
+            against.append(reason("foreign_reference", detail, FOREIGN))
+        line = seen.line
+        word = refund_word(line.label)
+        if word:
+            detail = f"Le libellé parle d'un remboursement ou d'un avoir (« {word} »)"
+            against.append(reason("refund", detail, REFUND))
+        not_ours = self.history.not_ours
+        if not_ours:
+            iban = compact_iban(line.counterparty_iban)
+            why = not_ours.get(iban) if iban else None
+            why = why or not_ours.get(payer_key(payer_name(line)))
+            if why:
+                detail = (
+                    f"Ce payeur a déjà envoyé un virement qui ne réglait rien chez nous : {why}"
+                )
+                against.append(reason("not_ours", detail, NOT_OURS_PAYER))
+        paid = self._paid.get(duplicate_key(line)) if self._paid else None
+        if paid:
+            text = paid[1] if isinstance(paid, tuple) else paid
+            detail = f"Doublon probable : même montant et mêmes références qu'un paiement {text}"
+            against.append(reason("duplicate", detail, DUPLICATE))
+        return against
+
+    def _paid_by(self, seen: _Reading) -> int | None:
+        paid = self._paid.get(duplicate_key(seen.line))
+        return paid[0] if isinstance(paid, tuple) else None
 
     def _identify(self, line: Line) -> dict[int, list[dict[str, Any]]]:
         """The debtors the payer may be, each with the reasons that say so."""
@@ -396,6 +469,8 @@ class _Reading:
     written: set[str]  # existing references the payer wrote (keys), to spot slips
     identity: dict[int, list[dict[str, Any]]]
     excluded: Collection[frozenset[int]]
+    closed: list[str]  # references of our settled claims, cited
+    foreign: list[str]  # invoice numbers that are none of ours
 
     def rejected(self, candidate: Candidate) -> bool:
         return bool(self.excluded) and candidate.claim_ids in self.excluded
@@ -435,15 +510,38 @@ def payer_name(line: Line) -> str:
     return line.counterparty_name or line.label
 
 
+_REFUND = re.compile(
+    r"(?<![A-Z])(REMBOURSEMENT|REMBT|REMB|RBT|RBST|AVOIR|TROP[ -]?PERCU|RESTITUTION|"
+    r"RETROCESSION|RISTOURNE|INDEMNIT|SINISTRE|REGULARISATION|REGUL|RETOUR|ANNULATION|"
+    r"CAUTION|DEPOT DE GARANTIE)"
+)
+
+
+def refund_word(label: str) -> str:
+    """The word of `label` that says the credit gives money back rather than pays."""
+    found = _REFUND.search(fold(label))
+    return found.group(1) if found else ""
+
+
+def duplicate_key(line: Line) -> tuple[int, str]:
+    """A credit as a second copy of it would repeat it: the amount, and the words of its
+    label that hold a digit (the references cited), sorted; a label without any tells
+    nothing (a monthly transfer of the same amount is no duplicate)."""
+    words = sorted({w for w in reference_words(line.label) if not _DATE_WORD.fullmatch(w)})
+    return line.amount_cents, " ".join(words)[:200]
+
+
+_DATE_WORD = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{8}")
+
+
 def payer_key(name: str) -> str:
     """A payer's name as compared with a learned one: folded, words in order, no noise."""
     return " ".join(name_tokens(name))
 
 
 def remittance_key(line: Line) -> str:
-    """What tells two credits of the same amount apart: the label and bank reference,
-    folded, without spaces or punctuation (a second copy of a payment repeats them)."""
-    return reference_key(f"{line.label}{line.reference}")[:140]
+    """duplicate_key's words: what History.paid is keyed by, with the amount."""
+    return duplicate_key(line)[1]
 
 
 def payers_of(names: NameIndex, lines: Sequence[Line]) -> list[list[tuple[int, float, bool]]]:
@@ -496,6 +594,8 @@ def _cited(
     elif amount < due:
         detail = f"Paiement partiel : {seen.money(amount)} sur {seen.money(due)} dus"
         reasons.append(reason("partial_reference", detail, PARTIAL_OF_REFERENCES))
+        detail = f"Il resterait {seen.money(due - amount)} dus sur les factures citées"
+        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     else:  # the surplus goes where the law sends it: the oldest other claims, then credit
         ids = {c.id for c in cited}
         rest = [c for c in claims if c.balance > 0 and c.id not in ids]
@@ -506,6 +606,8 @@ def _cited(
             where += (" puis " if where else "") + f"un crédit de {seen.money(credit)}"
         detail = f"Montant supérieur de {seen.money(amount - due)} aux factures citées : {where}"
         reasons.append(reason("above_reference", detail, ABOVE_REFERENCES))
+        detail = "Le surplus n'est imputé sur aucune facture citée : à vérifier"
+        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     return Candidate(debtor_id, creditor_id, cited, reasons, seen.designated(cited))
 
 
@@ -556,12 +658,16 @@ def _from_amount(
     if credit:
         detail = f"Montant supérieur au total dû ({seen.money(total)}) : trop-perçu de "
         reasons = [reason("overpayment", detail + seen.money(credit), OVERPAYMENT)]
+        detail = "Plus que le total dû : un autre paiement, un remboursement ? À vérifier"
+        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     else:
         detail = (
             f"Paiement partiel ({seen.money(amount)} sur {seen.money(total)} dus) imputé sur les "
             f"factures les plus anciennes : {_refs(chosen)}"
         )
         reasons = [reason("partial", detail, PARTIAL)]
+        detail = "Aucune facture citée ni de ce montant : un acompte ? À vérifier"
+        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     yield Candidate(debtor_id, creditor_id, chosen, reasons, seen.designated(chosen))
 
 

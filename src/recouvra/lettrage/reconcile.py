@@ -141,7 +141,7 @@ def propose_matches(
         with payers_aside(names, todo) as payers:  # read while the claims load
             claims = _open_claims(organization_id)
             history = _history(organization_id, todo)
-            matcher = Matcher(claims, debtors, history, names)
+            matcher = Matcher(claims, debtors, history, names, _closed_references(organization_id))
             matcher.know_payers(todo, payers())
         known = _Known(claims) if _one_writer() else None
         del claims
@@ -346,7 +346,8 @@ def build_matcher(
         claims = _open_claims(organization_id)
     debtors = _debtors(organization_id)
     history = _history(organization_id, lines)
-    return Matcher(claims, debtors, history, _name_index(debtors))
+    closed = _closed_references(organization_id)
+    return Matcher(claims, debtors, history, _name_index(debtors), closed)
 
 
 def _debtors(organization_id: int) -> dict[int, tuple[str, str]]:
@@ -407,6 +408,13 @@ def _open_claims(organization_id: int) -> list[OpenClaim]:
                 )
             )
     return claims
+
+
+def _closed_references(organization_id: int) -> list[str]:
+    """The references of the tenant's settled claims: a payer who cites one again pays
+    nothing open (a duplicate, or an invoice paid already)."""
+    closed = Claim.objects.filter(organization_id=organization_id).exclude(status__in=OPEN_STATUSES)
+    return list(closed.values_list("reference", flat=True).iterator(chunk_size=10_000))
 
 
 def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> list[Line]:

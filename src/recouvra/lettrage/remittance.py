@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from itertools import combinations
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -26,10 +26,17 @@ MAX_KEY_LENGTH = 40
 MAX_WRITTEN_WORDS = 8  # a payer's words known as debtors' words, looked up (a long label)
 MAX_KEY_WORDS = 4  # a debtor's rarest words that the payer must write
 MAX_NAME_MATCHES = 5  # debtors a name may point to; more would only be noise
+MAX_SHORTENED = 6  # short numbers read after a reference: "FA2026-08699/700/701"
 
 _NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+# "/" and "-" part words: windows join them again ("FA-2026-12"), and references joined
+# by them ("FA2026-08699/08700") are read one by one
 _NOT_ALNUM_NOR_SPACE = str.maketrans(
-    "", "", "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c).isspace()))
+    "/-",
+    "  ",
+    "".join(
+        chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c).isspace() or chr(c) in "/-")
+    ),
 )
 # invoice-number prefixes a payer may add or drop: "FACT. 2026-12", "N° FA2026-12"
 _PREFIXES = r"(?:FACTURES?|FACT|FAC|FCT|FA|FT|F|INVOICE|INV|REF|NUMERO|NUM|NO|N)+(?=\d)"
@@ -43,7 +50,7 @@ _NOISE_WORDS = (  # legal forms, civilities, bank jargon: they tell no debtor ap
     """sarl sas sasu sa eurl sci snc scp scop selarl selas earl gaec ste societe ets
     etablissements cie compagnie groupe et de du des la le les au aux en chez m mr mme
     mlle monsieur madame vir virement sepa recu emis inst instantane sct prlv prelevement
-    ref reference facture factures fact fac fa inv invoice paiement reglement remise cheque
+    ref reference facture factures fact fac fa inv invoice paiement reglement remise cheque ou
     chq cb carte from to ordre motif donneur client"""
 )
 _NAME_NOISE = frozenset(_NOISE_WORDS.split())
@@ -66,6 +73,23 @@ class Hit(NamedTuple, Generic[C]):
     claim: C
     written: str  # the reference as found in the text, normalised
     typo: bool
+
+
+class Found(NamedTuple, Generic[C]):
+    """What a remittance text cites: our open claims, and the references that are not."""
+
+    hits: list[Hit[C]]
+    closed: list[str]  # references of our claims already settled, as written
+    foreign: list[str]  # invoice numbers that are none of our claims, as written
+
+
+# an invoice number as payers write one: a prefix, then digits ("FC-77812", "INV 2026-4411")
+_MENTION = re.compile(
+    r"(?<![A-Z0-9])(?:FACTURES?|FACT|FAC|FCT|FA|FC|FT|FR|F|INVOICE|INV)"
+    r"(?:\s*N[O°]?)?[\s.:#°/-]{0,3}(\d[\d/.-]*\d)(?![\d/])"
+)
+_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+MIN_MENTION_DIGITS = 4
 
 
 def fold(text: str) -> str:
@@ -134,16 +158,30 @@ class ReferenceIndex(Generic[C]):
 
     def find(self, text: str) -> list[Hit[C]]:
         """The open claims whose reference appears in `text`, exactly or with one typo."""
+        return self.read(text).hits
+
+    def read(self, text: str, closed: Collection[str] = ()) -> Found[C]:
+        """What `text` cites: our open claims (exactly, shortened, or with one typo), the
+        references of `closed` (keys of our settled claims) and other invoice numbers.
+
+        A reference followed by short numbers is a list written short: "FA2026-08699 892"
+        cites FA2026-08892 too (the number replaces the reference's last digits).
+        """
         hits: dict[int, Hit[C]] = {}
         spans: list[tuple[int, int, int]] = []
         near: list[tuple[int, int, int, str, str]] = []
-        for s, i, j, window in _windows(text):
+        settled: list[tuple[int, int, int, str]] = []
+        segments = _segments(text)
+        for s, i, j, window in _windows_of(segments):
             key = core(window)
             found = self._exact(window, key)
             for claim in found:
                 hits.setdefault(claim.id, Hit(claim, window, typo=False))
             if found:
                 spans.append((s, i, j))
+                self._shortened(key, segments[s], j, hits)
+            elif closed and key in closed and len(key) >= MIN_MENTION_DIGITS:
+                settled.append((s, i, j, window))
             elif len(key) >= TYPO_MIN_LENGTH and self._shaped_like_a_key(key):
                 near.append((s, i, j, window, key))
         tried: set[str] = set()
@@ -154,7 +192,19 @@ class ReferenceIndex(Generic[C]):
             tried.add(key)
             for claim in self._typo(key):
                 hits.setdefault(claim.id, Hit(claim, window, typo=True))
-        return list(hits.values())
+        cited = list(hits.values())
+        closed_cited = _outside(settled, spans)
+        return Found(cited, closed_cited, _foreign(text, cited, closed_cited))
+
+    def _shortened(self, key: str, tokens: list[str], j: int, hits: dict[int, Hit[C]]) -> None:
+        """The short numbers after a reference found at word j, read as its last digits."""
+        digits = len(key) - len(key.rstrip("0123456789"))
+        for token in tokens[j + 1 : j + 1 + MAX_SHORTENED]:
+            if not token.isdigit() or not 2 <= len(token) < digits:
+                return
+            written = key[: -len(token)] + token
+            for claim in self._claims(written):
+                hits.setdefault(claim.id, Hit(claim, written, typo=False))
 
     def _shaped_like_a_key(self, key: str) -> bool:
         form = shape(key)
@@ -241,10 +291,18 @@ def _missing_shape(_around: str) -> str:
     return "9A"
 
 
+def _segments(text: str) -> list[list[str]]:
+    """The words of each part of `text` between hard stops (commas, brackets…)."""
+    return [part.translate(_NOT_ALNUM_NOR_SPACE).split() for part in _HARD_STOP.split(fold(text))]
+
+
 def _windows(text: str) -> Iterator[tuple[int, int, int, str]]:
+    return _windows_of(_segments(text))
+
+
+def _windows_of(segments: list[list[str]]) -> Iterator[tuple[int, int, int, str]]:
     """Runs of 1–4 consecutive words with a digit, joined: where a reference may be."""
-    for s, part in enumerate(_HARD_STOP.split(fold(text))):
-        tokens = part.translate(_NOT_ALNUM_NOR_SPACE).split()
+    for s, tokens in enumerate(segments):
         digits = [k for k, token in enumerate(tokens) if not token.isalpha()]
         if not digits:
             continue
@@ -260,6 +318,50 @@ def _windows(text: str) -> Iterator[tuple[int, int, int, str]]:
                     break
                 if len(window) >= 4:
                     yield s, i, j, window
+
+
+def _outside(
+    found: list[tuple[int, int, int, str]], spans: list[tuple[int, int, int]]
+) -> list[str]:
+    """The windows of `found` that overlap no span of an open claim's reference, longest
+    first, each once."""
+    kept: list[str] = []
+    for s, i, j, window in sorted(found, key=lambda f: f[1] - f[2]):
+        overlaps = any(s == t and i <= b and a <= j for t, a, b in spans)
+        if not overlaps and not any(window in other for other in kept):
+            kept.append(window)
+    return kept
+
+
+def _foreign(text: str, hits: Sequence[Hit[Any]], closed: Sequence[str]) -> list[str]:
+    """Invoice numbers written in `text` that are none of ours: neither a claim found
+    (exactly or one character away) nor a settled one."""
+    folded = fold(text)
+    if not any(c.isdigit() for c in folded):
+        return []
+    ours = {core(h.written) for h in hits} | {core(reference_key(h.claim.reference)) for h in hits}
+    ours |= {core(c) for c in closed}
+    foreign = []
+    for match in _MENTION.finditer(folded):
+        number = match.group(1)
+        if _DATE.fullmatch(number):
+            continue
+        key = core(reference_key(match.group(0)))
+        if sum(c.isdigit() for c in key) < MIN_MENTION_DIGITS:
+            continue
+        if any(key == k or key in k or k in key for k in ours if k):
+            continue
+        if any(Levenshtein.distance(key, k, score_cutoff=1) <= 1 for k in ours if k):
+            continue
+        written = match.group(0).strip()
+        if written not in foreign:
+            foreign.append(written)
+    return foreign
+
+
+def reference_words(text: str) -> list[str]:
+    """The words of `text` that hold a digit, folded, as a payer wrote them."""
+    return [w for w in fold(text).split() if any(c.isdigit() for c in w)]
 
 
 def name_tokens(text: str) -> list[str]:
@@ -342,11 +444,17 @@ class NameIndex:
         typo = len(fixed) == 1
         query = " ".join(sorted({fixed.get(t, t) for t in tokens} if typo else tokens))
         matches = []
+        written_words = set(query.split())
         for debtor_id in whole:
             name = self._names[debtor_id]
             score = fuzz.token_set_ratio(query, name, score_cutoff=NAME_THRESHOLD)
             if score:
-                fixed_here = typo and next(iter(fixed.values())) in name.split()
+                words = name.split()
+                fixed_here = typo and next(iter(fixed.values())) in words
+                if len(words) == 1 or not written_words <= set(words):
+                    # a one-word name ("Ets David") is in many payers' names, and a payer
+                    # who wrote other words may be another firm ("Garage Martin & Fils")
+                    score = min(score, NAME_THRESHOLD)
                 matches.append((-score, -name.count(" "), debtor_id, fixed_here))
         matches.sort()  # the best score, then more words matched: more telling
         found = [NameMatch(d, -score, fixed_here) for score, _w, d, fixed_here in matches]
