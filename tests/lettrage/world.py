@@ -56,9 +56,7 @@ def load(world: Any, organization: Organization, creditor: Creditor) -> Loaded:
                 organization=organization,
                 name=d.name[:200],
                 iban=d.iban,
-                kind=DebtorKind.PERSON
-                if d.name.startswith(_INDIVIDUAL)
-                else DebtorKind.COMPANY,
+                kind=DebtorKind.PERSON if d.name.startswith(_INDIVIDUAL) else DebtorKind.COMPANY,
             )
             for d in world.debtors
         ],

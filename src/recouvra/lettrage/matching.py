@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from recouvra.law.allocation import Allocation, Debt, allocate_payment
 from recouvra.law.money import format_amount
@@ -38,6 +38,7 @@ from .remittance import (
     name_tokens,
     reference_key,
     reference_words,
+    short_number,
 )
 
 # Points per signal; a candidate's score is their sum, capped at 100, less the penalties.
@@ -50,6 +51,10 @@ from .remittance import (
 # name also resembles; so does a partial payment when the debtor owes two creditors.
 REFERENCE = 60  # an open claim's reference in the remittance text
 REFERENCE_TYPO = 45  # the same with one character wrong (references of 6+ characters)
+REFERENCE_SHORT = 45  # its number without the year ("14438" for FA2026-14438)
+NAME_IN_LABEL = 45  # the debtor's whole name (two words or more) written in the label
+TREASURY = 5  # … and the payer is the public treasury, which pays for public bodies
+STRONG_OTHER = 30  # identity points that make another debtor the likely payer
 AMOUNT_OF_REFERENCES = 35  # the amount is the balance of the claims cited
 PARTIAL_OF_REFERENCES = 15  # less than the claims cited: a partial payment of them
 ABOVE_REFERENCES = 5  # more: the surplus goes to the oldest other claims, or to credit
@@ -59,6 +64,7 @@ IBAN = 50  # the payer's IBAN is the debtor's
 IBAN_SEEN = 45  # the payer's IBAN paid this debtor before
 IBAN_SHARED = 25  # the IBAN belongs to several debtors (a group paying for its companies)
 NAME_MIN, NAME_MAX = 20, 50  # the payer's name resembles the debtor's (85 → 20, 100 → 50)
+NAME_TYPO = 35  # … with a letter wrong, missing or extra
 AMOUNT_EXACT = 40  # the amount is the balance of one claim of the debtor
 AMOUNT_EXACT_SEVERAL = 25  # … of several claims: the oldest is proposed
 COMBINATION = 40  # the amount is the total of several claims of the debtor
@@ -200,6 +206,7 @@ class Matcher:
         claims = [claim for claim in claims if claim.balance > 0]
         self.references = ReferenceIndex(claims)
         self._closed = set(core_keys(list(closed))) - {""}
+        self._closed |= {short_number(key) for key in self._closed} - {""}
         self.history = history or History()
         self._paid = dict(self.history.paid)  # and the payments this run applies
         # each debtor's open claims; split by creditor and currency, oldest first, when the
@@ -318,6 +325,7 @@ class Matcher:
             excluded=excluded,
             closed=[*settled, *found.closed],
             foreign=found.foreign,
+            numbers=found.numbers,
         )
 
     def _against(self, seen: _Reading) -> list[dict[str, Any]]:
@@ -382,8 +390,22 @@ class Matcher:
         names: Sequence[tuple[int, float, bool]] | None = self._payers.get(line.pk)
         if names is None:
             names = self._name_index.similar(payer)
+        if (
+            line.counterparty_name
+            and line.label
+            and not any(r > NAME_THRESHOLD for _d, r, _t in names)
+        ):
+            # the payer pays for another: the treasury, a parent, a factor name it
+            treasury = bool(_TREASURY.search(fold(line.counterparty_name)))
+            for debtor_id in self._name_index.named_in(line.label):
+                detail = f"« {self.debtor_name(debtor_id)} » nommé dans le libellé"
+                if treasury:
+                    detail += f", payé par {line.counterparty_name.strip()[:40]}"
+                add(debtor_id, "name_in_label", detail, NAME_IN_LABEL + TREASURY * treasury)
         for debtor_id, ratio, typo in names:
             points = NAME_MIN + round((ratio - NAME_THRESHOLD) * (NAME_MAX - NAME_MIN) / 15)
+            if typo:  # "DUMONTS MENUISERIE" may be Dumont Menuiserie, or another firm
+                points = min(points, NAME_TYPO)
             how = "à une lettre près" if typo else f"{ratio:.0f} %"
             detail = (
                 f"Nom du payeur « {payer.strip()[:60]} » proche de « "
@@ -446,10 +468,14 @@ class Matcher:
         for (debtor_id, creditor_id), hits in groups.items():
             claims = self._open(debtor_id)[(creditor_id, seen.currency)]
             candidate = _cited(seen, debtor_id, creditor_id, hits, claims)
+            if all(h.short for h in hits) and debtor_id not in seen.identity:
+                if not any(r["signal"] == "amount_reference" for r in candidate.reasons):
+                    continue  # a number in the label, neither the payer's nor the amount
+            others = [d for d, r in seen.identity.items() if _points(r) >= STRONG_OTHER]
             if debtor_id in seen.identity:
                 candidate.reasons.extend(seen.identity[debtor_id])
-            elif seen.identity:  # the payer looks like someone else: a slip of the pen?
-                names = ", ".join(sorted(self.debtor_name(d) for d in seen.identity)[:3])
+            elif others:  # the payer looks like someone else: a slip of the pen?
+                names = ", ".join(sorted(self.debtor_name(d) for d in others)[:3])
                 detail = (
                     f"Le payeur ressemble à {names}, pas à {self.debtor_name(debtor_id)}, "
                     "débiteur de la facture citée"
@@ -471,6 +497,7 @@ class _Reading:
     excluded: Collection[frozenset[int]]
     closed: list[str]  # references of our settled claims, cited
     foreign: list[str]  # invoice numbers that are none of ours
+    numbers: list[str]  # numbers written alone in the text
 
     def rejected(self, candidate: Candidate) -> bool:
         return bool(self.excluded) and candidate.claim_ids in self.excluded
@@ -510,6 +537,7 @@ def payer_name(line: Line) -> str:
     return line.counterparty_name or line.label
 
 
+_TREASURY = re.compile(r"(?<![A-Z])(DGFIP|DRFIP|DDFIP|SGC|TRESOR|TRESORERIE|PAIERIE|PAYEUR)")
 _REFUND = re.compile(
     r"(?<![A-Z])(REMBOURSEMENT|REMBT|REMB|RBT|RBST|AVOIR|TROP[ -]?PERCU|RESTITUTION|"
     r"RETROCESSION|RISTOURNE|INDEMNIT|SINISTRE|REGULARISATION|REGUL|RETOUR|ANNULATION|"
@@ -577,7 +605,11 @@ def _cited(
     if exact:
         refs = _refs([h.claim for h in exact])
         plural = "Références" if len(exact) > 1 else "Référence"
-        reasons.append(reason("reference", f"{plural} {refs} dans le libellé", REFERENCE))
+        if all(h.short for h in exact):
+            detail = f"{plural} {refs} dans le libellé, sans l'année"
+            reasons.append(reason("reference_short", detail, REFERENCE_SHORT))
+        else:
+            reasons.append(reason("reference", f"{plural} {refs} dans le libellé", REFERENCE))
     for hit in hits:
         if hit.typo:
             detail = (
@@ -646,6 +678,9 @@ def _from_amount(
             detail += " (d'autres combinaisons conviennent : la plus ancienne est proposée)"
         points = COMBINATION_SEVERAL if several else COMBINATION
         reasons = [reason("amount_combination", detail, points)]
+        if several:
+            detail = "Plusieurs groupes de factures font ce montant : lequel ? À vérifier"
+            reasons.append(reason("unexplained", detail, UNEXPLAINED))
         yield Candidate(debtor_id, creditor_id, chosen, reasons, seen.designated(chosen))
         return
     if not partial or need > PARTIAL:
@@ -677,6 +712,7 @@ def _exact_amount(
     """One claim whose balance is the amount: the one the payer nearly wrote, or the oldest."""
     # the payer wrote another existing reference, one character away from one of these
     slips = [(c, w) for c in same if c.id not in seen.cited and (w := _slip(c, seen.written))]
+    slips += [(c, w) for c in same if (w := _short_slip(c, seen.numbers))]
     claim, slip = slips[0] if slips else (same[0], None)
     if len(same) == 1:
         detail = f"Montant égal au solde de la facture {claim.reference}"
@@ -695,7 +731,23 @@ def _exact_amount(
             f"Référence {claim.reference} à un caractère près de « {slip} », écrite par le payeur"
         )
         reasons.append(reason("reference_typo", detail, REFERENCE_TYPO))
+    elif other := [
+        n for n in seen.numbers if n != short_number(core(reference_key(claim.reference)))
+    ]:
+        numbers = ", ".join(other[:3])
+        detail = f"Le libellé cite {numbers}, qui n'est pas le numéro de {claim.reference}"
+        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     return Candidate(debtor_id, creditor_id, [claim], reasons, claim)
+
+
+def _short_slip(claim: OpenClaim, numbers: list[str]) -> str | None:
+    """A number of the label one typo away from the claim's number without its year."""
+    if not numbers:
+        return None
+    short = short_number(core(reference_key(claim.reference)))
+    if not short:
+        return None
+    return next((n for n in numbers if OSA.distance(short, n, score_cutoff=1) == 1), None)
 
 
 def _slip(claim: OpenClaim, written: set[str]) -> str | None:

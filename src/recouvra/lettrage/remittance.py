@@ -73,6 +73,7 @@ class Hit(NamedTuple, Generic[C]):
     claim: C
     written: str  # the reference as found in the text, normalised
     typo: bool
+    short: bool = False  # only its number was written, without the year ("14438")
 
 
 class Found(NamedTuple, Generic[C]):
@@ -80,7 +81,8 @@ class Found(NamedTuple, Generic[C]):
 
     hits: list[Hit[C]]
     closed: list[str]  # references of our claims already settled, as written
-    foreign: list[str]  # invoice numbers that are none of our claims, as written
+    foreign: list[str]  # invoice numbers that are none of ours, as written
+    numbers: list[str]  # numbers written alone, without leading zeros ("8032")
 
 
 # an invoice number as payers write one: a prefix, then digits ("FC-77812", "INV 2026-4411")
@@ -155,6 +157,19 @@ class ReferenceIndex(Generic[C]):
         shapes = "\n".join(k for k in by_core if len(k) >= TYPO_MIN_LENGTH).translate(_SHAPE)
         self._shapes = set(shapes.split("\n")) - {""}
         self._shape_near: dict[str, bool] = {}
+        # a reference's number without its year ("FA2026-014438" → "14438"): payers drop it
+        by_short: dict[str, C | list[C]] = {}
+        for key, claim in zip(keys, claims, strict=True):
+            number = short_number(key)
+            if number:
+                found = by_short.setdefault(number, claim)
+                if found is not claim:
+                    if isinstance(found, list):
+                        found.append(claim)
+                    else:
+                        by_short[number] = [found, claim]
+        self._by_short = by_short
+        self.prefixes = frozenset(_prefix_of(claim.reference) for claim in claims[:10_000])
 
     def find(self, text: str) -> list[Hit[C]]:
         """The open claims whose reference appears in `text`, exactly or with one typo."""
@@ -192,9 +207,34 @@ class ReferenceIndex(Generic[C]):
             tried.add(key)
             for claim in self._typo(key):
                 hits.setdefault(claim.id, Hit(claim, window, typo=True))
+        numbers = self._short_numbers(segments, spans, hits)
         cited = list(hits.values())
         closed_cited = _outside(settled, spans)
-        return Found(cited, closed_cited, _foreign(text, cited, closed_cited))
+        foreign = _foreign(text, cited, closed_cited, self.prefixes)
+        return Found(cited, closed_cited, foreign, numbers)
+
+    def _short_numbers(
+        self, segments: list[list[str]], spans: list[tuple[int, int, int]], hits: dict[int, Hit[C]]
+    ) -> list[str]:
+        """Numbers written alone that are a reference's number without its year; returns
+        every number written alone (those another numbering names, "MANDAT 2026-006042",
+        left out)."""
+        numbers = []
+        for s, tokens in enumerate(segments):
+            for k, token in enumerate(tokens):
+                if not token.isdigit() or any(s == t and a <= k <= b for t, a, b in spans):
+                    continue
+                number = token.lstrip("0")
+                if len(number) < 3 or _YEAR.fullmatch(token):
+                    continue
+                if k == 0 or tokens[k - 1] not in _OTHER_NUMBERINGS:
+                    numbers.append(number)
+                found = self._by_short.get(number)
+                if found is None:
+                    continue
+                for claim in found if isinstance(found, list) else [found]:
+                    hits.setdefault(claim.id, Hit(claim, token, typo=False, short=True))
+        return numbers
 
     def _shortened(self, key: str, tokens: list[str], j: int, hits: dict[int, Hit[C]]) -> None:
         """The short numbers after a reference found at word j, read as its last digits."""
@@ -333,9 +373,37 @@ def _outside(
     return kept
 
 
-def _foreign(text: str, hits: Sequence[Hit[Any]], closed: Sequence[str]) -> list[str]:
+_YEAR = re.compile(r"(19|20)\d\d")
+# words before a number that is not an invoice's: the treasury's mandate, an order
+_OTHER_NUMBERINGS = frozenset(
+    (
+        "MANDAT BORD BORDEREAU CLIENT CLT CDE COMMANDE BC PO DOSSIER CONTRAT ADHERENT SIRET "
+        "SIREN TVA LOT TEL"
+    ).split()
+)
+_GENERIC_PREFIXES = frozenset(("", "F", "FACT", "FAC", "FCT", "FACTURE", "FACTURES", "N", "NO"))
+
+
+def short_number(key: str) -> str:
+    """A reference key's number without its year: "202614438" → "14438", "20260377" →
+    "377"; "" when the key is not a year and a number of 3 digits or more."""
+    if len(key) < 7 or not key.isdigit() or not _YEAR.match(key):
+        return ""
+    number = key[4:].lstrip("0")
+    return number if len(number) >= 3 else ""
+
+
+def _prefix_of(reference: str) -> str:
+    key = reference_key(reference)
+    return key[: len(key) - len(key.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+
+
+def _foreign(
+    text: str, hits: Sequence[Hit[Any]], closed: Sequence[str], prefixes: frozenset[str]
+) -> list[str]:
     """Invoice numbers written in `text` that are none of ours: neither a claim found
-    (exactly or one character away) nor a settled one."""
+    (exactly or one character away) nor a settled one; or written with a prefix that
+    none of our references has ("INV", "FC")."""
     folded = fold(text)
     if not any(c.isdigit() for c in folded):
         return []
@@ -349,10 +417,12 @@ def _foreign(text: str, hits: Sequence[Hit[Any]], closed: Sequence[str]) -> list
         key = core(reference_key(match.group(0)))
         if sum(c.isdigit() for c in key) < MIN_MENTION_DIGITS:
             continue
-        if any(key == k or key in k or k in key for k in ours if k):
-            continue
-        if any(Levenshtein.distance(key, k, score_cutoff=1) <= 1 for k in ours if k):
-            continue
+        prefix = _prefix_of(match.group(0))
+        if prefix in _GENERIC_PREFIXES or prefix in prefixes:
+            if any(key == k or key in k or k in key for k in ours if k):
+                continue
+            if any(Levenshtein.distance(key, k, score_cutoff=1) <= 1 for k in ours if k):
+                continue
         written = match.group(0).strip()
         if written not in foreign:
             foreign.append(written)
@@ -464,6 +534,20 @@ class NameIndex:
                 NameMatch(debtor_id, float(NAME_THRESHOLD), False) for debtor_id in missing_one
             ]
         return found[:MAX_NAME_MATCHES]
+
+    def named_in(self, text: str) -> list[int]:
+        """Debtors whose whole name, of two words or more, is written in `text` (a label:
+        "MANDAT 2026-006042 MAIRIE DE LORIENT"), at most MAX_NAME_MATCHES."""
+        tokens = set(name_tokens(text)) & self._vocabulary
+        ordered = sorted(tokens)[: MAX_WRITTEN_WORDS + 4]
+        found: set[int] = set()
+        for size in range(2, min(len(ordered), MAX_KEY_WORDS) + 1):
+            for words in combinations(ordered, size):
+                if debtors := self._by_words.get(words):
+                    found.update(debtors[0])
+        named = [d for d in found if set(self._names[d].split()) <= tokens]
+        named.sort(key=lambda d: (-self._names[d].count(" "), d))  # the longest names first
+        return named[:MAX_NAME_MATCHES]
 
     def _words_for(self, token: str) -> Sequence[str]:
         """The debtors' words `token` may be: itself, or those one typo away."""
