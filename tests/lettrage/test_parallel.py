@@ -8,7 +8,6 @@ from unittest import mock
 
 from django.test import override_settings
 
-from recouvra.imports.models import BankLine, BankLineStatus
 from recouvra.ledger.models import Payment
 from recouvra.lettrage import decide
 from recouvra.lettrage.matching import Line, Matcher, OpenClaim, payers_of

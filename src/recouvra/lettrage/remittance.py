@@ -376,10 +376,7 @@ def _outside(
 _YEAR = re.compile(r"(19|20)\d\d")
 # words before a number that is not an invoice's: the treasury's mandate, an order
 _OTHER_NUMBERINGS = frozenset(
-    (
-        "MANDAT BORD BORDEREAU CLIENT CLT CDE COMMANDE BC PO DOSSIER CONTRAT ADHERENT SIRET "
-        "SIREN TVA LOT TEL"
-    ).split()
+    ["MANDAT", "BORD", "BORDEREAU", "CLIENT", "CLT", "CDE", "COMMANDE", "BC", "PO", "DOSSIER", "CONTRAT", "ADHERENT", "SIRET", "SIREN", "TVA", "LOT", "TEL"]
 )
 _GENERIC_PREFIXES = frozenset(("", "F", "FACT", "FAC", "FCT", "FACTURE", "FACTURES", "N", "NO"))
 
