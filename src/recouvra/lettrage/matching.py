@@ -77,6 +77,8 @@ OTHER_PAYER = -15  # a reference cited, but the payer looks like another debtor
 # Evidence against: what the line says that no match of ours explains. Any of them keeps
 # the line out of the automatic matches (100 less 15 is below the threshold of 90).
 UNEXPLAINED = -15  # the amount is a part, or more, of what the claims owe: say so first
+GUESS = -30  # nothing cited and no claim of that amount: an instalment, or not ours at all
+AMOUNT_UNIQUE = 30  # nobody identified, but one open claim of all owes exactly the amount
 FOREIGN = -25  # an invoice number that is none of ours: another company's, a supplier's
 CLOSED_CITED = -40  # one of our invoices already settled, cited again
 REFUND = -30  # the label speaks of a refund, a credit note, a return
@@ -209,6 +211,7 @@ class Matcher:
         self._closed |= {short_number(key) for key in self._closed} - {""}
         self.history = history or History()
         self._paid = dict(self.history.paid)  # and the payments this run applies
+        self._by_balance: dict[int, list[OpenClaim]] | None = None  # read when first needed
         # each debtor's open claims; split by creditor and currency, oldest first, when the
         # run first looks at the debtor (most runs look at a part of the debtors only)
         self._claims_of: dict[int, list[OpenClaim]] = {}
@@ -251,7 +254,14 @@ class Matcher:
         against = self._against(seen)
         for candidate in built:
             candidate.reasons.extend(against)
+            foreign = _unexplained(seen.foreign, candidate.claims)
+            if foreign:
+                refs = ", ".join(f"« {r} »" for r in foreign[:3])
+                detail = f"Le libellé cite {refs}, qui n'est pas une de nos factures"
+                candidate.reasons.append(reason("foreign_reference", detail, FOREIGN))
         ranked = _ranked(built, excluded)
+        if not ranked and not seen.identity:
+            ranked = _ranked(self._by_amount_alone(seen, against), excluded)
         duplicate = [r for r in against if r["signal"] == "duplicate"]
         if not ranked and duplicate:  # nothing left to pay: the line waits, marked
             return [Candidate(self._paid_by(seen), 0, [], duplicate)]
@@ -325,7 +335,8 @@ class Matcher:
             excluded=excluded,
             closed=[*settled, *found.closed],
             foreign=found.foreign,
-            numbers=found.numbers,
+            # the treasury's labels carry its mandates' and slips' numbers, not ours
+            numbers=[] if _TREASURY.search(fold(line.counterparty_name)) else found.numbers,
         )
 
     def _against(self, seen: _Reading) -> list[dict[str, Any]]:
@@ -337,10 +348,6 @@ class Matcher:
             refs = ", ".join(seen.closed[:3])
             detail = f"Le libellé cite {refs}, facture déjà réglée"
             against.append(reason("closed_cited", detail, CLOSED_CITED))
-        if seen.foreign:
-            refs = ", ".join(f"« {r} »" for r in seen.foreign[:3])
-            detail = f"Le libellé cite {refs}, qui n'est pas une de nos factures"
-            against.append(reason("foreign_reference", detail, FOREIGN))
         line = seen.line
         word = refund_word(line.label)
         if word:
@@ -362,6 +369,30 @@ class Matcher:
             detail = f"Doublon probable : même montant et mêmes références qu'un paiement {text}"
             against.append(reason("duplicate", detail, DUPLICATE))
         return against
+
+    def _by_amount_alone(self, seen: _Reading, against: list[dict[str, Any]]) -> list[Candidate]:
+        """A payer nobody recognises (a cheque, a name cut short): the one open claim of
+        all that owes exactly the amount, if only one does. Never applied by itself."""
+        if self._by_balance is None:
+            self._by_balance = {}
+            for claims in self._claims_of.values():
+                for claim in claims:
+                    self._by_balance.setdefault(claim.balance, []).append(claim)
+        amount = seen.line.amount_cents
+        owing = [
+            c
+            for c in self._by_balance.get(amount, ())
+            if c.balance == amount and c.currency == seen.currency
+        ]
+        if len(owing) != 1:
+            return []
+        claim = owing[0]
+        detail = (
+            f"Payeur inconnu ; seule facture ouverte de ce montant : {claim.reference} "
+            f"({self.debtor_name(claim.debtor_id)})"
+        )
+        reasons = [reason("amount_unique", detail, AMOUNT_UNIQUE), *against]
+        return [Candidate(claim.debtor_id, claim.creditor_id, [claim], reasons, claim)]
 
     def _paid_by(self, seen: _Reading) -> int | None:
         paid = self._paid.get(duplicate_key(seen.line))
@@ -468,10 +499,16 @@ class Matcher:
         for (debtor_id, creditor_id), hits in groups.items():
             claims = self._open(debtor_id)[(creditor_id, seen.currency)]
             candidate = _cited(seen, debtor_id, creditor_id, hits, claims)
-            if all(h.short for h in hits) and debtor_id not in seen.identity:
-                if not any(r["signal"] == "amount_reference" for r in candidate.reasons):
-                    continue  # a number in the label, neither the payer's nor the amount
-            others = [d for d, r in seen.identity.items() if _points(r) >= STRONG_OTHER]
+            explained = any(r["signal"] == "amount_reference" for r in candidate.reasons)
+            alone = all(h.short for h in hits) and len(hits) < 2
+            if alone and debtor_id not in seen.identity and not explained:
+                continue  # a number in the label, neither the payer's nor the amount
+            own = payer_key(self.debtor_name(debtor_id))
+            others = [
+                d
+                for d, r in seen.identity.items()
+                if _points(r) >= STRONG_OTHER and payer_key(self.debtor_name(d)) != own
+            ]
             if debtor_id in seen.identity:
                 candidate.reasons.extend(seen.identity[debtor_id])
             elif others:  # the payer looks like someone else: a slip of the pen?
@@ -626,8 +663,6 @@ def _cited(
     elif amount < due:
         detail = f"Paiement partiel : {seen.money(amount)} sur {seen.money(due)} dus"
         reasons.append(reason("partial_reference", detail, PARTIAL_OF_REFERENCES))
-        detail = f"Il resterait {seen.money(due - amount)} dus sur les factures citées"
-        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     else:  # the surplus goes where the law sends it: the oldest other claims, then credit
         ids = {c.id for c in cited}
         rest = [c for c in claims if c.balance > 0 and c.id not in ids]
@@ -694,7 +729,7 @@ def _from_amount(
         detail = f"Montant supérieur au total dû ({seen.money(total)}) : trop-perçu de "
         reasons = [reason("overpayment", detail + seen.money(credit), OVERPAYMENT)]
         detail = "Plus que le total dû : un autre paiement, un remboursement ? À vérifier"
-        reasons.append(reason("unexplained", detail, UNEXPLAINED))
+        reasons.append(reason("unexplained", detail, GUESS))
     else:
         detail = (
             f"Paiement partiel ({seen.money(amount)} sur {seen.money(total)} dus) imputé sur les "
@@ -702,7 +737,7 @@ def _from_amount(
         )
         reasons = [reason("partial", detail, PARTIAL)]
         detail = "Aucune facture citée ni de ce montant : un acompte ? À vérifier"
-        reasons.append(reason("unexplained", detail, UNEXPLAINED))
+        reasons.append(reason("unexplained", detail, GUESS))
     yield Candidate(debtor_id, creditor_id, chosen, reasons, seen.designated(chosen))
 
 
@@ -738,6 +773,20 @@ def _exact_amount(
         detail = f"Le libellé cite {numbers}, qui n'est pas le numéro de {claim.reference}"
         reasons.append(reason("unexplained", detail, UNEXPLAINED))
     return Candidate(debtor_id, creditor_id, [claim], reasons, claim)
+
+
+def _unexplained(written: list[str], claims: Sequence[OpenClaim]) -> list[str]:
+    """The invoice numbers of `written` that are not one of `claims`' references, even
+    one character away (a slip: "FA2026-30162" for FA2026-30182)."""
+    if not written:
+        return []
+    keys = {core(reference_key(c.reference)) for c in claims}
+    keys |= {short_number(k) for k in keys} - {""}
+    return [
+        w
+        for w in written
+        if not any(OSA.distance(core(reference_key(w)), k, score_cutoff=1) <= 1 for k in keys)
+    ]
 
 
 def _short_slip(claim: OpenClaim, numbers: list[str]) -> str | None:

@@ -91,6 +91,7 @@ _MENTION = re.compile(
     r"(?:\s*N[O°]?)?[\s.:#°/-]{0,3}(\d[\d/.-]*\d)(?![\d/])"
 )
 _DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+_DATE_IN_TEXT = re.compile(r"(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?![\d/.-])")
 MIN_MENTION_DIGITS = 4
 
 
@@ -188,6 +189,8 @@ class ReferenceIndex(Generic[C]):
         settled: list[tuple[int, int, int, str]] = []
         segments = _segments(text)
         for s, i, j, window in _windows_of(segments):
+            if i and segments[s][i - 1] in _OTHER_NUMBERINGS:  # "MANDAT 2026-007063"
+                continue
             key = core(window)
             found = self._exact(window, key)
             for claim in found:
@@ -332,8 +335,12 @@ def _missing_shape(_around: str) -> str:
 
 
 def _segments(text: str) -> list[list[str]]:
-    """The words of each part of `text` between hard stops (commas, brackets…)."""
-    return [part.translate(_NOT_ALNUM_NOR_SPACE).split() for part in _HARD_STOP.split(fold(text))]
+    """The words of each part of `text` between hard stops (commas, brackets…), dates
+    left out ("DU 28/06/2026" is no reference "2806")."""
+    folded = fold(text)
+    if "/" in folded or "." in folded or "-" in folded:
+        folded = _DATE_IN_TEXT.sub(" ", folded)
+    return [part.translate(_NOT_ALNUM_NOR_SPACE).split() for part in _HARD_STOP.split(folded)]
 
 
 def _windows(text: str) -> Iterator[tuple[int, int, int, str]]:
@@ -376,7 +383,25 @@ def _outside(
 _YEAR = re.compile(r"(19|20)\d\d")
 # words before a number that is not an invoice's: the treasury's mandate, an order
 _OTHER_NUMBERINGS = frozenset(
-    ["MANDAT", "BORD", "BORDEREAU", "CLIENT", "CLT", "CDE", "COMMANDE", "BC", "PO", "DOSSIER", "CONTRAT", "ADHERENT", "SIRET", "SIREN", "TVA", "LOT", "TEL"]
+    [
+        "MANDAT",
+        "BORD",
+        "BORDEREAU",
+        "CLIENT",
+        "CLT",
+        "CDE",
+        "COMMANDE",
+        "BC",
+        "PO",
+        "DOSSIER",
+        "CONTRAT",
+        "ADHERENT",
+        "SIRET",
+        "SIREN",
+        "TVA",
+        "LOT",
+        "TEL",
+    ]
 )
 _GENERIC_PREFIXES = frozenset(("", "F", "FACT", "FAC", "FCT", "FACTURE", "FACTURES", "N", "NO"))
 
@@ -391,8 +416,14 @@ def short_number(key: str) -> str:
 
 
 def _prefix_of(reference: str) -> str:
+    """The letters before a reference's number, less the words that say "invoice":
+    "FACT FA2026-12" → "FA", "FACTURE N. 14801" → "", "INV 2026-4411" → "INV"."""
     key = reference_key(reference)
-    return key[: len(key) - len(key.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+    letters = key[: len(key) - len(key.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+    return _INVOICE_WORDS.sub("", letters)
+
+
+_INVOICE_WORDS = re.compile(r"^(?:FACTURES|FACTURE|FACT|FAC|FCT|NUMERO|NUM|NO|N)*")
 
 
 def _foreign(
@@ -406,6 +437,7 @@ def _foreign(
         return []
     ours = {core(h.written) for h in hits} | {core(reference_key(h.claim.reference)) for h in hits}
     ours |= {core(c) for c in closed}
+    ours |= {short_number(k) for k in ours} - {""}
     foreign = []
     for match in _MENTION.finditer(folded):
         number = match.group(1)
