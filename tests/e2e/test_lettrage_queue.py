@@ -123,11 +123,13 @@ def test_the_queue_from_the_keyboard(live_server, page) -> None:
     page.keyboard.press("k")
     page.keyboard.press("k")
     expect(proposals.nth(0)).to_have_class(FOCUSED)
+    page.keyboard.press("c")  # change: the field to add a claim by its reference
+    expect(page.locator(f"#reference-{p1.pk}")).to_be_focused()
     page.locator(f"#reference-{p1.pk}").fill("jjk")
     expect(proposals.nth(0)).to_have_class(FOCUSED)
     page.locator(f"#reference-{p1.pk}").fill("")
-    page.keyboard.press("Escape")
-    proposals.nth(0).focus()
+    page.keyboard.press("Escape")  # back to the proposal: the shortcuts work again
+    expect(proposals.nth(0)).to_be_focused()
 
     # ? shows the help
     page.keyboard.press("?")

@@ -192,7 +192,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
     member = generic.member_of(request)
     chosen = set(request.POST.getlist("claims"))
-    if not all(pk.isdigit() for pk in chosen):
+    if not all(value.isdigit() for value in chosen):
         messages.error(request, _("Créance introuvable ou déjà soldée."))
         return redirect("lettrage:queue")
     typed = [ref.strip() for ref in request.POST.get("reference", "").split(",") if ref.strip()]

@@ -56,7 +56,10 @@
       return false;
     }
     var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+    if (tag === "input") {
+      return target.type !== "checkbox" && target.type !== "radio";
+    }
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   function press(selector) {
@@ -123,7 +126,13 @@
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }
-    if (typing(event.target) || (help && help.open && event.key !== "?")) {
+    if (typing(event.target)) {
+      if (event.key === "Escape" && proposals[current].contains(event.target)) {
+        proposals[current].focus({ preventScroll: true }); // back to the shortcuts
+      }
+      return;
+    }
+    if (help && help.open && event.key !== "?") {
       return;
     }
     var action = Object.prototype.hasOwnProperty.call(actions, event.key) && actions[event.key];
