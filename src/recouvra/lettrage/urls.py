@@ -10,4 +10,6 @@ urlpatterns = [
     path("lettrage/<int:pk>/valider/", views.accept, name="accept"),
     path("lettrage/<int:pk>/rejeter/", views.reject, name="reject"),
     path("lettrage/<int:pk>/annuler/", views.reverse, name="reverse"),
+    path("lettrage/virement/<int:pk>/non-impute/", views.unapply, name="unapply"),
+    path("lettrage/virement/<int:pk>/rouvrir/", views.reopen, name="reopen"),
 ]
