@@ -77,7 +77,7 @@ OTHER_PAYER = -15  # a reference cited, but the payer looks like another debtor
 # Evidence against: what the line says that no match of ours explains. Any of them keeps
 # the line out of the automatic matches (100 less 15 is below the threshold of 90).
 UNEXPLAINED = -15  # the amount is a part, or more, of what the claims owe: say so first
-GUESS = -30  # nothing cited and no claim of that amount: an instalment, or not ours at all
+GUESS = -25  # nothing cited and no claim of that amount: an instalment, or not ours at all
 AMOUNT_UNIQUE = 30  # nobody identified, but one open claim of all owes exactly the amount
 FOREIGN = -25  # an invoice number that is none of ours: another company's, a supplier's
 CLOSED_CITED = -40  # one of our invoices already settled, cited again
@@ -86,7 +86,7 @@ NOT_OURS_PAYER = -40  # an agent said this payer's credits paid nothing of ours
 DUPLICATE = -60  # the same amount and references as a payment already matched
 STRONG = frozenset(("end_to_end", "mandate", "iban", "iban_seen"))  # identify, not resemble
 
-MIN_SCORE = 25  # below, no proposal: the line waits in the unmatched queue
+MIN_SCORE = 5  # below, no proposal: the line waits in the unmatched queue
 CLOSE = 5
 MAX_COMBINATION_CLAIMS = 12  # oldest first: 2**12 = 4096 combinations at most
 NOT_PROVIDED = "NOTPROVIDED"
@@ -483,6 +483,7 @@ class Matcher:
             # a partial payment is only guessed for a debtor the payer surely is: a known
             # IBAN, mandate or end-to-end id, or the one debtor whose name resembles his
             partial = len(seen.identity) == 1 or any(r["signal"] in STRONG for r in reasons)
+            partial = partial or _points(reasons) >= NAME_MAX  # its very name, two words
             for (creditor_id, currency), claims in self._open(debtor_id).items():
                 if claims and currency == seen.currency:  # the open claims, oldest first
                     found = _from_amount(seen, debtor_id, creditor_id, claims, partial, need)
@@ -663,6 +664,16 @@ def _cited(
     elif amount < due:
         detail = f"Paiement partiel : {seen.money(amount)} sur {seen.money(due)} dus"
         reasons.append(reason("partial_reference", detail, PARTIAL_OF_REFERENCES))
+    elif cut := _cut_short(seen, cited, claims, amount - due):
+        # the label was cut (140 characters): the references after the last one written
+        cited = sorted([*cited, *cut], key=lambda c: (c.due_date, c.id))
+        detail = (
+            f"Montant égal aux factures citées et à {_refs(cut)}, dont les références "
+            "suivaient sans doute dans le libellé coupé"
+        )
+        reasons.append(reason("amount_reference", detail, AMOUNT_OF_REFERENCES))
+        detail = "Libellé coupé : vérifiez les factures ajoutées"
+        reasons.append(reason("unexplained", detail, UNEXPLAINED))
     else:  # the surplus goes where the law sends it: the oldest other claims, then credit
         ids = {c.id for c in cited}
         rest = [c for c in claims if c.balance > 0 and c.id not in ids]
@@ -773,6 +784,33 @@ def _exact_amount(
         detail = f"Le libellé cite {numbers}, qui n'est pas le numéro de {claim.reference}"
         reasons.append(reason("unexplained", detail, UNEXPLAINED))
     return Candidate(debtor_id, creditor_id, [claim], reasons, claim)
+
+
+CUT_LABEL = 130  # a label this long may have lost references at the end
+
+
+def _cut_short(
+    seen: _Reading, cited: list[OpenClaim], claims: list[OpenClaim], surplus: int
+) -> list[OpenClaim]:
+    """When a long label ends mid-reference: the claims numbered after the last one cited
+    whose balances make up the surplus, if one combination of them does."""
+    if len(seen.line.label) < CUT_LABEL:
+        return []
+    ids = {c.id for c in cited}
+    last = max(reference_key(c.reference) for c in cited)
+    after = sorted(
+        (
+            c
+            for c in claims
+            if c.id not in ids and c.balance > 0 and reference_key(c.reference) > last
+        ),
+        key=lambda c: reference_key(c.reference),
+    )
+    one = [c for c in after if c.balance == surplus]
+    if one:
+        return one[:1]
+    found = _combination(after, surplus, seen.excluded)
+    return found[0] if found is not None and not found[1] else []
 
 
 def _unexplained(written: list[str], claims: Sequence[OpenClaim]) -> list[str]:
