@@ -260,7 +260,7 @@ class Matcher:
                 detail = f"Le libellé cite {refs}, qui n'est pas une de nos factures"
                 candidate.reasons.append(reason("foreign_reference", detail, FOREIGN))
         ranked = _ranked(built, excluded)
-        if not ranked and not seen.identity:
+        if not ranked:  # nobody recognised, or none of them owes anything like it
             ranked = _ranked(self._by_amount_alone(seen, against), excluded)
         duplicate = [r for r in against if r["signal"] == "duplicate"]
         if not ranked and duplicate:  # nothing left to pay: the line waits, marked
@@ -371,8 +371,8 @@ class Matcher:
         return against
 
     def _by_amount_alone(self, seen: _Reading, against: list[dict[str, Any]]) -> list[Candidate]:
-        """A payer nobody recognises (a cheque, a name cut short): the one open claim of
-        all that owes exactly the amount, if only one does. Never applied by itself."""
+        """A payer the engine cannot place (a cheque, a name cut short): the one open claim
+        of all that owes exactly the amount, if only one does. Never applied by itself."""
         if self._by_balance is None:
             self._by_balance = {}
             for claims in self._claims_of.values():
