@@ -84,6 +84,7 @@ CLOSED_CITED = -40  # one of our invoices already settled, cited again
 REFUND = -30  # the label speaks of a refund, a credit note, a return
 NOT_OURS_PAYER = -40  # an agent said this payer's credits paid nothing of ours
 DUPLICATE = -60  # the same amount and references as a payment already matched
+DUPLICATE_DAYS = 7  # … or, without references, the same label and payer within a week
 STRONG = frozenset(("end_to_end", "mandate", "iban", "iban_seen"))  # identify, not resemble
 
 MIN_SCORE = 5  # below, no proposal: the line waits in the unmatched queue
@@ -212,6 +213,8 @@ class Matcher:
         self.history = history or History()
         self._paid = dict(self.history.paid)  # and the payments this run applies
         self._by_balance: dict[int, list[OpenClaim]] | None = None  # read when first needed
+        # credits without references applied this run: (amount, label|IBAN) → booking date
+        self._recent: dict[tuple[int, str], date] = {}
         # each debtor's open claims; split by creditor and currency, oldest first, when the
         # run first looks at the debtor (most runs look at a part of the debtors only)
         self._claims_of: dict[int, list[OpenClaim]] = {}
@@ -254,6 +257,15 @@ class Matcher:
         against = self._against(seen)
         for candidate in built:
             candidate.reasons.extend(against)
+            elsewhere = [
+                h.claim.reference
+                for h in seen.hits
+                if not (h.typo or h.short) and h.claim not in candidate.claims
+            ]
+            if elsewhere:  # a slip of the pen, or two payments in one: an agent decides
+                refs = ", ".join(elsewhere[:3])
+                detail = f"Le libellé cite {refs}, que ce rapprochement ne règle pas"
+                candidate.reasons.append(reason("other_reference", detail, UNEXPLAINED))
             foreign = _unexplained(seen.foreign, candidate.claims)
             if foreign:
                 refs = ", ".join(f"« {r} »" for r in foreign[:3])
@@ -282,7 +294,10 @@ class Matcher:
         owed = {c.id: c.balance for c in candidate.claims}
         candidate.split = (owed, [(claim.id, share) for claim, share in shares], credit)
         key = duplicate_key(line)
-        if key[1]:
+        if not key[1]:  # no reference: the same label and payer within a few days
+            key = (line.amount_cents, f"{fold(line.label)}|{compact_iban(line.counterparty_iban)}")
+            self._recent[key] = line.booking_date
+        else:
             refs = _refs(candidate.claims)
             self._paid.setdefault(
                 key,
@@ -364,6 +379,11 @@ class Matcher:
                 )
                 against.append(reason("not_ours", detail, NOT_OURS_PAYER))
         paid = self._paid.get(duplicate_key(line)) if self._paid else None
+        if not paid and self._recent:
+            key = (line.amount_cents, f"{fold(line.label)}|{compact_iban(line.counterparty_iban)}")
+            first = self._recent.get(key)
+            if first is not None and 0 <= (line.booking_date - first).days <= DUPLICATE_DAYS:
+                paid = f"reçu le {first:%d/%m/%Y} du même payeur, avec le même libellé"
         if paid:
             text = paid[1] if isinstance(paid, tuple) else paid
             detail = f"Doublon probable : même montant et mêmes références qu'un paiement {text}"
