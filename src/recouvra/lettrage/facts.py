@@ -43,19 +43,20 @@ def learn_from_matches(organization_id: int, matches: Iterable[Learnt]) -> None:
     One INSERT per chunk, the facts known already (removed ones included) left as
     they are."""
     for chunk in batches(matches):
-        facts = [
-            PayerFact(
-                organization_id=organization_id,
-                debtor_id=match.debtor_id,
-                kind=kind,
-                value=value,
-                detail=_detail(kind, value, match.line, AUTOMATIC),
-                learned_from_id=match.proposal_id,
-            )
-            for match in chunk
-            for kind, value in _identifiers(match.line)
-        ]
-        PayerFact.objects.bulk_create(facts, ignore_conflicts=True)
+        facts: dict[tuple[int, str, str], PayerFact] = {}  # the first match of the chunk
+        for match in chunk:
+            for kind, value in _identifiers(match.line):
+                key = (match.debtor_id, kind, value)
+                if key not in facts:
+                    facts[key] = PayerFact(
+                        organization_id=organization_id,
+                        debtor_id=match.debtor_id,
+                        kind=kind,
+                        value=value,
+                        detail=_detail(kind, value, match.line, AUTOMATIC),
+                        learned_from_id=match.proposal_id,
+                    )
+        PayerFact.objects.bulk_create(facts.values(), ignore_conflicts=True)
 
 
 def learn_from_answer(proposal: MatchProposal, actor: Any) -> list[PayerFact]:
@@ -170,4 +171,3 @@ def _revive(fact: PayerFact, proposal: MatchProposal, values: dict[str, Any], us
         fact.refresh_from_db()
         audit.record(fact, AuditAction.UPDATE, actor=user, before=before)
     return bool(won)
-

@@ -760,8 +760,8 @@ def _apply(
     settled = [claim.id for plan in plans for claim, _s in plan.shares if claim.balance <= 0]
     paid = {"status": ClaimStatus.PAID, "updated_at": now}
     update_ids(Claim, settled, paid, among={"status": OPEN_STATUSES})
-    if settled:
-        payments_applied.send(Payment, organization_id=organization_id, claim_ids=settled)
+    touched = sorted({claim.id for plan in plans for claim, _s in plan.shares})
+    payments_applied.send(Payment, organization_id=organization_id, claim_ids=touched)
     author = getattr(_user(actor), "pk", None)
     how = AUTOMATIC if run else f"lettré par {_name(actor)}"
     events = (

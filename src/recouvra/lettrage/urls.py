@@ -10,4 +10,5 @@ urlpatterns = [
     path("lettrage/<int:pk>/valider/", views.accept, name="accept"),
     path("lettrage/<int:pk>/rejeter/", views.reject, name="reject"),
     path("lettrage/<int:pk>/annuler/", views.reverse, name="reverse"),
+    path("lettrage/faits/<int:pk>/retirer/", views.remove_fact, name="remove_fact"),
 ]

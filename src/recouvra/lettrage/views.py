@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.imports.models import BankLine, BankLineStatus
-from recouvra.ledger.models import Claim
+from recouvra.ledger.models import Claim, Debtor
 from recouvra.web import generic
 
-from .models import MatchProposal, ProposalStatus
+from .models import MatchProposal, PayerFact, ProposalStatus
 
 
 @login_required
@@ -112,3 +114,35 @@ def run(request: HttpRequest) -> HttpResponse:
         request, _("%(n)s proposition(s) de lettrage calculée(s).") % {"n": len(proposals)}
     )
     return redirect("lettrage:queue")
+
+
+def facts_card(request: HttpRequest, debtor: Debtor) -> dict[str, Any]:
+    """What lettrage learnt about the debtor's payers (see _facts.html): the facts in use,
+    then the removed ones."""
+    member = generic.member_of(request)
+    facts = (
+        PayerFact.objects.visible_to(member)
+        .filter(debtor=debtor)
+        .select_related("learned_by", "removed_by")
+        .order_by("kind", "value")
+    )
+    return {
+        "payer_facts": [fact for fact in facts if fact.removed_at is None],
+        "removed_facts": [fact for fact in facts if fact.removed_at is not None],
+    }
+
+
+@login_required
+@require_POST
+def remove_fact(request: HttpRequest, pk: int) -> HttpResponse:
+    generic.require_write(request)
+    fact = generic.get_visible(request, PayerFact.objects.select_related("debtor"), pk)
+    from .facts import remove_fact as remove  # the engine's modules: imported on use
+
+    if remove(fact, request.user):
+        messages.success(request, _("Le lettrage n'utilisera plus ce fait."))
+    else:
+        messages.info(request, _("Ce fait était déjà retiré."))
+    if fact.debtor is None:
+        return redirect("lettrage:queue")
+    return redirect(fact.debtor.get_absolute_url())
