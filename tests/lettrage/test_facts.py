@@ -74,7 +74,7 @@ class LearningTestCase(ReconcileTestCase):
 
     def test_an_agents_answer_teaches_the_payers_name_too(self) -> None:
         claim = self.claim(80_000, "FA-2026-0007")
-        line = self.line(
+        self.line(
             80_000,
             "VIREMENT FA-2026-0007",
             counterparty_name="GARAGE DES PINS NANTES",
