@@ -8,6 +8,11 @@ the settled claims paid, and writes the case timeline and the audit log. Nothing
 deleted: a rejected proposal stays (and its claims are not proposed again for that
 line), an undone match keeps its payment, marked reversed.
 
+What a match teaches (the payer's IBAN, mandate, name) is kept as PayerFacts (facts.py),
+read back by the next runs (_history) and taken back when the match is undone. A debit
+that gives a credit back (a returned transfer, a rejected direct debit) is never a
+payment: it undoes the match of that credit (settle_returns), before any credit is matched.
+
 Every decision is a conditional UPDATE (STYLE 2.4): of two clicks, two workers or a
 retried task, only the one that moves the proposal out of its state goes on.
 """
