@@ -21,7 +21,7 @@ from recouvra.dunning.models import Message, PrintBatch, Scenario, Step, Templat
 from recouvra.dunning.tasks import run_dunning_task
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
-from recouvra.lettrage.models import MatchProposal
+from recouvra.lettrage.models import FactKind, MatchProposal, PayerFact
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
 from ..dunning.base import DUE, at, make_scenario
@@ -52,6 +52,7 @@ FUNCTION_VIEW_MODELS = {
     "lettrage:accept": MatchProposal,
     "lettrage:reject": MatchProposal,
     "lettrage:reverse": MatchProposal,
+    "lettrage:remove_fact": PayerFact,
     "pages:requeue_task": DBTaskResult,
     "dunning:resend": Message,
     "dunning:document": Message,
@@ -119,6 +120,13 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Interaction: charlie_claim.case.interactions.first(),
             ImportBatch: charlie_batch,
             MatchProposal: self.charlie_proposal(charlie_batch, charlie_claim),
+            PayerFact: PayerFact.objects.create(
+                organization=self.beta,
+                debtor=charlie_debtor,
+                kind=FactKind.NAME,
+                value=MARKER.lower(),
+                detail=f"{MARKER} appris",
+            ),
             Task: Task.objects.create(
                 organization=self.beta,
                 case=charlie_claim.case,
@@ -219,6 +227,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
         self.assertEqual(
             Claim.objects.get(pk=self.charlie_objects[Claim].pk).principal_cents, 77_700
         )
+        self.assertIsNone(PayerFact.objects.get(pk=self.charlie_objects[PayerFact].pk).removed_at)
 
     def test_it_does_not_offer_charlies_creditor_in_forms(self) -> None:
         response = self.client.get(reverse("ledger:claim_add"))

@@ -12,7 +12,7 @@ from recouvra.demo.statement import demo_statement
 from recouvra.imports.bank_import import import_statement
 from recouvra.imports.models import BankLine, ImportBatch
 from recouvra.imports.parsers.cfonb120 import parse_cfonb120
-from recouvra.lettrage.models import MatchProposal, ProposalStatus
+from recouvra.lettrage.models import FactKind, MatchProposal, PayerFact, ProposalStatus
 from recouvra.lettrage.reconcile import propose_matches
 
 
@@ -36,3 +36,8 @@ class DemoStatementTestCase(TestCase):
         self.assertIn(ProposalStatus.PENDING, statuses)
         stranger = BankLine.objects.get(label__contains="INCONNU")
         self.assertFalse(stranger.proposals.exists())
+        # the direct debits matched automatically taught their mandates, shown on the
+        # debtors' pages
+        facts = PayerFact.objects.filter(organization=org, kind=FactKind.MANDATE)
+        self.assertTrue(facts.exists())
+        self.assertTrue(all(fact.learned_from.status == ProposalStatus.APPLIED for fact in facts))

@@ -162,7 +162,7 @@ def delete_demo() -> None:
             ColumnMapping,
             ImportBatch,
         )
-        from recouvra.lettrage.models import MatchProposal
+        from recouvra.lettrage.models import MatchProposal, PayerFact
 
         for model in (
             Message,
@@ -176,6 +176,7 @@ def delete_demo() -> None:
             Dispute,
             Promise,
             PaymentPlan,
+            PayerFact,
             MatchProposal,
             Allocation,
             Payment,

@@ -1,8 +1,9 @@
 """A CFONB 120 bank statement to try imports and lettrage on the demo data.
 
 It pays some of Batimat's open claims the way real customers do: the invoice number in
-the label and the exact amount (matched automatically), a partial payment citing the
-invoice, a payment without any reference, and a transfer from a stranger (left alone).
+the label and the exact amount (matched automatically; some by SEPA direct debit, whose
+mandate lettrage then learns for the debtor), a partial payment citing the invoice, a
+payment without any reference, and a transfer from a stranger (left alone).
 """
 
 from __future__ import annotations
@@ -42,18 +43,23 @@ def demo_statement(org_name: str, on: date | None = None) -> str:
     common = {3: "30004", 12: "00821", 17: "EUR", 20: "2", 22: "00012345601"}
     credits = []
     for n, claim in enumerate(claims):
+        mandate = ""
         if n % 4 == 3:  # a partial payment citing the invoice
             cents, label = claim.balance // 2, f"VIR ACOMPTE {claim.reference}"
         elif n % 8 == 2:  # the payer's name, no reference, part of what he owes: an agent checks
             cents, label = claim.balance // 3, f"VIR {claim.debtor.name}"
         elif n % 8 == 6:  # the payer's name, no reference, and the exact amount: applied
             cents, label = claim.balance, f"VIR {claim.debtor.name}"
+        elif n % 4 == 0:  # a direct debit of the invoice: its mandate is learnt
+            cents, label = claim.balance, f"PRLV SEPA {claim.reference}"
+            mandate = f"RUM-BATIMAT-{claim.debtor_id:06d}"
         else:
             cents, label = claim.balance, f"VIR SEPA REGLT {claim.reference}"
-        credits.append((cents, _ascii(label)[:31], _ascii(claim.debtor.name)[:70]))
-    credits.append((12_345, "VIR INCONNU REMBT TROP PERCU", "SOCIETE INCONNUE"))
+        payer = _ascii(claim.debtor.name)[:70]
+        credits.append((cents, _ascii(label)[:31], payer, mandate))
+    credits.append((12_345, "VIR INCONNU REMBT TROP PERCU", "SOCIETE INCONNUE", ""))
     records = [cfonb_record({1: "01", **common, 35: day, 91: cfonb_amount(0)})]
-    for n, (cents, label, payer) in enumerate(credits):
+    for n, (cents, label, payer, mandate) in enumerate(credits):
         records.append(
             cfonb_record(
                 {
@@ -70,7 +76,9 @@ def demo_statement(org_name: str, on: date | None = None) -> str:
             )
         )
         records.append(cfonb_record({1: "05", **common, 8: "0512", 46: "NPY", 49: payer}))
-    total = sum(cents for cents, _label, _payer in credits)
+        if mandate:
+            records.append(cfonb_record({1: "05", **common, 8: "0512", 46: "RUM", 49: mandate}))
+    total = sum(cents for cents, *_rest in credits)
     records.append(cfonb_record({1: "07", **common, 35: day, 91: cfonb_amount(total)}))
     return "\r\n".join(records) + "\r\n"
 

@@ -7,9 +7,14 @@ class DunningConfig(AppConfig):
     verbose_name = _("Relances")
 
     def ready(self) -> None:
+        from recouvra.ledger.services import payments_applied, payments_reversed
         from recouvra.web import cards
 
-        from . import views
+        from . import payments, views
+
+        # lettrage records and reverses payments; dunning sits beside it, not below
+        payments_applied.connect(payments.on_payments_applied, dispatch_uid="dunning.applied")
+        payments_reversed.connect(payments.on_payments_reversed, dispatch_uid="dunning.reversed")
 
         cards.register("creditor", "dunning/_assignment.html", views.assignment_card)
         cards.register("debtor", "dunning/_assignment.html", views.assignment_card)

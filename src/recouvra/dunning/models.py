@@ -285,6 +285,8 @@ class MessageStatus(models.TextChoices):
     PRINTED = "printed", _("Imprimé")
     # the law engine cannot give the figures it states (a missing rate): tried again later
     HELD = "held", _("Retenu")
+    # not sent: the claims of its case were paid before it went (dunning.payments)
+    CANCELLED = "cancelled", _("Annulé")
 
 
 class PrintBatch(TenantModel):

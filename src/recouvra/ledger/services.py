@@ -24,6 +24,14 @@ from .models import Claim
 # sent with `claim` and `actor` once a claim created on its own is saved
 claim_created = Signal()
 
+# sent with `organization_id` and `claim_ids` (the claims a payment settled) once
+# payments are recorded: what was about to be sent for those claims may be moot
+payments_applied = Signal()
+
+# sent with `organization_id` and `claim_ids` once payments are reversed (a match undone,
+# a payment returned by the bank): those claims owe again, letters not yet sent are re-checked
+payments_reversed = Signal()
+
 # the values of a claim created in bulk, in the order create_claims takes them
 NEW_CLAIM_FIELDS = (
     "creditor_id",

@@ -9,8 +9,12 @@ class LettrageConfig(AppConfig):
 
     def ready(self) -> None:
         from recouvra.imports.services import statement_imported
+        from recouvra.web import cards
 
+        from . import views
         from .reconcile import propose_for_batch
+
+        cards.register("debtor", "lettrage/_facts.html", views.facts_card)
 
         # imports sits below lettrage: a bank statement it stores is matched here
         statement_imported.connect(propose_for_batch, dispatch_uid="lettrage.propose_for_batch")

@@ -8,6 +8,11 @@ the settled claims paid, and writes the case timeline and the audit log. Nothing
 deleted: a rejected proposal stays (and its claims are not proposed again for that
 line), an undone match keeps its payment, marked reversed.
 
+What a match teaches (the payer's IBAN, mandate, name) is kept as PayerFacts (facts.py),
+read back by the next runs (_history) and taken back when the match is undone. A debit
+that gives a credit back (a returned transfer, a rejected direct debit) is never a
+payment: it undoes the match of that credit (settle_returns), before any credit is matched.
+
 Every decision is a conditional UPDATE (STYLE 2.4): of two clicks, two workers or a
 retried task, only the one that moves the proposal out of its state goes on.
 """
@@ -23,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Sum
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -44,8 +49,10 @@ from recouvra.ledger.models import (
     Payment,
     PaymentMethod,
 )
+from recouvra.ledger.services import payments_applied, payments_reversed
 
 from .decide import Decision, Job, decisions, payers_aside
+from .facts import Learnt, forget_match, learn_from_answer, learn_from_matches
 from .matching import (
     AUTOMATIC,
     LINE_FIELDS,
@@ -58,11 +65,14 @@ from .matching import (
     by_direct_debit,
     compact_iban,
     designated_claim,
+    payer_key,
+    payer_name,
     payment_events,
     payment_reference,
     reason,
+    remittance_key,
 )
-from .models import MatchProposal, ProposalStatus
+from .models import FactKind, MatchProposal, PayerFact, ProposalStatus
 from .remittance import NameIndex
 
 LOCKED_FIELDS = ("pk", "reference", "debtor_id", "creditor_id", "principal_cents", "due_date")
@@ -133,6 +143,7 @@ def propose_matches(
     if auto_threshold is None:
         auto_threshold = settings.RECONCILE_AUTO_THRESHOLD
     with transaction.atomic(), _without_cycle_collection(), _roomy_sqlite_cache():
+        settle_returns(organization_id, lines)  # a credit given back is no payment
         todo = _lines_to_match(organization_id, lines)
         if not todo:
             return []
@@ -153,7 +164,13 @@ def propose_matches(
             matches = [_Match(todo[decision.position], decision) for decision in sure]
             payments = _apply(organization_id, matches, actor=actor, run=True, known=known)
             payment_of = {d.position: p for d, p in zip(sure, payments, strict=True)}
-            created += _create_proposals(organization_id, todo, chunk, payment_of)
+            ids = _create_proposals(organization_id, todo, chunk, payment_of)
+            created += ids
+            learnt = zip(chunk, ids, strict=True)
+            learn_from_matches(
+                organization_id,
+                (Learnt(todo[d.position], d.debtor_id, pk) for d, pk in learnt if d.sure),
+            )
         return created
 
 
@@ -230,7 +247,9 @@ def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
         won = MatchProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PENDING).update(
             status=ProposalStatus.APPLIED, decided_by=_user(actor), decided_at=now, updated_at=now
         )
-        current = MatchProposal.objects.select_related("bank_line", "payment").get(pk=proposal.pk)
+        current = MatchProposal.objects.select_related("bank_line", "payment", "debtor").get(
+            pk=proposal.pk
+        )
         if won != 1:
             if current.status == ProposalStatus.APPLIED and current.payment is not None:
                 return current.payment  # a double click, a retried task: already done
@@ -243,6 +262,7 @@ def apply_proposal(proposal: MatchProposal, *, actor: Any = None) -> Payment:
         (payment_id,) = _apply(current.organization_id, match, actor=actor)
         MatchProposal.objects.filter(pk=current.pk).update(payment_id=payment_id)
         payment = Payment.objects.get(pk=payment_id)
+        learn_from_answer(current, actor)
     proposal.status, proposal.payment = ProposalStatus.APPLIED, payment
     return payment
 
@@ -294,8 +314,13 @@ def change_proposal(proposal: MatchProposal, claims: Iterable[Claim], *, actor: 
     return payment
 
 
-def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
-    """Undo an applied match: the payment stays, marked reversed, and no longer counts."""
+def reverse_match(proposal: MatchProposal, *, actor: Any, detail: str = "") -> None:
+    """Undo an applied match, all that it changed: the payment stays, marked reversed, and
+    no longer counts; the claims it settled are open again; each case's timeline says so;
+    the line waits to be matched again (never to the same claims); the facts only this
+    match taught are taken back; and what dunning had not sent yet is checked again
+    (payments_reversed). `detail` says why, when it is not an agent's choice ("rejet
+    bancaire")."""
     with transaction.atomic():
         now = timezone.now()
         won = MatchProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.APPLIED).update(
@@ -324,17 +349,145 @@ def reverse_match(proposal: MatchProposal, *, actor: Any) -> None:
         ).with_balance()
         reopened_ids = list(reopened.filter(balance__gt=0).values_list("pk", flat=True))
         Claim.objects.filter(pk__in=reopened_ids).update(status=ClaimStatus.OPEN, updated_at=now)
+        why = f" ({detail})" if detail else ""
         for case in {c.case for c in claims if c.case is not None}:
             refs = ", ".join(c.reference for c in claims if c.case_id == case.pk)
             text = (
-                f"Lettrage annulé par {_name(actor)} : le paiement de "
+                f"Lettrage annulé par {_name(actor)}{why} : le paiement de "
                 f"{format_amount(payment.amount_cents, payment.currency)} reçu le "
                 f"{payment.received_on:%d/%m/%Y}{_ref(payment.reference)} ne compte plus "
                 f"pour {refs}."
             )
             add_event(case, InteractionKind.PAYMENT, text, author=actor)
         audit.record(payment, AuditAction.UPDATE, actor=actor, before=before)
+        forget_match(current)
+        payments_reversed.send(
+            Payment,
+            organization_id=current.organization_id,
+            claim_ids=[claim.pk for claim in claims],
+        )
     proposal.status = ProposalStatus.REVERSED
+
+
+RETURN_WORDS = ("RETOUR", "REJET")  # "VIR RETOURNE", "REJET PRLV": a credit given back
+REJECTED_BY_BANK = "rejet bancaire"
+
+
+@dataclass
+class _Return:
+    """A debit that gives back an earlier credit, and that credit once found."""
+
+    line: Line
+    original: Line | None = None
+
+
+def settle_returns(organization_id: int, lines: QuerySet[BankLine] | None = None) -> int:
+    """Returned transfers and rejected direct debits (R-transactions): a debit with the
+    end-to-end id of an earlier credit, or its mandate and amount, or a label that says
+    RETOUR/REJET. The credit it gives back paid nothing: its match is undone
+    (reverse_match, "rejet bancaire") and its line set aside, or, not matched yet, it is
+    set aside at once; the debit is marked matched to it. A return whose credit is not
+    found is set aside with a note. Returns how many credits were given back."""
+    scope = BankLine.objects.all() if lines is None else lines
+    credits = BankLine.objects.filter(organization_id=organization_id, amount_cents__gt=0)
+    same_id = credits.filter(end_to_end_id=OuterRef("end_to_end_id"))
+    same_mandate = credits.filter(
+        mandate_reference=OuterRef("mandate_reference"), amount_cents=-OuterRef("amount_cents")
+    )
+    labelled = Q()
+    for word in RETURN_WORDS:
+        labelled |= Q(label__icontains=word)
+    with_id = ~Q(end_to_end_id="") & ~Q(end_to_end_id__iexact=NOT_PROVIDED)
+    returns = scope.filter(
+        labelled | (with_id & Exists(same_id)) | (~Q(mandate_reference="") & Exists(same_mandate)),
+        organization_id=organization_id,
+        amount_cents__lt=0,
+        status__in=(BankLineStatus.UNMATCHED, BankLineStatus.IGNORED),
+        unapplied_note="",  # a return looked at already has its note
+    ).order_by("booking_date", "pk")
+    found = [_Return(Line(*row)) for row in returns.values_list(*LINE_FIELDS)]
+    if not found:
+        return 0
+    _find_originals(organization_id, found)
+    given_back = 0
+    for chunk in batches(found):
+        given_back += _give_back(organization_id, chunk)
+    return given_back
+
+
+def _find_originals(organization_id: int, returns: Sequence[_Return]) -> None:
+    """Each return's credit: the latest one booked on or before it with its end-to-end
+    id, else with its mandate and amount, matched or still waiting; each credit once."""
+    waiting = (BankLineStatus.MATCHED, BankLineStatus.UNMATCHED, BankLineStatus.PROPOSED)
+    credits = BankLine.objects.filter(
+        organization_id=organization_id, amount_cents__gt=0, status__in=waiting
+    ).order_by()
+    by_id: dict[str, list[Line]] = {}
+    by_mandate: dict[str, list[Line]] = {}
+    wanted = {
+        "end_to_end_id": {r.line.end_to_end_id for r in returns} - {"", NOT_PROVIDED},
+        "mandate_reference": {r.line.mandate_reference for r in returns} - {""},
+    }
+    for name, values in wanted.items():
+        into = by_id if name == "end_to_end_id" else by_mandate
+        for chunk in batches(sorted(values)):
+            for row in among(credits, name, chunk).values_list(*LINE_FIELDS):
+                credit = Line(*row)
+                into.setdefault(getattr(credit, name), []).append(credit)
+    used: set[int] = set()
+    for found in returns:
+        line = found.line
+        candidates = [
+            *by_id.get(line.end_to_end_id, ()),
+            *(
+                c
+                for c in by_mandate.get(line.mandate_reference, ())
+                if c.amount_cents == -line.amount_cents
+            ),
+        ]
+        earlier = [c for c in candidates if c.booking_date <= line.booking_date]
+        earlier.sort(key=lambda c: (c.booking_date, c.pk), reverse=True)
+        found.original = next((c for c in earlier if c.pk not in used), None)
+        if found.original is not None:
+            used.add(found.original.pk)
+
+
+def _give_back(organization_id: int, returns: Sequence[_Return]) -> int:
+    now = timezone.now()
+    originals = [r.original.pk for r in returns if r.original is not None]
+    applied = {
+        p.bank_line_id: p
+        for p in MatchProposal.objects.filter(
+            bank_line_id__in=originals, status=ProposalStatus.APPLIED
+        )
+    }
+    for found in returns:
+        line, original = found.line, found.original
+        if original is None:
+            note = "Retour ou rejet bancaire : aucun paiement reçu ne correspond."
+            BankLine.objects.filter(pk=line.pk).update(
+                status=BankLineStatus.IGNORED, unapplied_note=note, updated_at=now
+            )
+            continue
+        proposal = applied.get(original.pk)
+        if proposal is not None:
+            reverse_match(proposal, actor=None, detail=REJECTED_BY_BANK)
+        MatchProposal.objects.filter(
+            bank_line_id=original.pk, status=ProposalStatus.PENDING
+        ).update(status=ProposalStatus.REJECTED, decided_at=now, updated_at=now)
+        money = format_amount(original.amount_cents, original.currency)
+        BankLine.objects.filter(pk=original.pk).update(
+            status=BankLineStatus.IGNORED,
+            unapplied_note=f"Rendu par la banque le {line.booking_date:%d/%m/%Y}."[:200],
+            updated_at=now,
+        )
+        undone = " : lettrage annulé" if proposal is not None else ""
+        note = f"Rejet du paiement de {money} reçu le {original.booking_date:%d/%m/%Y}"
+        note += f"{_ref(payment_reference(original))}{undone}."
+        BankLine.objects.filter(pk=line.pk).update(
+            status=BankLineStatus.MATCHED, unapplied_note=note[:200], updated_at=now
+        )
+    return len(originals)
 
 
 def build_matcher(
@@ -429,31 +582,85 @@ def _lines_to_match(organization_id: int, lines: QuerySet[BankLine] | None) -> l
 
 
 def _history(organization_id: int, lines: Sequence[Line]) -> History:
-    """Debtors of earlier matched lines with the same IBAN, end-to-end id or mandate."""
+    """What earlier decisions taught about the payers of `lines`: the facts learnt (IBANs,
+    mandates, names; removed ones left out), the end-to-end ids of matched lines, the
+    payers that paid nothing of ours, and the credits already received."""
     history = History()
-    # an applied proposal's line is matched (undoing a match reverses the proposal); the
-    # lines' payer indexes serve the lookups
+    facts = PayerFact.objects.filter(organization_id=organization_id, removed_at__isnull=True)
+    ibans = {compact_iban(line.counterparty_iban) for line in lines}
+    names = {payer_key(payer_name(line)) for line in lines}
+    wanted = {
+        FactKind.IBAN: ibans,
+        FactKind.MANDATE: {line.mandate_reference.strip() for line in lines},
+        FactKind.NAME: names,
+    }
+    learnt: dict[str, dict[str, set[int]]] = {}
+    for kind, values in wanted.items():
+        seen = learnt.setdefault(kind, {})
+        of_kind = facts.filter(kind=kind, debtor__isnull=False).order_by()
+        for chunk in batches(sorted(values - {""})):
+            for value, debtor_id in among(of_kind, "value", chunk).values_list("value", "debtor"):
+                seen.setdefault(value, set()).add(debtor_id)
+    history.ibans, history.names = learnt[FactKind.IBAN], learnt[FactKind.NAME]
+    # a mandate shared by two debtors proves nothing
+    mandates = learnt[FactKind.MANDATE]
+    history.mandates = {value: next(iter(ds)) for value, ds in mandates.items() if len(ds) == 1}
+    history.end_to_end = _end_to_end_seen(organization_id, lines)
+    not_ours = facts.filter(kind=FactKind.NOT_OURS).order_by()
+    for chunk in batches(sorted((ibans | names) - {""})):
+        history.not_ours.update(among(not_ours, "value", chunk).values_list("value", "detail"))
+    history.paid = _paid_before(organization_id, lines)
+    return history
+
+
+def _end_to_end_seen(organization_id: int, lines: Sequence[Line]) -> dict[str, int]:
+    """The end-to-end ids of `lines` seen on matched lines, each of one debtor only."""
+    # an applied proposal's line is matched (undoing a match reverses the proposal)
     matched = BankLine.objects.filter(
         organization_id=organization_id, proposals__status=ProposalStatus.APPLIED
     ).order_by()
-    wanted = {
-        "counterparty_iban": {compact_iban(line.counterparty_iban) for line in lines},
-        "end_to_end_id": {line.end_to_end_id.strip() for line in lines},
-        "mandate_reference": {line.mandate_reference.strip() for line in lines},
-    }
-    wanted["end_to_end_id"] -= {NOT_PROVIDED}
-    for name, values in wanted.items():
-        seen: dict[str, set[int]] = {}
-        for chunk in batches(sorted(values - {""})):
-            rows = among(matched, name, chunk)
-            for value, debtor_id in rows.values_list(name, "proposals__debtor_id"):
-                seen.setdefault(value, set()).add(debtor_id)
-        if name == "counterparty_iban":
-            history.ibans = seen
-        else:  # an id shared by two debtors proves nothing
-            unique = {value: next(iter(ds)) for value, ds in seen.items() if len(ds) == 1}
-            setattr(history, "end_to_end" if name == "end_to_end_id" else "mandates", unique)
-    return history
+    values = {line.end_to_end_id.strip() for line in lines} - {"", NOT_PROVIDED}
+    seen: dict[str, set[int]] = {}
+    for chunk in batches(sorted(values)):
+        rows = among(matched, "end_to_end_id", chunk)
+        for value, debtor_id in rows.values_list("end_to_end_id", "proposals__debtor_id"):
+            seen.setdefault(value, set()).add(debtor_id)
+    return {value: next(iter(ds)) for value, ds in seen.items() if len(ds) == 1}
+
+
+def _paid_before(organization_id: int, lines: Sequence[Line]) -> dict[tuple[int, str], str]:
+    """The credits matched already that look like one of `lines` (same amount, same
+    label and reference): (amount, remittance_key) → when, from whom, on which claims.
+    Two queries per chunk of amounts: the matched lines, then their claims."""
+    keys = {(line.amount_cents, remittance_key(line)) for line in lines}
+    matched = BankLine.objects.filter(
+        organization_id=organization_id, status=BankLineStatus.MATCHED, amount_cents__gt=0
+    ).order_by("booking_date", "pk")
+    paid: dict[tuple[int, str], str] = {}
+    for chunk in batches(sorted({amount for amount, _key in keys})):
+        earlier: dict[int, tuple[tuple[int, str], Line]] = {}  # the first of each key
+        taken: set[tuple[int, str]] = set()
+        for row in among(matched, "amount_cents", chunk).values_list(*LINE_FIELDS):
+            line = Line(*row)
+            key = (line.amount_cents, remittance_key(line))
+            if key in keys and key not in taken:
+                taken.add(key)
+                earlier[line.pk] = (key, line)
+        refs: dict[int, list[str]] = {}
+        for ids in batches(sorted(earlier)):
+            rows = Through.objects.filter(
+                matchproposal__bank_line_id__in=ids,
+                matchproposal__status=ProposalStatus.APPLIED,
+            ).values_list("matchproposal__bank_line_id", "claim__reference")
+            for line_id, reference in rows:
+                refs.setdefault(line_id, []).append(reference)
+        for line_id, (key, line) in earlier.items():
+            on = ", ".join(sorted(refs.get(line_id, []))) or "—"
+            paid[key] = (
+                f"déjà reçu le {line.booking_date:%d/%m/%Y} de {payer_name(line).strip()}, "
+                f"lettré sur {on}"
+            )
+    return paid
 
 
 def _excluded_claim_sets(line_ids: Sequence[int]) -> dict[int, set[frozenset[int]]]:
@@ -566,6 +773,8 @@ def _apply(
     settled = [claim.id for plan in plans for claim, _s in plan.shares if claim.balance <= 0]
     paid = {"status": ClaimStatus.PAID, "updated_at": now}
     update_ids(Claim, settled, paid, among={"status": OPEN_STATUSES})
+    touched = sorted({claim.id for plan in plans for claim, _s in plan.shares})
+    payments_applied.send(Payment, organization_id=organization_id, claim_ids=touched)
     author = getattr(_user(actor), "pk", None)
     how = AUTOMATIC if run else f"lettré par {_name(actor)}"
     events = (

@@ -12,4 +12,5 @@ urlpatterns = [
     path("lettrage/<int:pk>/annuler/", views.reverse, name="reverse"),
     path("lettrage/virement/<int:pk>/non-impute/", views.unapply, name="unapply"),
     path("lettrage/virement/<int:pk>/rouvrir/", views.reopen, name="reopen"),
+    path("lettrage/faits/<int:pk>/retirer/", views.remove_fact, name="remove_fact"),
 ]

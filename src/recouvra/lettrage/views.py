@@ -22,7 +22,7 @@ from recouvra.ledger.models import OPEN_STATUSES, Claim, Debtor
 from recouvra.web import generic
 
 from .forms import UnappliedForm
-from .models import MatchProposal, ProposalStatus
+from .models import MatchProposal, PayerFact, ProposalStatus
 
 PENDING_SHOWN = 100
 DUPLICATE = "duplicate"  # the engine's signal: same amount and reference as a matched payment
@@ -308,3 +308,35 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Crédit rouvert : il est de nouveau à rapprocher."))
     return redirect("lettrage:queue")
+
+
+def facts_card(request: HttpRequest, debtor: Debtor) -> dict[str, Any]:
+    """What lettrage learnt about the debtor's payers (see _facts.html): the facts in use,
+    then the removed ones."""
+    member = generic.member_of(request)
+    facts = (
+        PayerFact.objects.visible_to(member)
+        .filter(debtor=debtor)
+        .select_related("learned_by", "removed_by")
+        .order_by("kind", "value")
+    )
+    return {
+        "payer_facts": [fact for fact in facts if fact.removed_at is None],
+        "removed_facts": [fact for fact in facts if fact.removed_at is not None],
+    }
+
+
+@login_required
+@require_POST
+def remove_fact(request: HttpRequest, pk: int) -> HttpResponse:
+    generic.require_write(request)
+    fact = generic.get_visible(request, PayerFact.objects.select_related("debtor"), pk)
+    from .facts import remove_fact as remove  # the engine's modules: imported on use
+
+    if remove(fact, request.user):
+        messages.success(request, _("Le lettrage n'utilisera plus ce fait."))
+    else:
+        messages.info(request, _("Ce fait était déjà retiré."))
+    if fact.debtor is None:
+        return redirect("lettrage:queue")
+    return redirect(fact.debtor.get_absolute_url())
