@@ -53,6 +53,8 @@ FUNCTION_VIEW_MODELS = {
     "lettrage:reject": MatchProposal,
     "lettrage:reverse": MatchProposal,
     "lettrage:remove_fact": PayerFact,
+    "lettrage:unapply": BankLine,
+    "lettrage:reopen": BankLine,
     "pages:requeue_task": DBTaskResult,
     "dunning:resend": Message,
     "dunning:document": Message,
@@ -120,6 +122,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Interaction: charlie_claim.case.interactions.first(),
             ImportBatch: charlie_batch,
             MatchProposal: self.charlie_proposal(charlie_batch, charlie_claim),
+            BankLine: BankLine.objects.get(label=f"{MARKER} virement"),
             PayerFact: PayerFact.objects.create(
                 organization=self.beta,
                 debtor=charlie_debtor,
