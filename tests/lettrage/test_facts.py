@@ -98,6 +98,18 @@ class LearningTestCase(ReconcileTestCase):
         self.assertEqual(self.history(later).names, {"garage pins nantes": {self.debtor.pk}})
         self.assertEqual(claim.pk, proposal.claims.get().pk)
 
+    def test_the_next_run_knows_the_payer_an_agent_named(self) -> None:
+        other = self.make_other_debtor()
+        chosen = self.claim(30_000, "FA-9", debtor=other)
+        self.claim(45_000, "FA-10", debtor=other)
+        self.line(30_000, "VIREMENT", counterparty_name="HOLDING EMILE SAS")
+        (proposal,) = self.propose()
+        change_proposal(proposal, [chosen], actor=self.alice)
+        later = self.line(45_000, "VIREMENT", counterparty_name="HOLDING EMILE SAS")
+        self.propose()
+        self.assertEqual(self.proposed(later), {"FA-10"})
+        self.assertIn("name_seen", self.signals(later))
+
     def test_the_debtors_own_name_is_not_learnt(self) -> None:
         self.claim(80_000, "FA-2026-0007")
         self.line(80_000, "VIREMENT FA-2026-0007", counterparty_name="SARL MENUISERIE DUBOIS")

@@ -295,8 +295,7 @@ class Matcher:
         candidate.split = (owed, [(claim.id, share) for claim, share in shares], credit)
         key = duplicate_key(line)
         if not key[1]:  # no reference: the same label and payer within a few days
-            key = (line.amount_cents, f"{fold(line.label)}|{compact_iban(line.counterparty_iban)}")
-            self._recent[key] = line.booking_date
+            self._recent[_same_label(line)] = line.booking_date
         else:
             refs = _refs(candidate.claims)
             self._paid.setdefault(
@@ -380,8 +379,7 @@ class Matcher:
                 against.append(reason("not_ours", detail, NOT_OURS_PAYER))
         paid = self._paid.get(duplicate_key(line)) if self._paid else None
         if not paid and self._recent:
-            key = (line.amount_cents, f"{fold(line.label)}|{compact_iban(line.counterparty_iban)}")
-            first = self._recent.get(key)
+            first = self._recent.get(_same_label(line))
             if first is not None and 0 <= (line.booking_date - first).days <= DUPLICATE_DAYS:
                 paid = f"reçu le {first:%d/%m/%Y} du même payeur, avec le même libellé"
         if paid:
@@ -437,6 +435,15 @@ class Matcher:
             detail = f"Mandat de prélèvement {rum} de {self.debtor_name(debtor_id)}"
             add(debtor_id, "mandate", detail, MANDATE)
         self._identify_iban(line, add)
+        learnt: set[int] = set()
+        if self.history.names:  # a name read only when agents taught some
+            learnt = self.history.names.get(payer_key(payer_name(line)), learnt)
+        for debtor_id in sorted(learnt):
+            detail = (
+                f"Payeur « {payer_name(line).strip()[:60]} » déjà reconnu par un agent comme "
+                f"payant pour {self.debtor_name(debtor_id)}"
+            )
+            add(debtor_id, "name_seen", detail, IBAN_SHARED if len(learnt) > 1 else IBAN_SEEN)
         payer = payer_name(line)
         names: Sequence[tuple[int, float, bool]] | None = self._payers.get(line.pk)
         if names is None:
@@ -615,6 +622,11 @@ def duplicate_key(line: Line) -> tuple[int, str]:
     nothing (a monthly transfer of the same amount is no duplicate)."""
     words = sorted({w for w in reference_words(line.label) if not _DATE_WORD.fullmatch(w)})
     return line.amount_cents, " ".join(words)[:200]
+
+
+def _same_label(line: Line) -> tuple[int, str]:
+    """A credit without references as a second copy would repeat it: amount, label, IBAN."""
+    return line.amount_cents, f"{fold(line.label)}|{compact_iban(line.counterparty_iban)}"
 
 
 _DATE_WORD = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{8}")
