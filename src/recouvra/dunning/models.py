@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction, TenantModel
@@ -286,7 +287,7 @@ class MessageStatus(models.TextChoices):
     # the law engine cannot give the figures it states (a missing rate): tried again later
     HELD = "held", _("Retenu")
     # not sent: the claims of its case were paid before it went (dunning.payments)
-    CANCELLED = "cancelled", _("Annulé")
+    CANCELLED = "cancelled", pgettext_lazy("message status", "Annulé")
 
 
 class PrintBatch(TenantModel):
