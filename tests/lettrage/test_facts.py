@@ -110,6 +110,21 @@ class LearningTestCase(ReconcileTestCase):
         self.assertEqual(self.proposed(later), {"FA-10"})
         self.assertIn("name_seen", self.signals(later))
 
+    def test_the_customer_number_a_payer_writes_is_learnt_and_read_back(self) -> None:
+        other = self.make_other_debtor()
+        chosen = self.claim(30_000, "FA-9", debtor=other)
+        self.claim(45_000, "FA-10", debtor=other)
+        self.claim(45_000, "FA-11")  # Dubois owes the same amount: the number tells them apart
+        self.line(30_000, "REGLEMENT CLIENT 21342", counterparty_name="CABINET AUDIT CONSEIL")
+        (proposal,) = self.propose()
+        change_proposal(proposal, [chosen], actor=self.alice)
+        habit = PayerFact.objects.get(kind=FactKind.REFERENCE_HABIT)
+        self.assertEqual((habit.value, habit.debtor), ("21342", other))
+        later = self.line(45_000, "ACOMPTE CLT 21342", counterparty_name="EXPERT COMPTABLE")
+        self.propose()
+        self.assertEqual(self.proposed(later), {"FA-10"})
+        self.assertIn("reference_habit", self.signals(later))
+
     def test_the_debtors_own_name_is_not_learnt(self) -> None:
         self.claim(80_000, "FA-2026-0007")
         self.line(80_000, "VIREMENT FA-2026-0007", counterparty_name="SARL MENUISERIE DUBOIS")

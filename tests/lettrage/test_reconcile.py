@@ -269,6 +269,22 @@ class AutomaticTestCase(ReconcileTestCase):
         self.assertEqual(self.propose(threshold=90), [])
         self.assertEqual((MatchProposal.objects.count(), Payment.objects.count()), (2, 1))
 
+    def test_a_monthly_transfer_without_references_is_no_duplicate(self) -> None:
+        self.claim(30_000, "FA-1001")
+        self.claim(30_000, "FA-1002", due_date=date(2026, 3, 20))
+        iban = {"counterparty_iban": PAYER_IBAN}
+        self.line(30_000, "VIREMENT MENSUEL", counterparty_name="MENUISERIE DUBOIS", **iban)
+        self.propose(threshold=90)
+        later = self.line(
+            30_000,
+            "VIREMENT MENSUEL",
+            counterparty_name="MENUISERIE DUBOIS",
+            booking_date=date(2026, 4, 2),
+            **iban,
+        )
+        self.propose(threshold=90)
+        self.assertNotIn("duplicate", self.signals(later))
+
     def test_two_payments_of_one_invoice_are_not_both_applied_to_it(self) -> None:
         self.claim(125_000, "FA-1001")
         self.line(125_000, "FACTURE FA-1001")

@@ -2,7 +2,8 @@
 
 A match applied (by the engine or an agent) teaches that the payer's IBAN and mandate
 belong to its debtor; an agent's answer also teaches the payer's name as the bank
-writes it, when it is not the debtor's own name (the engine recognises that already).
+writes it, when it is not the debtor's own name (the engine recognises that already),
+and the customer number the payer writes ("CLIENT 21342"), his way of naming himself.
 Each fact is a PayerFact row with a French sentence saying where it comes from; the
 next runs read them (reconcile._history). A removed fact keeps its row, so the same
 answer never teaches it again (the unique constraint covers removed rows).
@@ -21,12 +22,12 @@ from recouvra.core.bulk import batches
 from recouvra.core.models import AuditAction
 from recouvra.law.money import format_amount
 
-from .matching import AUTOMATIC, Line, by_direct_debit, compact_iban, payer_key
+from .matching import AUTOMATIC, Line, by_direct_debit, compact_iban, customer_numbers, payer_key
 from .models import FactKind, MatchProposal, PayerFact, ProposalStatus
 from .remittance import NameIndex
 
 UNDONE = "retiré : lettrage annulé"  # the detail of a fact its only match took back
-LEARNT_KINDS = (FactKind.IBAN, FactKind.MANDATE, FactKind.NAME)
+LEARNT_KINDS = (FactKind.IBAN, FactKind.MANDATE, FactKind.NAME, FactKind.REFERENCE_HABIT)
 
 
 class Learnt(NamedTuple):
@@ -72,6 +73,7 @@ def learn_from_answer(proposal: MatchProposal, actor: Any) -> list[PayerFact]:
     name = line.counterparty_name.strip()
     if name and not NameIndex({debtor.pk: debtor.name}).similar(name):
         found.append((FactKind.NAME, payer_key(name)[:200]))
+    found += [(FactKind.REFERENCE_HABIT, number) for number in customer_numbers(line.label)]
     learnt = []
     for kind, value in found:
         if not value:
@@ -122,6 +124,7 @@ def forget_match(proposal: MatchProposal) -> int:
         FactKind.IBAN: lambda v: Q(bank_line__counterparty_iban__in=[v, line.counterparty_iban]),
         FactKind.MANDATE: lambda v: Q(bank_line__mandate_reference__in=[v, line.mandate_reference]),
         FactKind.NAME: lambda v: Q(bank_line__counterparty_name=line.counterparty_name),
+        FactKind.REFERENCE_HABIT: lambda v: Q(bank_line__label__icontains=v),
     }
     removed = 0
     taught = PayerFact.objects.filter(
@@ -150,6 +153,7 @@ def _detail(kind: str, value: str, line: Line, how: str) -> str:
         FactKind.IBAN: f"IBAN {value}",
         FactKind.MANDATE: f"Mandat {value}",
         FactKind.NAME: f"Nom « {line.counterparty_name.strip()} »",
+        FactKind.REFERENCE_HABIT: f"Numéro client {value}, écrit par le payeur",
     }[kind]
     payment = "le prélèvement" if by_direct_debit(line) else "le paiement"
     amount = format_amount(line.amount_cents, line.currency)

@@ -145,6 +145,8 @@ class History:
     ibans: dict[str, set[int]] = field(default_factory=dict)
     # a payer's name as the bank writes it (payer_key) → the debtors an agent said it paid for
     names: dict[str, set[int]] = field(default_factory=dict)
+    # the customer's number with us as the payer writes it ("CLIENT 21342") → debtors
+    habits: dict[str, set[int]] = field(default_factory=dict)
     # a payer's IBAN, or payer_key of its name → why its credits paid nothing of ours
     not_ours: dict[str, str] = field(default_factory=dict)
     # (amount, remittance_key) of the credits already matched → the debtor they paid, and
@@ -377,7 +379,8 @@ class Matcher:
                     f"Ce payeur a déjà envoyé un virement qui ne réglait rien chez nous : {why}"
                 )
                 against.append(reason("not_ours", detail, NOT_OURS_PAYER))
-        paid = self._paid.get(duplicate_key(line)) if self._paid else None
+        key = duplicate_key(line)
+        paid = self._paid.get(key) if key[1] and self._paid else None
         if not paid and self._recent:
             first = self._recent.get(_same_label(line))
             if first is not None and 0 <= (line.booking_date - first).days <= DUPLICATE_DAYS:
@@ -435,6 +438,13 @@ class Matcher:
             detail = f"Mandat de prélèvement {rum} de {self.debtor_name(debtor_id)}"
             add(debtor_id, "mandate", detail, MANDATE)
         self._identify_iban(line, add)
+        for number in customer_numbers(line.label) if self.history.habits else ():
+            for debtor_id in sorted(self.history.habits.get(number, ())):
+                detail = (
+                    f"Numéro client {number} dans le libellé, écrit ainsi par "
+                    f"{self.debtor_name(debtor_id)} selon un agent"
+                )
+                add(debtor_id, "reference_habit", detail, IBAN_SEEN)
         learnt: set[int] = set()
         if self.history.names:  # a name read only when agents taught some
             learnt = self.history.names.get(payer_key(payer_name(line)), learnt)
@@ -622,6 +632,20 @@ def duplicate_key(line: Line) -> tuple[int, str]:
     nothing (a monthly transfer of the same amount is no duplicate)."""
     words = sorted({w for w in reference_words(line.label) if not _DATE_WORD.fullmatch(w)})
     return line.amount_cents, " ".join(words)[:200]
+
+
+_CUSTOMER_NUMBER = re.compile(
+    r"(?<![A-Z])(?:CLIENT|CLT|ADHERENT|DOSSIER|CONTRAT|COMPTE|CPTE|CODE)\s*"
+    r"(?:N[O°]?\s*)?[.:#-]?\s*([A-Z]*-?\d[A-Z0-9-]{2,19})(?![A-Z0-9])"
+)
+
+
+def customer_numbers(label: str) -> list[str]:
+    """The numbers a payer gives as his own with us ("CLIENT 21342", "N° ADHERENT A-778"),
+    which an agent's answer teaches (FactKind.REFERENCE_HABIT): "21342", "A778"."""
+    if not any(c.isdigit() for c in label):
+        return []
+    return [reference_key(m.group(1)) for m in _CUSTOMER_NUMBER.finditer(fold(label))]
 
 
 def _same_label(line: Line) -> tuple[int, str]:

@@ -64,6 +64,7 @@ from .matching import (
     allocation_plan,
     by_direct_debit,
     compact_iban,
+    customer_numbers,
     designated_claim,
     payer_key,
     payer_name,
@@ -593,6 +594,7 @@ def _history(organization_id: int, lines: Sequence[Line]) -> History:
         FactKind.IBAN: ibans,
         FactKind.MANDATE: {line.mandate_reference.strip() for line in lines},
         FactKind.NAME: names,
+        FactKind.REFERENCE_HABIT: {n for line in lines for n in customer_numbers(line.label)},
     }
     learnt: dict[str, dict[str, set[int]]] = {}
     for kind, values in wanted.items():
@@ -602,6 +604,7 @@ def _history(organization_id: int, lines: Sequence[Line]) -> History:
             for value, debtor_id in among(of_kind, "value", chunk).values_list("value", "debtor"):
                 seen.setdefault(value, set()).add(debtor_id)
     history.ibans, history.names = learnt[FactKind.IBAN], learnt[FactKind.NAME]
+    history.habits = learnt[FactKind.REFERENCE_HABIT]
     # a mandate shared by two debtors proves nothing
     mandates = learnt[FactKind.MANDATE]
     history.mandates = {value: next(iter(ds)) for value, ds in mandates.items() if len(ds) == 1}
@@ -632,7 +635,7 @@ def _paid_before(organization_id: int, lines: Sequence[Line]) -> dict[tuple[int,
     """The credits matched already that look like one of `lines` (same amount, same
     label and reference): (amount, remittance_key) → when, from whom, on which claims.
     Two queries per chunk of amounts: the matched lines, then their claims."""
-    keys = {(line.amount_cents, remittance_key(line)) for line in lines}
+    keys = {(line.amount_cents, key) for line in lines if (key := remittance_key(line))}
     matched = BankLine.objects.filter(
         organization_id=organization_id, status=BankLineStatus.MATCHED, amount_cents__gt=0
     ).order_by("booking_date", "pk")
