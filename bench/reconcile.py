@@ -212,9 +212,10 @@ def make_history(rng: random.Random, data: dict[str, Any], count: int) -> dict[i
         BankLineStatus,
         ImportBatch,
         ImportKind,
-        MatchProposal,
-        ProposalStatus,
     )
+    from recouvra.lettrage.facts import Learnt, learn_from_matches
+    from recouvra.lettrage.matching import Line
+    from recouvra.lettrage.models import MatchProposal, ProposalStatus
 
     org = data["org"]
     account = BankAccount.objects.create(organization=org, identifier="FR7630006000010000000001")
@@ -241,7 +242,7 @@ def make_history(rng: random.Random, data: dict[str, Any], count: int) -> dict[i
             )
         )
     lines = BankLine.objects.bulk_create(lines, batch_size=1000)
-    MatchProposal.objects.bulk_create(
+    proposals = MatchProposal.objects.bulk_create(
         [
             MatchProposal(
                 organization=org,
@@ -253,6 +254,14 @@ def make_history(rng: random.Random, data: dict[str, Any], count: int) -> dict[i
             for line, debtor in zip(lines, debtors, strict=True)
         ],
         batch_size=1000,
+    )
+    # what those matches taught, as the engine keeps it (PayerFacts)
+    learn_from_matches(
+        org.pk,
+        (
+            Learnt(Line.of(line), debtor.pk, proposal.pk)
+            for line, debtor, proposal in zip(lines, debtors, proposals, strict=True)
+        ),
     )
     return learnt
 
@@ -636,8 +645,14 @@ def report_accuracy(queue: list, truth: list, proposal_model: Any) -> None:
     print(f"  applied automatically: {applied:,}, of which wrong: {wrong:,}")
     precision, recall = right / max(applied, 1), right / max(payable, 1)
     proposed = (right + queued_right) / max(payable, 1)
+    waiting = sum(
+        c["pending_ok"] + c["pending_other"] + c["none"]
+        for kind, c in stats.items()
+        if kind != "stranger"
+    )
     print(f"  precision of the automatic matches: {precision:.3%} (target ≥ 99.5 %)")
-    print(f"  recall, automatic: {recall:.2%} of {payable:,} payments (target ≥ 95 %)")
+    print(f"  recall, automatic: {recall:.2%} of {payable:,} payments (target ≥ 75 %)")
+    print(f"  right proposal first: {queued_right / max(waiting, 1):.2%} of {waiting:,} waiting")
     print(f"  recall, automatic or waiting in the queue with the right claims: {proposed:.2%}")
 
 

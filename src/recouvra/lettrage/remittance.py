@@ -432,14 +432,14 @@ def _foreign(
     """Invoice numbers written in `text` that are none of ours: neither a claim found
     (exactly or one character away) nor a settled one; or written with a prefix that
     none of our references has ("INV", "FC")."""
-    folded = fold(text)
-    if not any(c.isdigit() for c in folded):
+    mentions = list(_MENTION.finditer(fold(text)))
+    if not mentions:  # most labels: no invoice number but ours, or none at all
         return []
     ours = {core(h.written) for h in hits} | {core(reference_key(h.claim.reference)) for h in hits}
     ours |= {core(c) for c in closed}
     ours |= {short_number(k) for k in ours} - {""}
     foreign = []
-    for match in _MENTION.finditer(folded):
+    for match in mentions:
         number = match.group(1)
         if _DATE.fullmatch(number):
             continue
@@ -460,7 +460,10 @@ def _foreign(
 
 def reference_words(text: str) -> list[str]:
     """The words of `text` that hold a digit, folded, as a payer wrote them."""
-    return [w for w in fold(text).split() if any(c.isdigit() for c in w)]
+    return _WORD_WITH_A_DIGIT.findall(fold(text))
+
+
+_WORD_WITH_A_DIGIT = re.compile(r"[^\s\d]*\d\S*")
 
 
 def name_tokens(text: str) -> list[str]:
