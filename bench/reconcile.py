@@ -512,18 +512,7 @@ def run(args: argparse.Namespace) -> None:
         Line.of(line)
         for line in BankLine.objects.filter(batch=batch).order_by("booking_date", "pk")
     ]
-    gc.disable()  # as propose_matches does
-    start = time.perf_counter()
-    matcher = build_matcher(org.pk, queue)
-    loaded = time.perf_counter() - start
-    start = time.perf_counter()
-    for line in queue:
-        matcher.best(line)
-    engine = time.perf_counter() - start
-    del matcher
-    gc.enable()
-
-    spent = timed(propose_matches, org.pk)
+    loaded, engine, spent = split_times(org.pk, queue, build_matcher, propose_matches)
     base = floor(lines, data["claims"])
     print(f"  propose_matches (load, match, store, apply ≥ 90): {spent:.2f} s")
     print(f"    = {args.lines / spent:,.0f} lines/s")
