@@ -19,6 +19,7 @@ from recouvra.core.models import AuditAction
 from recouvra.imports.models import BankLine, BankLineStatus, UnappliedReason
 from recouvra.law.money import format_amount
 
+from .facts import remove_fact
 from .matching import LINE_FIELDS, Line, compact_iban, payer_key, payer_name
 from .models import FactKind, MatchProposal, PayerFact, ProposalStatus
 
@@ -75,7 +76,7 @@ def reopen_unapplied(line: BankLine, *, actor: Any) -> BankLine:
             if current.status in WAITING:
                 return current  # reopened already
             raise UnappliedError("Seul un crédit non imputé peut être rouvert.")
-        _unlearn_not_ours(current, actor, now)
+        _unlearn_not_ours(current, actor)
         audit.record(current, AuditAction.UPDATE, actor=actor, before=before)
     _copy(current, line)
     return current
@@ -142,7 +143,7 @@ def _learn_not_ours(
     return fact
 
 
-def _unlearn_not_ours(line: BankLine, actor: Any, now: Any) -> int:
+def _unlearn_not_ours(line: BankLine, actor: Any) -> int:
     """Remove the NOT_OURS facts this line taught, if no other unapplied line backs them."""
     value = payer_value(line)
     if not value:
@@ -163,17 +164,7 @@ def _unlearn_not_ours(line: BankLine, actor: Any, now: Any) -> int:
         value=value,
         removed_at__isnull=True,
     )
-    removed = 0
-    for fact in facts:
-        before = audit.snapshot(fact)
-        done = PayerFact.objects.filter(pk=fact.pk, removed_at__isnull=True).update(
-            removed_at=now, removed_by=_user(actor), updated_at=now
-        )
-        if done:
-            fact.removed_at, fact.removed_by = now, _user(actor)
-            audit.record(fact, AuditAction.UPDATE, actor=actor, before=before)
-            removed += 1
-    return removed
+    return sum(remove_fact(fact, actor) for fact in facts)
 
 
 def _detail(line: BankLine, actor: Any, now: Any) -> str:
