@@ -7,6 +7,8 @@ recouvra worker [db_worker options]               background task worker
 recouvra clock [--once]                           enqueue the daily dunning runs and deliveries
 recouvra demo [options]                           load demo data
 recouvra run [--bind HOST:PORT]                   migrate, demo data, web server, workers, clock
+recouvra api-key create --organization SIREN --name NAME --scopes read,write [--mandant ID]
+                                                  create an API key (printed on the last line)
 recouvra <django command> ...                     any manage.py command (migrate, shell, ...)
 """
 
@@ -230,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve(rest)
         if command == "run":
             return run(rest)
+        if command == "api-key":
+            return manage(["api_key", *rest])
         return manage(argv)  # includes `demo`
     except KeyboardInterrupt:
         return 130

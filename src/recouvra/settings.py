@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "recouvra.core",
     "recouvra.ledger",
     "recouvra.cases",
@@ -81,6 +84,8 @@ INSTALLED_APPS = [
     "recouvra.web",
     "recouvra.lawdesk",
     "recouvra.pages",
+    "recouvra.api",
+    "recouvra.webhooks",
     "recouvra.demo",
 ]
 
@@ -241,6 +246,39 @@ def env_seconds_by_name(name: str) -> dict[str, int]:
 
 # time limits of task kinds, in seconds, over their defaults (core/worker.py)
 TASK_TIME_LIMITS = env_seconds_by_name("TASK_TIME_LIMITS")
+
+# The REST API (recouvra.api): keys, problem+json errors, cursor pagination.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["recouvra.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["recouvra.api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "recouvra.api.problems.handle_exception",
+    "UNAUTHENTICATED_USER": None,
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "recouvra API",
+    "DESCRIPTION": (
+        "Créanciers, débiteurs, créances, paiements, dossiers, relances, imports, lettrage "
+        "et calculs du droit. Montants en centimes (entiers) avec leur devise, dates ISO "
+        "8601, erreurs en application/problem+json (RFC 9457). Voir docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from the drf-spectacular-sidecar package, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 10 * 1024 * 1024)
 
 FILTERS_EMPTY_CHOICE_LABEL = _("Tous")
 DJANGO_TABLES2_TEMPLATE = "web/_table.html"

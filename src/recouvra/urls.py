@@ -3,9 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from recouvra.api import problems
 from recouvra.core.forms import QueuedPasswordResetForm
 
+handler404 = problems.not_found
+handler500 = problems.server_error
+
 urlpatterns = [
+    path("", include("recouvra.api.urls")),
+    path("", include("recouvra.webhooks.urls")),
     path("", include("recouvra.pages.urls")),
     path("", include("recouvra.lawdesk.urls")),
     path("", include("recouvra.ledger.urls")),

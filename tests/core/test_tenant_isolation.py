@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from recouvra.api.keys import create_key
+from recouvra.api.models import ApiKey
 from recouvra.cases.models import Case, Interaction, PaymentPlan, Task
 from recouvra.cases.services import add_event
 from recouvra.dunning.engine import run_dunning
@@ -35,6 +37,8 @@ APP_NAMESPACES = (
     "lettrage",
     "dunning",
     "letters",
+    "api",
+    "webhooks",
 )
 MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
 
@@ -63,13 +67,14 @@ FUNCTION_VIEW_MODELS = {
     "dunning:assign": Debtor,
     "letters:receipt": Payment,
     "letters:plan_agreement": PaymentPlan,
+    "api:key_revoke": ApiKey,
 }
 # the other arguments some detail URLs take besides the object's pk
 OTHER_ARGUMENTS = {"dunning:assign": {"kind": "debiteur"}}
 # URLs named by another argument than pk: (argument, model)
 PARENT_ARGUMENTS = {"dunning:step_add": ("scenario_pk", Scenario)}
 POST_ONLY = {"pages:switch_organization", "pages:organization_logo", "lettrage:run_matching"}
-POST_ONLY |= {"dunning:preview", "dunning:delivery_report"}
+POST_ONLY |= {"dunning:preview", "dunning:delivery_report", "api:key_create"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -77,7 +82,8 @@ def business_patterns() -> list[tuple[str, URLPattern]]:
     for item in get_resolver().url_patterns:
         if isinstance(item, URLResolver) and item.namespace in APP_NAMESPACES:
             for pattern in item.url_patterns:
-                found.append((f"{item.namespace}:{pattern.name}", pattern))
+                if isinstance(pattern, URLPattern):  # the REST API: tests/api walks it
+                    found.append((f"{item.namespace}:{pattern.name}", pattern))
     return found
 
 
@@ -142,6 +148,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             PaymentPlan: PaymentPlan.objects.create(
                 organization=self.beta, case=charlie_claim.case, starts_on=charlie_claim.due_date
             ),
+            ApiKey: create_key(self.beta, name=f"{MARKER} clé", scopes=["read"]).api_key,
         }
         self.client.force_login(self.alice)
 

@@ -36,18 +36,40 @@ class MembershipMiddleware:
         return self.get_response(request)
 
 
+def accepted_language(header: str) -> str:
+    """The first language of an Accept-Language header that recouvra speaks ("" if none),
+    by the weights given: "en-GB,en;q=0.9,fr;q=0.8" → "en"."""
+    offers = []
+    for position, item in enumerate(header.split(",")[:20]):
+        tag, _sep, params = item.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        offers.append((-weight, position, tag.strip().lower().split("-")[0]))
+    spoken = dict(settings.LANGUAGES)
+    return next((tag for _w, _p, tag in sorted(offers) if tag in spoken), "")
+
+
 class LanguageMiddleware:
     """French unless the user chose another language with the switcher (a cookie).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language header; a
-    French product used by French teams on English-language browsers should not.
+    French product used by French teams on English-language browsers should not. The API
+    (/api/) is called by programs, which say what they want in Accept-Language: it answers
+    in that language when it has it, in French otherwise.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if request.path.startswith("/api/"):
+            chosen = accepted_language(request.headers.get("Accept-Language", ""))
+        else:
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language

@@ -1,0 +1,1 @@
+"""Webhook endpoints of an organisation, the outbox of events to send them, each attempt."""
