@@ -20,4 +20,4 @@ class PerKeyThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if not isinstance(request.auth, ApiKey):
             return None  # refused earlier by authentication
-        return f"throttle_api_key_{request.auth.pk}"
+        return f"throttle_api_key_{request.auth.prefix}"  # not the pk: ids are reused
