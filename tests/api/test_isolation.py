@@ -1,0 +1,152 @@
+"""Every endpoint of the API, called with another organisation's key and with a key of one
+mandant: alice's rows are a 404 or absent, never shown, never changed.
+
+The walk reads the schema: a new endpoint is walked the day it is added, and the test fails
+if the world below has no row for it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from recouvra.cases.models import Case, Dispute, Interaction, PaymentPlan, Promise, Task
+from recouvra.cases.services import add_event
+from recouvra.core.models import Organization
+from recouvra.dunning.engine import run_dunning
+from recouvra.dunning.models import Message
+from recouvra.imports.models import BankAccount, BankLine, ImportBatch
+from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
+from recouvra.lettrage.models import MatchProposal
+
+from ..base import make_claim, make_creditor, make_debtor, make_payment
+from ..dunning.base import DUE, at, make_scenario
+from .base import ApiTestCase
+
+ID = re.compile(r"\{(\w+)\}")
+WRITES = ("post", "patch", "put", "delete")
+
+
+def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str) -> Claim:
+    """One row of every kind the API serves, for this creditor and debtor."""
+    claim = make_claim(creditor, debtor, 77_700, reference=f"{tag}-001")
+    make_payment(claim, 10_000)
+    add_event(claim.case, "note", f"{tag} note")
+    run_dunning(org.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
+    Promise.objects.create(organization=org, case=claim.case, amount_cents=5_000, promised_on=DUE)
+    PaymentPlan.objects.create(organization=org, case=claim.case, starts_on=DUE)
+    Dispute.objects.create(organization=org, case=claim.case, reason=f"{tag} litige")
+    Task.objects.create(
+        organization=org, case=claim.case, kind="call", title=f"{tag} appel", due_on=DUE
+    )
+    batch = ImportBatch.objects.create(
+        organization=org,
+        filename=f"{tag}.csv",
+        file=ContentFile(b"x", name="x.csv"),
+        sha256=tag.ljust(64, "0")[:64],
+        creditor=creditor,
+    )
+    account, _ = BankAccount.objects.get_or_create(organization=org, identifier=f"FR76{org.pk}")
+    line = BankLine.objects.create(
+        organization=org,
+        account=account,
+        batch=batch,
+        booking_date=claim.due_date,
+        amount_cents=77_700,
+        label=f"{tag} virement",
+        fingerprint=tag,
+    )
+    proposal = MatchProposal.objects.create(
+        organization=org, bank_line=line, debtor=debtor, score=55
+    )
+    proposal.claims.add(claim)
+    return claim
+
+
+class ApiIsolationTests(ApiTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        make_scenario(self.alpha)
+        make_scenario(self.beta)
+        # alice's organisation: two mandants; the mandant key sees only the first
+        build_world(self.alpha, self.creditor, self.debtor, "alice")
+        self.other = make_creditor(self.alpha, "Autre mandant", is_mandant=True)
+        build_world(self.alpha, self.other, make_debtor(self.alpha, "Autre débiteur"), "other")
+        # charlie's, so that his lists are not trivially empty
+        theirs = make_creditor(self.beta, "Créancier de Beta")
+        build_world(self.beta, theirs, make_debtor(self.beta, "Débiteur de Beta"), "charlie")
+        self.mandant_key = self.key_with(
+            ["read", "write", "imports", "payments"], name="Mandant", mandant=self.creditor
+        )
+        self.schema = self.api.get("/api/schema/?format=json").json()
+
+    def operations(self) -> list[tuple[str, str]]:
+        return [
+            (method, path)
+            for path, item in self.schema["paths"].items()
+            for method in item
+            if method in ("get", *WRITES)
+        ]
+
+    def ids_of(self, list_path: str, key: str) -> list[Any]:
+        response = self.get(list_path, key=key)
+        self.assertEqual(response.status_code, 200, f"{list_path}: {response.content[:300]}")
+        return [row["id"] for row in response.json()["results"]]
+
+    def test_every_list_hides_alices_rows_from_charlie(self) -> None:
+        lists = [path for method, path in self.operations() if method == "get"]
+        lists = [path for path in lists if not ID.search(path) and self._is_list(path)]
+        self.assertGreater(len(lists), 0)
+        for path in lists:
+            alices = set(self.ids_of(path, self.key))
+            self.assertTrue(alices, f"{path}: the world has no row of alice here")
+            self.assertFalse(alices & set(self.ids_of(path, self.charlie_key)), path)
+
+    def test_every_object_of_alice_is_a_404_to_charlie_and_to_another_mandant(self) -> None:
+        walked = 0
+        for method, path in self.operations():
+            names = ID.findall(path)
+            if not names:
+                continue
+            list_path = path[: path.index("{")]
+            alices = self.ids_of(list_path, self.key)
+            self.assertTrue(alices, f"{path}: the world has no row of alice here")
+            mandants = set(self.ids_of(list_path, self.mandant_key))
+            hidden_from_mandant = [pk for pk in alices if pk not in mandants]
+            for pk in alices[:1]:
+                url = ID.sub(str(pk), path, count=1)
+                url = ID.sub("1", url)  # a second id in the path (none today)
+                response = self.call(method.upper(), url, {} if method in WRITES else None,
+                                     key=self.charlie_key)  # fmt: skip
+                self.assertProblem(response, 404)
+            for pk in hidden_from_mandant[:1]:
+                url = ID.sub("1", ID.sub(str(pk), path, count=1))
+                response = self.call(method.upper(), url, {} if method in WRITES else None,
+                                     key=self.mandant_key)  # fmt: skip
+                self.assertProblem(response, 404)
+            walked += 1
+        self.assertGreater(walked, 0)
+
+    def test_the_walk_changes_none_of_alices_rows(self) -> None:
+        before = self.alices_rows()
+        self.test_every_object_of_alice_is_a_404_to_charlie_and_to_another_mandant()
+        self.assertEqual(self.alices_rows(), before)
+
+    def alices_rows(self) -> dict[str, list[dict]]:
+        models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, Dispute, Task)
+        models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
+        return {
+            model.__name__: list(
+                model.objects.filter(organization=self.alpha).order_by("pk").values()
+            )
+            for model in models
+        }
+
+    def _is_list(self, path: str) -> bool:
+        answer = self.schema["paths"][path]["get"]["responses"].get("200", {})
+        content = answer.get("content", {}).get("application/json", {})
+        reference = content.get("schema", {}).get("$ref", "")
+        return reference.split("/")[-1].startswith("Paginated")
