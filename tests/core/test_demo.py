@@ -180,3 +180,21 @@ def test_same_seed_same_data():
     delete_demo()
     build_demo(seed=8, scale=0.05)
     assert _fingerprint() != first
+
+
+def test_the_demo_leaves_an_api_key_to_try_the_api(tmp_path, settings, client):
+    settings.VAR_DIR = tmp_path
+    out = StringIO()
+    call_command("demo", "--scale", SMALL, stdout=out)
+    path = tmp_path / "demo" / "cle-api.txt"
+    assert str(path) in out.getvalue()
+    assert oct(path.stat().st_mode)[-3:] == "600"
+    secret = path.read_text().strip()
+    response = client.get("/api/v1/creditors/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 200
+    assert response.json()["results"]
+    # kept while valid; made again once the demo is reset (its organisation deleted)
+    call_command("demo", "--if-empty", stdout=StringIO())
+    assert path.read_text().strip() == secret
+    call_command("demo", "--reset", "--scale", SMALL, stdout=StringIO())
+    assert path.read_text().strip() != secret

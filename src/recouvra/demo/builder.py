@@ -192,6 +192,10 @@ def delete_demo() -> None:
         ):
             model.objects.filter(**in_orgs).delete()
         Membership.objects.filter(**in_orgs).delete()
+        from recouvra.api.models import ApiKey
+
+        for key in ApiKey.objects.filter(**in_orgs):  # its user goes with it
+            key.user.delete()
         Creditor.objects.filter(**in_orgs).delete()
         Organization.objects.filter(pk__in=org_ids).delete()
         User.objects.filter(email__in=[u["email"] for u in DEMO_USERS]).delete()

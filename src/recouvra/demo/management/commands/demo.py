@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recouvra.api.keys import create_key, find_key
+from recouvra.api.models import Scope
 from recouvra.core.models import Organization, Role
 from recouvra.demo import builder
 from recouvra.demo.organisations import COMPANY_NAME, DEFAULT_SEED, DEMO_URL, DEMO_USERS
@@ -71,6 +73,7 @@ class Command(BaseCommand):
             )
         self.print_credentials()
         self.write_statement()
+        self.write_api_key()
 
     def write_statement(self) -> None:
         """A bank statement paying some demo invoices, to try Imports → Lettrage."""
@@ -81,6 +84,24 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Relevé bancaire de démonstration à importer (Imports, compte {COMPANY_NAME}) : {path}"
         )
+
+    def write_api_key(self) -> None:
+        """An API key of the demo company, to try the API (docs/api.md), kept in a file
+        readable by its owner only: made again when the file is gone or its key revoked."""
+        from django.conf import settings
+
+        path = Path(settings.VAR_DIR) / "demo" / "cle-api.txt"
+        if path.exists() and find_key(path.read_text().strip()) is not None:
+            self.stdout.write(f"Clé d'API de démonstration ({COMPANY_NAME}) : {path}")
+            return
+        company = Organization.objects.filter(name=COMPANY_NAME).first()
+        if company is None:
+            return
+        new = create_key(company, name="Démo (curl)", scopes=[s.value for s in Scope])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new.secret + "\n")
+        self.stdout.write(f"Clé d'API de démonstration ({COMPANY_NAME}) : {path}")
 
     def print_credentials(self) -> None:
         rows = [("Rôle", "Organisation", "E-mail", "Mot de passe")]
