@@ -45,10 +45,10 @@ PAYMENT_FIELDS = ("id", "creditor_id", "debtor_id", "amount_cents", "currency", 
 PAYMENT_FIELDS += ("method", "reference", "label", "reversed_at", "created_at")
 
 
-def payments(payment_ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+def payments(payment_ids: Sequence[int], per_event: int = PER_EVENT) -> Iterator[dict[str, Any]]:
     """`{"payments": [...]}` for each PER_EVENT of these payments, each with its
     allocations (C. civ. 1342-10: fees, interest, then principal)."""
-    for chunk in batches(sorted(set(payment_ids)), PER_EVENT):
+    for chunk in batches(sorted(set(payment_ids)), per_event):
         shares: dict[int, list[dict[str, Any]]] = {}
         for row in (
             Allocation.objects.filter(payment_id__in=chunk)
@@ -90,11 +90,11 @@ def _payment(row: dict[str, Any], shares: dict[int, list[dict[str, Any]]]) -> di
 # -- lettrage ------------------------------------------------------------------------------
 
 
-def proposals(proposal_ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+def proposals(proposal_ids: Sequence[int], per_event: int = PER_EVENT) -> Iterator[dict[str, Any]]:
     """`{"proposals": [...]}` for each PER_EVENT of these proposals: the bank line (its
     amount, date and label) and the claims proposed for it, with the score."""
     through = MatchProposal.claims.through
-    for chunk in batches(list(proposal_ids), PER_EVENT):
+    for chunk in batches(list(proposal_ids), per_event):
         claims: dict[int, list[int]] = {}
         for proposal_id, claim_id in (
             through.objects.filter(matchproposal_id__in=chunk)
