@@ -9,7 +9,8 @@ import json
 from django.urls import reverse
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from recouvra.core.models import AuditAction, AuditEvent
+from recouvra.core import audit
+from recouvra.core.models import AuditAction
 from recouvra.webhooks import delivery
 from recouvra.webhooks.emit import emit
 from recouvra.webhooks.models import Attempt, Endpoint, Event, EventStatus
@@ -43,7 +44,7 @@ class PagesTestCase(WebhookTestCase):
         self.assertContains(page, endpoint.secret)
         self.assertContains(page, "ERP compta")
         # the audit log names alice, and never holds the secret
-        created = AuditEvent.objects.get(object_id=str(endpoint.pk), action=AuditAction.CREATE)
+        created = audit.history(endpoint).get(action=AuditAction.CREATE)
         self.assertEqual(created.actor, self.alice)
         self.assertNotIn(endpoint.secret, json.dumps(created.changes))
         self.assertTrue(created.changes["secret"].startswith("sha256:"))
@@ -95,7 +96,7 @@ class PagesTestCase(WebhookTestCase):
         self.endpoint.refresh_from_db()
         self.assertEqual(self.endpoint.url, self.receiver.url + "/v2")
         self.assertEqual(self.endpoint.events, ["promise.broken"])
-        changed = AuditEvent.objects.get(object_id=str(self.endpoint.pk), action="update")
+        changed = audit.history(self.endpoint).get(action=AuditAction.UPDATE)
         self.assertIn("events", changed.changes)
 
     def test_a_rotated_secret_signs_what_is_sent_next(self) -> None:
@@ -109,7 +110,7 @@ class PagesTestCase(WebhookTestCase):
         request.verified(self.endpoint.secret)
         with self.assertRaises(WebhookVerificationError):
             request.verified(old)
-        rotated = AuditEvent.objects.get(object_id=str(self.endpoint.pk), action="update")
+        rotated = audit.history(self.endpoint).get(action=AuditAction.UPDATE)
         self.assertNotIn(self.endpoint.secret, json.dumps(rotated.changes))
 
     def test_a_disabled_endpoint_gets_no_event_until_it_is_enabled_again(self) -> None:
@@ -131,9 +132,7 @@ class PagesTestCase(WebhookTestCase):
         self.assertRedirects(response, self.url("endpoints"))
         self.assertFalse(Endpoint.objects.exists())
         self.assertFalse(Event.objects.exists())
-        self.assertTrue(
-            AuditEvent.objects.filter(object_id=str(self.endpoint.pk), action="delete").exists()
-        )
+        self.assertTrue(audit.history(self.endpoint).filter(action=AuditAction.DELETE).exists())
 
     def test_send_a_test_shows_the_answer_on_the_page(self) -> None:
         response = self.client.post(self.url("endpoint_test", self.endpoint), follow=True)
@@ -171,6 +170,9 @@ class PagesTestCase(WebhookTestCase):
         replayed = Attempt.objects.filter(event=event).order_by("at", "pk").last()
         self.assertTrue(replayed.replay)
         self.assertContains(response, "rejoué")
+        asked = audit.history(event).get(action=AuditAction.UPDATE)
+        self.assertEqual(asked.actor, self.alice)
+        self.assertEqual(asked.changes["status"], [EventStatus.FAILED, EventStatus.DELIVERED])
 
     def test_a_message_being_sent_is_not_replayed_at_the_same_time(self) -> None:
         (event,) = emit(self.alpha.pk, "payment.received", lambda: [{"id": 1}])

@@ -223,13 +223,18 @@ def _tell_administrators(endpoint: Endpoint, reason: str) -> None:
 # -- asked from the endpoint page ----------------------------------------------------------
 
 
-def replay(event: Event, now: datetime | None = None) -> str:
+def replay(event: Event, *, actor: Any = None, now: datetime | None = None) -> str:
     """Send the event again now, with its webhook-id (a delivered or failed one too);
-    "busy" if a worker is sending it. Its retry schedule is left as it was."""
+    "busy" if a worker is sending it. Its retry schedule is left as it was. Audited: who
+    asked, and what came of it."""
     now = now or timezone.now()
+    before = audit.snapshot(event)
     if not claim(event, now, any_status=True):
         return "busy"
-    return record(event, send(event), now, replay=True)
+    outcome = record(event, send(event), now, replay=True)
+    event.refresh_from_db()
+    audit.record(event, AuditAction.UPDATE, actor=actor, before=before)
+    return outcome
 
 
 def attempts_of(events: Any) -> dict[int, list[Attempt]]:

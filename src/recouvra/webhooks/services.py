@@ -143,7 +143,7 @@ def delete_endpoint(endpoint: Endpoint, *, actor: Any) -> None:
     endpoint.delete()
 
 
-def send_test(endpoint: Endpoint, *, now: datetime | None = None) -> Event:
+def send_test(endpoint: Endpoint, *, actor: Any = None, now: datetime | None = None) -> Event:
     """A test event for this endpoint only (even disabled: to check it before enabling),
     sent now; the page shows what it answered. Not tried again."""
     now = now or timezone.now()
@@ -157,6 +157,7 @@ def send_test(endpoint: Endpoint, *, now: datetime | None = None) -> Event:
         )
         Event.objects.filter(pk=event.pk).update(retry_until=now)
         event.retry_until = now
+        audit.record(event, AuditAction.CREATE, actor=actor)
     event.endpoint = endpoint
     if delivery.claim(event, now):
         delivery.record(event, delivery.send(event), now)

@@ -160,7 +160,7 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def endpoint_test(request: HttpRequest, pk: int) -> HttpResponse:
     _member, found = _endpoint(request, pk)
-    event = services.send_test(found)
+    event = services.send_test(found, actor=request.user)
     if event.status == EventStatus.DELIVERED:
         messages.success(request, _("Message de test remis."))
     else:
@@ -177,7 +177,7 @@ def event_replay(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(
         Event.objects.select_related("endpoint"), pk=pk, organization_id=member.organization_id
     )
-    outcome = delivery.replay(event)
+    outcome = delivery.replay(event, actor=request.user)
     if outcome == EventStatus.DELIVERED:
         messages.success(request, _("Message renvoyé et remis."))
     elif outcome == "busy":
