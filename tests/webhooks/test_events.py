@@ -22,8 +22,8 @@ from recouvra.imports import services as imports
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch, ImportKind, ImportStatus
 from recouvra.lettrage.models import MatchProposal, ProposalStatus
 from recouvra.lettrage.reconcile import apply_proposal, propose_matches, reverse_match
-from recouvra.webhooks import delivery, payloads
-from recouvra.webhooks.models import Event
+from recouvra.webhooks import delivery, emit, payloads
+from recouvra.webhooks.models import Endpoint, Event
 
 from ..base import SIREN_DEBTOR, make_claim, make_debtor, make_payment
 from .base import WebhookTestCase
@@ -103,6 +103,16 @@ class EventsTestCase(WebhookTestCase):
         ids = propose_matches(self.alpha.pk, auto_threshold=WAIT)
         chunks = list(payloads.proposals(ids, per_event=2))
         self.assertEqual([len(c["proposals"]) for c in chunks], [2, 2, 1])
+
+    def test_without_an_endpoint_for_the_type_a_bulk_signal_costs_one_query(self) -> None:
+        Endpoint.objects.filter(organization=self.alpha).update(events=["promise.broken"])
+        with self.assertNumQueries(1):
+            emit.on_payments_applied(
+                None,
+                organization_id=self.alpha.pk,
+                claim_ids=[],
+                payment_ids=list(range(1, 100_001)),
+            )
 
     def test_payment_received_when_a_proposal_is_applied(self) -> None:
         claim = make_claim(self.creditor, self.debtor, 50_000)
