@@ -283,6 +283,11 @@ SPECTACULAR_SETTINGS = {
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 10 * 1024 * 1024)
 
+# Webhooks (recouvra.webhooks): endpoints are https:// on public addresses only; this lets
+# them be http:// on this machine (127.0.0.1, localhost, [::1]) and be delivered to loopback
+# addresses, for development and tests. Never in production.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+
 FILTERS_EMPTY_CHOICE_LABEL = _("Tous")
 DJANGO_TABLES2_TEMPLATE = "web/_table.html"
 DJANGO_TABLES2_PAGE_RANGE = 8

@@ -24,6 +24,10 @@ from recouvra.dunning.tasks import run_dunning_task
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.lettrage.models import FactKind, MatchProposal, PayerFact
+from recouvra.webhooks.emit import emit
+from recouvra.webhooks.models import Endpoint
+from recouvra.webhooks.models import Event as WebhookEvent
+from recouvra.webhooks.services import create_endpoint
 
 from ..base import RecouvraTestCase, make_claim, make_creditor, make_debtor, make_payment
 from ..dunning.base import DUE, at, make_scenario
@@ -68,6 +72,14 @@ FUNCTION_VIEW_MODELS = {
     "letters:receipt": Payment,
     "letters:plan_agreement": PaymentPlan,
     "api:key_revoke": ApiKey,
+    "webhooks:endpoint": Endpoint,
+    "webhooks:endpoint_edit": Endpoint,
+    "webhooks:endpoint_rotate": Endpoint,
+    "webhooks:endpoint_enable": Endpoint,
+    "webhooks:endpoint_disable": Endpoint,
+    "webhooks:endpoint_delete": Endpoint,
+    "webhooks:endpoint_test": Endpoint,
+    "webhooks:event_replay": WebhookEvent,
 }
 # the other arguments some detail URLs take besides the object's pk
 OTHER_ARGUMENTS = {"dunning:assign": {"kind": "debiteur"}}
@@ -149,6 +161,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
                 organization=self.beta, case=charlie_claim.case, starts_on=charlie_claim.due_date
             ),
             ApiKey: create_key(self.beta, name=f"{MARKER} clé", scopes=["read"]).api_key,
+            **self.charlie_webhooks(),
         }
         self.client.force_login(self.alice)
 
@@ -171,6 +184,22 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Message: Message.objects.get(case=claim.case),
             PrintBatch: batch,
         }
+
+    def charlie_webhooks(self) -> dict[type, object]:
+        """Charlie's endpoint and a message of it (its secret and URL would give him away)."""
+        endpoint = create_endpoint(
+            self.beta,
+            url=f"https://{MARKER.lower()}.example/hook",
+            events=["payment.received"],
+            description=f"{MARKER} ERP",
+        )
+        (event,) = emit(
+            self.beta.pk,
+            "payment.received",
+            lambda: [{"marker": MARKER}],
+            endpoints=[endpoint],
+        )
+        return {Endpoint: endpoint, WebhookEvent: event}
 
     def charlie_failed_task(self) -> DBTaskResult:
         """The daily run of charlie's organisation, failed: only his admins may re-queue it."""

@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Value
+from django.db.models import F, Sum, Value
 from django.db.models.functions import Cast, Concat, LPad
+from django.dispatch import Signal
 from django.utils import timezone, translation
 
 from recouvra.core import audit
 from recouvra.core.bulk import batches, insert_rows
 from recouvra.core.models import AuditAction
 from recouvra.law.money import format_amount
+from recouvra.ledger.models import Allocation
 
-from .models import CASE_REFERENCE_PREFIX, Case, CaseStatus, Direction, Interaction, InteractionKind
+from .models import (
+    CASE_REFERENCE_PREFIX,
+    Case,
+    CaseStatus,
+    Direction,
+    Interaction,
+    InteractionKind,
+    Promise,
+    PromiseStatus,
+)
 
 # The timeline is the case's record, kept in French whatever the reader's language.
 CASE_OPENED = "Dossier ouvert."
+
+# sent with `case`, `old` and `new` (its stages) and `actor` once change_stage moved a
+# case, in its transaction (webhooks: case.stage_changed)
+stage_changed = Signal()
+
+# sent with `promise` and `actor` (None for the daily check) once a promise is marked
+# broken, in its transaction (webhooks: promise.broken)
+promise_broken = Signal()
+
+# a promise is judged this long after its date: the bank statement of a payment made on
+# the day may come a few days later
+PROMISE_GRACE = timedelta(days=3)
 
 
 def number_new_cases(organization_id: int) -> int:
@@ -113,7 +136,62 @@ def change_stage(case: Case, status: str, *, actor: Any = None) -> bool:
     case.save(update_fields=fields)
     audit.record(case, AuditAction.UPDATE, actor=actor, before=before)
     add_event(case, InteractionKind.STATUS, stage_changed_text(old, status), author=actor)
+    stage_changed.send(sender=Case, case=case, old=old, new=status, actor=actor)
     return True
+
+
+def break_promise(promise: Promise, *, actor: Any = None) -> bool:
+    """The debtor did not pay as promised; False when the promise was no longer pending."""
+    return _close_promise(promise, PromiseStatus.BROKEN, actor=actor)
+
+
+def keep_promise(promise: Promise, *, actor: Any = None) -> bool:
+    """The debtor paid as promised; False when the promise was no longer pending."""
+    return _close_promise(promise, PromiseStatus.KEPT, actor=actor)
+
+
+@transaction.atomic
+def _close_promise(promise: Promise, status: str, *, actor: Any) -> bool:
+    before = audit.snapshot(promise)
+    moved = Promise.objects.filter(pk=promise.pk, status=PromiseStatus.PENDING).update(
+        status=status, updated_at=timezone.now()
+    )
+    if not moved:
+        return False
+    promise.status = status
+    audit.record(promise, AuditAction.UPDATE, actor=actor, before=before)
+    what = "tenue" if status == PromiseStatus.KEPT else "non tenue"
+    amount = format_amount(promise.amount_cents, "EUR")
+    text = f"Promesse de paiement du {promise.promised_on:%d/%m/%Y} ({amount}) {what}."
+    add_event(promise.case, InteractionKind.PROMISE, text, author=actor)
+    if status == PromiseStatus.BROKEN:
+        promise_broken.send(sender=Promise, promise=promise, actor=actor)
+    return True
+
+
+def settle_due_promises(organization_id: int, today: date) -> tuple[int, int]:
+    """The daily check of the pending promises whose date is PROMISE_GRACE past: kept when
+    the payments received on the case's claims from the day it was made to its date (not
+    reversed) reach its amount, else broken. Returns (kept, broken)."""
+    due = Promise.objects.filter(
+        organization_id=organization_id,
+        status=PromiseStatus.PENDING,
+        promised_on__lt=today - PROMISE_GRACE,
+    ).select_related("case")
+    kept = broken = 0
+    for promise in due:
+        made_on = timezone.localdate(promise.created_at)
+        paid = Allocation.objects.filter(
+            claim__case=promise.case_id,
+            payment__reversed_at__isnull=True,
+            payment__received_on__gte=made_on,
+            payment__received_on__lte=promise.promised_on,
+        ).aggregate(total=Sum(F("to_principal") + F("to_interest") + F("to_fees")))["total"]
+        if (paid or 0) >= promise.amount_cents:
+            kept += keep_promise(promise)
+        else:
+            broken += break_promise(promise)
+    return kept, broken
 
 
 def add_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,13 +34,23 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The concrete field values of an object, as JSON-friendly data."""
+    """The concrete field values of an object, as JSON-friendly data. The fields a model
+    names in `audit_hidden` (secrets) are kept as a short fingerprint: the log shows that
+    they changed, never what they hold."""
     data = {}
+    hidden = getattr(obj, "audit_hidden", ())
     for field in obj._meta.concrete_fields:
         if field.name in ("updated_at",):
             continue
-        data[field.attname] = _jsonable(getattr(obj, field.attname))
+        value = _jsonable(getattr(obj, field.attname))
+        data[field.attname] = _fingerprint(value) if field.name in hidden else value
     return data
+
+
+def _fingerprint(value: Any) -> str:
+    if not value:
+        return ""
+    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:8]
 
 
 def snapshot_values(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:

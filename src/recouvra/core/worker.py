@@ -107,6 +107,32 @@ def kind_of(task_path: str) -> TaskKind:
     return kinds().get(task_path, DEFAULT_KIND)
 
 
+# -- periodic checks -----------------------------------------------------------------------
+
+# A check the clock runs each minute: given the time, it enqueues what has come due and
+# returns a line per task enqueued (for the log). Apps above the clock's (dunning) register
+# theirs in their AppConfig.ready, so that the clock never imports them.
+PeriodicCheck = Callable[[datetime], list[str]]
+_periodic: list[PeriodicCheck] = []
+
+
+def register_periodic(check: PeriodicCheck) -> None:
+    """Have the clock run `check(now)` each minute (once, however often ready() runs)."""
+    if check not in _periodic:
+        _periodic.append(check)
+
+
+def run_periodic(now: datetime) -> list[str]:
+    """Run every registered check; one that fails is logged, the others still run."""
+    enqueued: list[str] = []
+    for check in list(_periodic):
+        try:
+            enqueued += check(now)
+        except Exception:
+            logger.exception("periodic check %s failed", getattr(check, "__qualname__", check))
+    return enqueued
+
+
 # -- the heartbeat -------------------------------------------------------------------------
 
 

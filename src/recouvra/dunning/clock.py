@@ -5,6 +5,8 @@
 - A delivery pass when messages are waiting (or held ones are to be tried again) and no
   pass is already queued.
 - Reading the bounces returned to BOUNCE_MAILDIR, when it is set and has new mail.
+- The checks the apps above registered (core.worker.register_periodic), e.g. the webhooks'
+  delivery passes.
 
 First, it re-queues the tasks left running by a worker that is gone (core/worker.py):
 without that, such a task would count as waiting for ever, and nothing of its kind
@@ -22,7 +24,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from recouvra.core.models import Organization
-from recouvra.core.worker import recover_stale
+from recouvra.core.worker import recover_stale, run_periodic
 
 from .delivery import SENT_BY_TASK
 from .delivery_reports import has_new_notices
@@ -58,7 +60,7 @@ def tick(now: datetime | None = None) -> list[str]:
     if maildir and has_new_notices(Path(maildir)) and not _waiting(read_bounces_task, []):
         read_bounces_task.enqueue()
         enqueued.append("bounces")
-    return enqueued
+    return enqueued + run_periodic(now)
 
 
 def _waiting(task, args: list) -> bool:  # noqa: ANN001

@@ -17,12 +17,18 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from recouvra.cases.models import Direction, InteractionKind
 from recouvra.cases.services import add_event
 
 from .models import Channel, Message, MessageStatus
+
+# sent with `message` (BOUNCED, its last_error the reason) once a report moved it there,
+# in the report's transaction (webhooks: message.bounced)
+message_bounced = Signal()
 
 DELIVERED, BOUNCED = "delivered", "bounced"
 EVENTS = (DELIVERED, BOUNCED)
@@ -53,6 +59,11 @@ def record_report(report: Report, now: datetime | None = None) -> bool:
     message = found.select_related("case").first()
     if message is None:
         return False
+    with transaction.atomic():
+        return _move(message, report, now)
+
+
+def _move(message: Message, report: Report, now: datetime) -> bool:
     if report.event == BOUNCED:
         moved = Message.objects.filter(
             pk=message.pk, status__in=(MessageStatus.SENT, MessageStatus.DELIVERED)
@@ -66,6 +77,10 @@ def record_report(report: Report, now: datetime | None = None) -> bool:
     if moved:
         kind = InteractionKind.SMS if message.channel == Channel.SMS else InteractionKind.EMAIL
         add_event(message.case, kind, text, channel=message.channel, direction=Direction.INBOUND)
+        if report.event == BOUNCED:
+            message.status, message.last_error = MessageStatus.BOUNCED, report.reason[:500]
+            message.updated_at = now
+            message_bounced.send(sender=Message, message=message)
     return bool(moved)
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from recouvra.cases.services import settle_due_promises
 from recouvra.core.worker import TaskKind, register
 
 from . import delivery, engine
@@ -20,7 +21,11 @@ from .delivery_reports import read_notices
 
 @task()
 def run_dunning_task(organization_id: int, day: str) -> int:
-    run = engine.run_dunning(organization_id, today=date.fromisoformat(day))
+    """The day's check of the promises (kept or broken once their date is past), then the
+    run. Both are safe to run again: a promise moves out of pending once."""
+    today = date.fromisoformat(day)
+    settle_due_promises(organization_id, today)
+    run = engine.run_dunning(organization_id, today=today)
     return run.steps_run
 
 

@@ -23,6 +23,10 @@ from .records import BankStatement, Ledger, ParseError
 # sent with `batch` once a bank statement's lines are stored: lettrage (above imports)
 # matches them to claims
 statement_imported = Signal()
+# sent with `batch` once its import has ended, DONE or FAILED (its message says why), in
+# the transaction that records it (webhooks: import.completed); a batch that fails while
+# being read, before any import was asked, is not "completed"
+batch_completed = Signal()
 PREVIEW_ROWS = 50
 TABULAR_FORMATS = ("csv", "xlsx")
 
@@ -170,10 +174,14 @@ def import_batch(batch_id: int) -> None:
             import_statement(batch, result)
             statement_imported.send(sender=ImportBatch, batch=batch)
     except ParseError as error:
-        _fail(batch, messages.describe(error))
+        with transaction.atomic():
+            _fail(batch, messages.describe(error))
+            batch_completed.send(sender=ImportBatch, batch=batch)
         return
-    batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
-    batch.save(update_fields=["status", "progress", "finished_at"])
+    with transaction.atomic():
+        batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
+        batch.save(update_fields=["status", "progress", "finished_at"])
+        batch_completed.send(sender=ImportBatch, batch=batch)
 
 
 def confirm(
@@ -245,8 +253,13 @@ def stopped(batch_id: int, reason: str, again: bool) -> None:
             changes = {"status": ImportStatus.FAILED, "progress": 100, "resume_status": waiting}
             changes["message"] = f"Traitement interrompu : {reason}. Vous pouvez le relancer."
             changes["finished_at"] = timezone.now()
-        if ImportBatch.objects.filter(pk=batch_id, status=running).update(**changes):
-            return
+        with transaction.atomic():
+            if not ImportBatch.objects.filter(pk=batch_id, status=running).update(**changes):
+                continue
+            if running == ImportStatus.IMPORTING and not again:
+                batch = ImportBatch.objects.get(pk=batch_id)
+                batch_completed.send(sender=ImportBatch, batch=batch)
+        return
 
 
 def retry(batch: ImportBatch) -> bool:

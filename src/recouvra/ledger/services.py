@@ -24,12 +24,16 @@ from .models import Claim
 # sent with `claim` and `actor` once a claim created on its own is saved
 claim_created = Signal()
 
-# sent with `organization_id` and `claim_ids` (the claims a payment settled) once
-# payments are recorded: what was about to be sent for those claims may be moot
+# sent with `organization_id`, `claim_ids` (the claims the payments went to) and
+# `payment_ids` (the payments recorded) once payments are recorded, in their transaction:
+# what was about to be sent for those claims may be moot (dunning), the organisation's
+# systems are told (webhooks: payment.received). Whoever records a payment sends it.
 payments_applied = Signal()
 
-# sent with `organization_id` and `claim_ids` once payments are reversed (a match undone,
-# a payment returned by the bank): those claims owe again, letters not yet sent are re-checked
+# sent with `organization_id`, `claim_ids` and `payment_ids` (the payments now reversed)
+# once payments are reversed (a match undone, a payment returned by the bank), in their
+# transaction: those claims owe again, letters not yet sent are re-checked (dunning), the
+# organisation's systems are told (webhooks: payment.reversed)
 payments_reversed = Signal()
 
 # the values of a claim created in bulk, in the order create_claims takes them

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.dispatch import Signal
 from django.utils import timezone
 
 from recouvra.cases.models import InteractionKind
@@ -117,6 +118,12 @@ PROPOSAL_FIELDS = (
 )
 
 
+# sent with `organization_id` and `proposal_ids` (the proposals left waiting for a decision,
+# in booking order; those applied at once are payments, told by payments_applied) at the
+# end of a run that made some, in its transaction: once per run, however many lines
+proposals_made = Signal()
+
+
 class ReconcileError(ValueError):
     """The proposal cannot be acted on: already decided, or claims that do not fit."""
 
@@ -159,6 +166,7 @@ def propose_matches(
         del claims
         excluded = _excluded_claim_sets([line.pk for line in todo])
         created: list[int] = []
+        waiting: list[int] = []
         for chunk in decisions(Job(matcher, todo, excluded, auto_threshold)):
             # the sure matches first: their payments exist when their proposals are stored
             sure = [decision for decision in chunk if decision.sure]
@@ -167,10 +175,15 @@ def propose_matches(
             payment_of = {d.position: p for d, p in zip(sure, payments, strict=True)}
             ids = _create_proposals(organization_id, todo, chunk, payment_of)
             created += ids
+            waiting += [pk for d, pk in zip(chunk, ids, strict=True) if not d.sure]
             learnt = zip(chunk, ids, strict=True)
             learn_from_matches(
                 organization_id,
                 (Learnt(todo[d.position], d.debtor_id, pk) for d, pk in learnt if d.sure),
+            )
+        if waiting:
+            proposals_made.send(
+                MatchProposal, organization_id=organization_id, proposal_ids=waiting
             )
         return created
 
@@ -366,6 +379,7 @@ def reverse_match(proposal: MatchProposal, *, actor: Any, detail: str = "") -> N
             Payment,
             organization_id=current.organization_id,
             claim_ids=[claim.pk for claim in claims],
+            payment_ids=[payment.pk],
         )
     proposal.status = ProposalStatus.REVERSED
 
@@ -777,7 +791,9 @@ def _apply(
     paid = {"status": ClaimStatus.PAID, "updated_at": now}
     update_ids(Claim, settled, paid, among={"status": OPEN_STATUSES})
     touched = sorted({claim.id for plan in plans for claim, _s in plan.shares})
-    payments_applied.send(Payment, organization_id=organization_id, claim_ids=touched)
+    payments_applied.send(
+        Payment, organization_id=organization_id, claim_ids=touched, payment_ids=payment_ids
+    )
     author = getattr(_user(actor), "pk", None)
     how = AUTOMATIC if run else f"lettré par {_name(actor)}"
     events = (
