@@ -328,7 +328,7 @@ def parse_interruption(spec: str) -> prescription.Interruption:
 def parse_statement_claim(spec: str) -> law_statement.StatementClaim:
     """REF:PRINCIPAL:DUE_DATE[:KIND[:RATE[:ISSUE_DATE]]], KIND b2b (default) or consumer."""
     ref, *fields = spec.split(":")
-    if not ref or len(fields) < 2 or len(fields) > 4:
+    if not ref or len(fields) < 2 or len(fields) > 5:
         raise LawCommandError(
             "invalid_claim",
             f"--claim : « {spec} » n'est pas de la forme "
