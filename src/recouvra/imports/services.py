@@ -81,7 +81,9 @@ def upload(
 
 def claim_batch(batch_id: int, before: str, after: str) -> ImportBatch | None:
     """Move a batch from one status to the next; None if another worker got there first."""
-    won = ImportBatch.objects.filter(pk=batch_id, status=before).update(status=after, progress=5)
+    won = ImportBatch.objects.filter(pk=batch_id, status=before).update(
+        status=after, progress=5, updated_at=timezone.now()
+    )
     return ImportBatch.objects.get(pk=batch_id) if won == 1 else None
 
 
@@ -137,7 +139,10 @@ def parse_batch(batch_id: int) -> None:
         batch.message = "Choisissez le créancier de ces factures avant d'importer."
     batch.status, batch.progress = ImportStatus.PREVIEW, 100
     batch.save(
-        update_fields=["format", "kind", "preview", "message", "status", "progress", "mapping"]
+        update_fields=[
+            *("format", "kind", "preview", "message", "status", "progress", "mapping"),
+            "updated_at",
+        ]
     )
 
 
@@ -173,7 +178,9 @@ def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
         f"{batch.filename} : colonnes non reconnues ({messages.reason(error)}). Indiquez "
         "ci-dessous ce que contient chaque colonne, puis relisez le fichier."
     )
-    batch.save(update_fields=["kind", "format", "status", "progress", "preview", "message"])
+    batch.save(
+        update_fields=["kind", "format", "status", "progress", "preview", "message", "updated_at"]
+    )
     return True
 
 
@@ -196,7 +203,7 @@ def import_batch(batch_id: int) -> None:
         _fail(batch, messages.describe(error))
         return
     batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
-    batch.save(update_fields=["status", "progress", "finished_at"])
+    batch.save(update_fields=["status", "progress", "finished_at", "updated_at"])
 
 
 def confirm(
@@ -287,7 +294,9 @@ def stopped(batch_id: int, reason: str, again: bool) -> None:
             changes = {"status": ImportStatus.FAILED, "progress": 100, "resume_status": waiting}
             changes["message"] = f"Traitement interrompu : {reason}. Vous pouvez le relancer."
             changes["finished_at"] = timezone.now()
-        if ImportBatch.objects.filter(pk=batch_id, status=running).update(**changes):
+        if ImportBatch.objects.filter(pk=batch_id, status=running).update(
+            **changes, updated_at=timezone.now()
+        ):
             return
 
 
@@ -319,7 +328,7 @@ def retry(batch: ImportBatch, *, actor: Any = None) -> bool:
 def _fail(batch: ImportBatch, message: str) -> None:
     batch.status, batch.message, batch.progress = ImportStatus.FAILED, message, 100
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "message", "progress", "finished_at"])
+    batch.save(update_fields=["status", "message", "progress", "finished_at", "updated_at"])
 
 
 def preview_of(batch: ImportBatch, result: BankStatement | Ledger) -> dict[str, Any]:
