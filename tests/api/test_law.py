@@ -185,7 +185,7 @@ SAME_INPUTS: list[tuple[str, list[str], dict[str, Any]]] = [
                     "ref": "F2",
                     "principal_cents": 50_000,
                     "due_date": "2026-01-15",
-                    "contractual_rate": 12,
+                    "contractual_rate": "12",
                     "issue_date": "2025-12-16",
                 },
                 {
@@ -289,6 +289,16 @@ class LawRefusalsTestCase(ApiTestCase):
         body = {"principal_cents": "5000", "due": "2023-12-31", "until": "2024-01-30"}
         self.assertProblem(self.post("law/interest", body), 400, "principal_cents")
 
+    def test_a_rate_is_decimal_text_from_0_to_100(self) -> None:
+        body = {"principal_cents": 100, "due": "2023-12-31", "until": "2024-01-30"}
+        for rate in (12.5, "1e1", "100.5", "-1", "12,5"):
+            with self.subTest(rate=rate):
+                response = self.post("law/interest", {**body, "contractual_rate": rate})
+                self.assertProblem(response, 400, "contractual_rate")
+
+    def test_a_flag_is_a_json_boolean(self) -> None:
+        self.assertProblem(self.post("law/fees", {"invoices": 1, "consumer": 0}), 400, "consumer")
+
     def test_an_unknown_field_is_refused(self) -> None:
         body = {"invoices": 1, "debtor_is_professional": True}
         self.assertProblem(self.post("law/fees", body), 400, "debtor_is_professional")
@@ -313,7 +323,7 @@ class LawRefusalsTestCase(ApiTestCase):
             "principal_cents": 500_000,
             "due": "2023-12-31",
             "until": "2024-01-30",
-            "contractual_rate": 10,
+            "contractual_rate": "10",
         }
         problem = self.assertProblem(self.post("law/interest", body), 422)
         printed = command_output("interest", *args)

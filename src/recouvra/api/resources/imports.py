@@ -19,11 +19,10 @@ from typing import Any, ClassVar
 import django_filters
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,27 +35,13 @@ from recouvra.ledger.models import Creditor
 
 from ..models import Scope
 from ..pagination import Cursor
-from ..problems import PROBLEM_JSON, problem
 from ..serializers import StrictModelSerializer, StrictSerializer
 from ..views import TenantViewSet
-from .openapi import problems
+from .shared import MayWrite, conflict, id_filter, problems, read_schema
 
 # what a multipart body adds to the file itself (boundaries, headers, the creditor field)
 MULTIPART_MARGIN = 64 * 1024
 PREVIEW_ERRORS = 50  # the preview keeps the first 50 unreadable rows (services.PREVIEW_ROWS)
-
-
-class MayWrite(BasePermission):
-    """A key restricted to a mandant reads only, as a mandant does on the pages."""
-
-    message = _("Une clé restreinte à un mandant ne peut que lire.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return request.method in SAFE_METHODS or view.member.can_write
-
-
-def conflict(detail: str) -> Response:
-    return Response(problem(409, detail), status=409, content_type=PROBLEM_JSON)
 
 
 # ---------------------------------------------------------------- what is answered
@@ -294,6 +279,7 @@ class MappingSerializer(StrictSerializer):
 
 class ImportBatchFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    creditor = id_filter("creditor_id")
 
     class Meta:
         model = ImportBatch
@@ -303,6 +289,7 @@ class ImportBatchFilter(django_filters.FilterSet):
 # ---------------------------------------------------------------- the views
 
 
+@extend_schema_view(**read_schema(ImportBatchSerializer))
 class ImportBatchViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     model = ImportBatch
     serializer_class = ImportBatchSerializer

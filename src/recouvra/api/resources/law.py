@@ -15,13 +15,14 @@ the command prints on error (`error`, `message_fr`, …).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,10 +46,9 @@ from ..problems import PROBLEM_JSON, problem
 from ..serializers import CentsField, StrictSerializer
 from ..views import ApiMixin
 from .law_schemas import ANSWERS
-from .openapi import problems
+from .shared import StrictBooleanField, StrictCharField, problems
 
 MAX_ITEMS = 1000  # debts, claims, payments, events of one calculation
-MAX_RATE = 100  # percent a year
 # what the command reports as an error instead of a result (lawdesk law.py), and a date
 # the calendar cannot reach (OverflowError)
 ENGINE_REFUSALS = (law_json.LawCommandError, RateUnavailable, ValueError, ArithmeticError)
@@ -58,27 +58,39 @@ def _date(**kwargs: Any) -> serializers.DateField:
     return serializers.DateField(validators=[validate_date_in_range], **kwargs)
 
 
+PERCENT = r"^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$"  # 0 to 100, six decimals at most
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": PERCENT, "description": "Taux en % l'an : « 12.5 »."}
+)
 class PercentField(serializers.DecimalField):
-    """A rate in percent a year, kept as written ("12.5" stays 12.5, as the command reads
-    it), at most six decimals."""
+    """A rate in percent a year, as a decimal string (as rates are answered), kept as
+    written ("12.5" stays 12.5, as the command reads it), at most six decimals."""
+
+    default_error_messages = {
+        "not_text": _("Un taux s'écrit en texte décimal de 0 à 100, par exemple « 12.5 »."),
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or not re.match(PERCENT, data):
+            self.fail("not_text")
+        return super().to_internal_value(data)
 
     def quantize(self, value: Decimal) -> Decimal:
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent > 0:  # 1E+1: written out, 10
-            return value.quantize(Decimal(1))
         return value
 
 
 def _rate(**kwargs: Any) -> PercentField:
-    return PercentField(max_digits=9, decimal_places=6, min_value=0, max_value=MAX_RATE, **kwargs)
+    return PercentField(max_digits=9, decimal_places=6, **kwargs)
 
 
-def _ref() -> serializers.CharField:
-    return serializers.CharField(max_length=100, trim_whitespace=True)
+def _ref(**kwargs: Any) -> StrictCharField:
+    return StrictCharField(max_length=100, **kwargs)
 
 
-def _flag(help_text: str) -> serializers.BooleanField:
-    return serializers.BooleanField(default=False, help_text=help_text)
+def _flag(help_text: str) -> StrictBooleanField:
+    return StrictBooleanField(default=False, help_text=help_text)
 
 
 def _day_count() -> serializers.ChoiceField:
@@ -169,9 +181,7 @@ class DebtInput(StrictSerializer):
 class AllocateInput(StrictSerializer):
     amount_cents = CentsField()
     debts = DebtInput(many=True, min_length=1, max_length=MAX_ITEMS)
-    designated = serializers.CharField(
-        max_length=100, required=False, allow_null=True, help_text=_("Dette désignée (ref).")
-    )
+    designated = _ref(required=False, allow_null=True, help_text=_("Dette désignée (ref)."))
     paid_on = _date(required=False, allow_null=True)
 
 
@@ -179,7 +189,7 @@ class StatementClaimInput(StrictSerializer):
     ref = _ref()
     principal_cents = CentsField()
     due_date = _date()
-    debtor_is_professional = serializers.BooleanField(default=True)
+    debtor_is_professional = StrictBooleanField(default=True)
     contractual_rate = _rate(required=False, allow_null=True)
     issue_date = _date(required=False, allow_null=True)
 
@@ -188,13 +198,13 @@ class StatementPaymentInput(StrictSerializer):
     ref = _ref()
     received_on = _date()
     amount_cents = CentsField()
-    designated_ref = serializers.CharField(max_length=100, required=False, allow_null=True)
+    designated_ref = _ref(required=False, allow_null=True)
 
 
 class StatementEventInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=list(EVENT_KINDS))
     on = _date()
-    claim_ref = serializers.CharField(max_length=100, required=False, allow_null=True)
+    claim_ref = _ref(required=False, allow_null=True)
 
 
 class StatementInput(StrictSerializer):

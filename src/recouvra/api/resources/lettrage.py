@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -28,8 +28,7 @@ from recouvra.lettrage.models import MatchProposal, ProposalStatus
 from ..models import Scope
 from ..serializers import SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
-from .imports import MayWrite, conflict
-from .openapi import problems
+from .shared import MayWrite, cents_filter, conflict, id_filter, problems, read_schema
 
 MAX_CHOSEN = 100  # claims one payment may settle when an agent changes a proposal
 
@@ -100,15 +99,19 @@ class BankLineFilter(django_filters.FilterSet):
     booking_date = django_filters.DateFromToRangeFilter(
         help_text=_("booking_date_after / booking_date_before (AAAA-MM-JJ, inclus).")
     )
-    amount_min = django_filters.NumberFilter(field_name="amount_cents", lookup_expr="gte")
-    amount_max = django_filters.NumberFilter(field_name="amount_cents", lookup_expr="lte")
+    amount_cents = cents_filter("amount_cents")
+    amount_min = cents_filter("amount_cents", "gte")
+    amount_max = cents_filter("amount_cents", "lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    account = id_filter("account_id")
+    batch = id_filter("batch_id")
 
     class Meta:
         model = BankLine
         fields = ["status", "account", "batch", "amount_cents"]
 
 
+@extend_schema_view(**read_schema(BankLineSerializer))
 class BankLineViewSet(ReadViewSet):
     model = BankLine
     serializer_class = BankLineSerializer
@@ -240,6 +243,8 @@ class MatchProposalSerializer(StrictModelSerializer):
 
 class MatchProposalFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    bank_line = id_filter("bank_line_id")
+    debtor = id_filter("debtor_id")
 
     class Meta:
         model = MatchProposal
@@ -258,6 +263,7 @@ class ChangeSerializer(StrictSerializer):
 DECISION_PROBLEMS = problems(401, 403, 404, 409, 429)
 
 
+@extend_schema_view(**read_schema(MatchProposalSerializer))
 class MatchProposalViewSet(ReadViewSet):
     model = MatchProposal
     serializer_class = MatchProposalSerializer
