@@ -291,7 +291,7 @@ class LawRefusalsTestCase(ApiTestCase):
 
     def test_a_rate_is_decimal_text_from_0_to_100(self) -> None:
         body = {"principal_cents": 100, "due": "2023-12-31", "until": "2024-01-30"}
-        for rate in (12.5, "1e1", "100.5", "-1", "12,5"):
+        for rate in (12.5, "1e1", "100.5", "-1", "12,5", ""):
             with self.subTest(rate=rate):
                 response = self.post("law/interest", {**body, "contractual_rate": rate})
                 self.assertProblem(response, 400, "contractual_rate")

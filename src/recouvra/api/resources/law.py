@@ -72,6 +72,9 @@ class PercentField(serializers.DecimalField):
         "not_text": _("Un taux s'écrit en texte décimal de 0 à 100, par exemple « 12.5 »."),
     }
 
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        return serializers.Field.validate_empty_values(self, data)  # "" is no null rate
+
     def to_internal_value(self, data: Any) -> Decimal:
         if not isinstance(data, str) or not re.match(PERCENT, data):
             self.fail("not_text")
