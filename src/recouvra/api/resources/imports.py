@@ -18,8 +18,13 @@ from typing import Any, ClassVar
 
 import django_filters
 from django.conf import settings
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -312,8 +317,18 @@ class ImportBatchViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(
         summary=_("Envoyer un fichier à importer"),
+        description=_(
+            "Le fichier est gardé, puis lu en tâche de fond : le lot passe de « queued » à "
+            "« preview » et attend une décision (waiting_for). « confirmation » : POST "
+            "…/confirm lance l'import (le lot finit « done » ou « failed » avec son message) ; "
+            "« creditor » : le créancier des factures est à donner à la confirmation ; "
+            "« mapping » : colonnes non reconnues, POST …/mapping dit ce que contient chaque "
+            "colonne et le fichier est relu ; « retry » : lecture ou import interrompus, POST "
+            "…/retry les relance. Les lignes rejetées : GET …/errors. Réimporter le même "
+            "fichier ne change rien."
+        ),
         request={"multipart/form-data": UploadSerializer},
-        responses={201: ImportBatchSerializer, **problems(400, 401, 403, 413, 415, 429)},
+        responses={201: ImportBatchSerializer, **problems(400, 401, 403, 413, 415, 422, 429)},
     )
     def create(self, request: Request) -> Response:
         given = UploadSerializer(data=request.data, context=self.get_serializer_context())
@@ -333,6 +348,10 @@ class ImportBatchViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(
         summary=_("Lignes rejetées à l'import"),
+        parameters=[
+            OpenApiParameter("cursor", str, description=_("La page suivante (lien next).")),
+            OpenApiParameter("page_size", int, description=_("Lignes par page (au plus 1000).")),
+        ],
         responses={200: RowErrorSerializer(many=True), **problems(400, 401, 403, 404, 429)},
     )
     @action(detail=True, methods=["get"], url_path="errors")
@@ -345,7 +364,7 @@ class ImportBatchViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(
         summary=_("Confirmer l'import après l'aperçu"),
         request=ConfirmSerializer,
-        responses={202: ImportBatchSerializer, **problems(400, 401, 403, 404, 409, 415, 429)},
+        responses={202: ImportBatchSerializer, **problems(400, 401, 403, 404, 409, 415, 422, 429)},
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def confirm(self, request: Request, pk: str) -> Response:
@@ -364,7 +383,7 @@ class ImportBatchViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(
         summary=_("Dire ce que contient chaque colonne, puis relire le fichier"),
         request=MappingSerializer,
-        responses={202: ImportBatchSerializer, **problems(400, 401, 403, 404, 409, 415, 429)},
+        responses={202: ImportBatchSerializer, **problems(400, 401, 403, 404, 409, 415, 422, 429)},
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def mapping(self, request: Request, pk: str) -> Response:
@@ -384,7 +403,7 @@ class ImportBatchViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(
         summary=_("Relancer un import interrompu"),
         request=None,
-        responses={202: ImportBatchSerializer, **problems(401, 403, 404, 409, 429)},
+        responses={202: ImportBatchSerializer, **problems(400, 401, 403, 404, 409, 422, 429)},
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def retry(self, request: Request, pk: str) -> Response:

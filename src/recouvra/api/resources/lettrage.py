@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
@@ -260,7 +260,8 @@ class ChangeSerializer(StrictSerializer):
     )
 
 
-DECISION_PROBLEMS = problems(401, 403, 404, 409, 429)
+# 400 and 422: an Idempotency-Key too long, or reused with another request
+DECISION_PROBLEMS = problems(400, 401, 403, 404, 409, 422, 429)
 
 
 @extend_schema_view(**read_schema(MatchProposalSerializer))
@@ -321,7 +322,7 @@ class MatchProposalViewSet(ReadViewSet):
     @extend_schema(
         summary=_("Lettrer le paiement avec d'autres créances"),
         request=ChangeSerializer,
-        responses={200: MatchProposalSerializer, **problems(400, 415), **DECISION_PROBLEMS},
+        responses={200: MatchProposalSerializer, **problems(415), **DECISION_PROBLEMS},
     )
     @action(detail=True, methods=["post"])
     def change(self, request: Request, pk: str) -> Response:
