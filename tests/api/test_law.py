@@ -315,6 +315,11 @@ class LawRefusalsTestCase(ApiTestCase):
     def test_bounds_of_counts_are_enforced(self) -> None:
         self.assertProblem(self.post("law/fees", {"invoices": 10_001}), 400, "invoices")
         self.assertProblem(self.post("law/allocate", {"amount_cents": 1, "debts": []}), 400)
+        claims = [
+            {"ref": f"F{i}", "principal_cents": 100, "due_date": "2025-01-01"} for i in range(201)
+        ]
+        body = {"as_of": "2025-06-30", "claims": claims}
+        self.assertProblem(self.post("law/statement", body), 400, "claims")
 
     def test_a_rate_below_the_floor_is_a_422_with_the_engines_message(self) -> None:
         args = ["--principal", "5000", "--due", "2023-12-31", "--until", "2024-01-30"]

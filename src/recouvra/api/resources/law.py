@@ -48,7 +48,10 @@ from ..views import ApiMixin
 from .law_schemas import ANSWERS
 from .shared import StrictBooleanField, StrictCharField, problems
 
-MAX_ITEMS = 1000  # debts, claims, payments, events of one calculation
+MAX_DEBTS = 1000  # debts one payment is allocated to
+# claims, payments, events of a statement: each payment is allocated across the claims, a
+# statement of 200 claims and 200 payments takes about a second
+MAX_STATEMENT_ITEMS = 200
 # what the command reports as an error instead of a result (lawdesk law.py), and a date
 # the calendar cannot reach (OverflowError)
 ENGINE_REFUSALS = (law_json.LawCommandError, RateUnavailable, ValueError, ArithmeticError)
@@ -183,7 +186,7 @@ class DebtInput(StrictSerializer):
 
 class AllocateInput(StrictSerializer):
     amount_cents = CentsField()
-    debts = DebtInput(many=True, min_length=1, max_length=MAX_ITEMS)
+    debts = DebtInput(many=True, min_length=1, max_length=MAX_DEBTS)
     designated = _ref(required=False, allow_null=True, help_text=_("Dette désignée (ref)."))
     paid_on = _date(required=False, allow_null=True)
 
@@ -212,9 +215,9 @@ class StatementEventInput(StrictSerializer):
 
 class StatementInput(StrictSerializer):
     as_of = _date()
-    claims = StatementClaimInput(many=True, min_length=1, max_length=MAX_ITEMS)
-    payments = StatementPaymentInput(many=True, required=False, max_length=MAX_ITEMS)
-    events = StatementEventInput(many=True, required=False, max_length=MAX_ITEMS)
+    claims = StatementClaimInput(many=True, min_length=1, max_length=MAX_STATEMENT_ITEMS)
+    payments = StatementPaymentInput(many=True, required=False, max_length=MAX_STATEMENT_ITEMS)
+    events = StatementEventInput(many=True, required=False, max_length=MAX_STATEMENT_ITEMS)
     day_count = _day_count()
 
 
