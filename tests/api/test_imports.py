@@ -66,6 +66,7 @@ class UploadFlowTestCase(ImportsApiTestCase):
         response = self.upload(creditor=self.creditor.pk)
         self.assertEqual(response.status_code, 201, response.content[:500])
         batch_id = response.json()["id"]
+        self.assertIsNone(response.json()["kind"])  # told by the content, once read
         self.assertEqual(response["Location"], f"/api/v1/imports/{batch_id}")
         read = self.batch(batch_id)
         self.assertEqual(

@@ -42,7 +42,7 @@ from ..models import Scope
 from ..pagination import Cursor
 from ..serializers import StrictModelSerializer, StrictSerializer
 from ..views import TenantViewSet
-from .shared import MayWrite, conflict, id_filter, problems, read_schema
+from .shared import BlankAsNullChoiceField, MayWrite, conflict, id_filter, problems, read_schema
 
 # what a multipart body adds to the file itself (boundaries, headers, the creditor field)
 MULTIPART_MARGIN = 64 * 1024
@@ -171,6 +171,10 @@ def row_error(error: Any) -> dict[str, Any]:
 
 
 class ImportBatchSerializer(StrictModelSerializer):
+    kind = BlankAsNullChoiceField(
+        ImportKind.choices,
+        help_text=_("Ce que contient le fichier ; null tant qu'il n'est pas lu."),
+    )
     counts = CountsField()
     preview = PreviewField()
     waiting_for = serializers.SerializerMethodField(

@@ -21,14 +21,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recouvra.core.models import Role
-from recouvra.imports.models import BankAccount, BankLine
+from recouvra.imports.models import BankAccount, BankLine, UnappliedReason
 from recouvra.ledger.models import Claim
 from recouvra.lettrage.models import MatchProposal, ProposalStatus
 
 from ..models import Scope
 from ..serializers import SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
-from .shared import MayWrite, cents_filter, conflict, id_filter, problems, read_schema
+from .shared import (
+    BlankAsNullChoiceField,
+    MayWrite,
+    cents_filter,
+    conflict,
+    id_filter,
+    problems,
+    read_schema,
+)
 
 MAX_CHOSEN = 100  # claims one payment may settle when an agent changes a proposal
 
@@ -68,6 +76,10 @@ class BankAccountSerializer(StrictModelSerializer):
 
 class BankLineSerializer(StrictModelSerializer):
     account = BankAccountSerializer(read_only=True)
+    unapplied_reason = BlankAsNullChoiceField(
+        UnappliedReason.choices,
+        help_text=_("Pourquoi ce crédit ne règle rien chez nous (statut unapplied), sinon null."),
+    )
     amount_cents = SignedCentsField(read_only=True, help_text=_("Crédit positif, en centimes."))
 
     class Meta:

@@ -113,13 +113,30 @@ class StrictCharField(serializers.CharField):
 
 
 class MayWrite(BasePermission):
-    """A key restricted to a mandant reads only, as a mandant does on the pages."""
+    """A key restricted to a mandant reads only, as a mandant does on the pages. Checked on
+    the object once found, so that an object the key cannot see stays a 404; a creation
+    (no object) is checked at once."""
 
     message = _("Une clé restreinte à un mandant ne peut que lire.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "action", None) != "create":
+            return True
+        return view.member.can_write
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         return request.method in SAFE_METHODS or view.member.can_write
 
 
 def conflict(detail: str) -> Response:
     return Response(problem(409, detail), status=409, content_type=PROBLEM_JSON)
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice a row may not have yet (a blank CharField with choices): null, not ""."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(choices, read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return value or None
