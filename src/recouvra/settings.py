@@ -279,6 +279,14 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "recouvra.api.schema.add_problem_responses",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        # choice sets whose fields share a name ("status", "kind") in several resources
+        "ImportStatusEnum": "recouvra.imports.models.ImportStatus",
+        "ImportKindEnum": "recouvra.imports.models.ImportKind",
+        "BankLineStatusEnum": "recouvra.imports.models.BankLineStatus",
+        "ProposalStatusEnum": "recouvra.lettrage.models.ProposalStatus",
+        "ClaimStatusEnum": "recouvra.ledger.models.ClaimStatus",
+    },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 10 * 1024 * 1024)

@@ -9,7 +9,9 @@ app_name = "api"
 
 AREAS = (ledger, cases, dunning, imports, lettrage, law)
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+# with and without the final slash (DRF's constructor turns any true value into "/")
+router.trailing_slash = "/?"
 for area in AREAS:
     for prefix, viewset, basename in area.routes:
         router.register(prefix, viewset, basename=basename)

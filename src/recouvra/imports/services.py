@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership
@@ -33,6 +34,15 @@ TABULAR_FORMATS = ("csv", "xlsx")
 
 class UploadRefused(ValueError):
     pass
+
+
+class BatchRefused(ValueError):
+    """The batch does not wait for what was asked (a confirmation, a column mapping), or
+    `field` is missing (the creditor of invoices)."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def create_batch(
@@ -60,9 +70,24 @@ def create_batch(
     return batch
 
 
+def upload(
+    member: Membership, upload: UploadedFile, *, creditor: Creditor | None, actor: Any
+) -> ImportBatch:
+    """Keep the uploaded file (create_batch) and have the worker read it once the
+    transaction that kept it commits: the upload page's and the API's one way in."""
+    from .tasks import parse_batch_task
+
+    with transaction.atomic():
+        batch = create_batch(member, upload, creditor=creditor, actor=actor)
+        transaction.on_commit(lambda: parse_batch_task.enqueue(batch.pk))
+    return batch
+
+
 def claim_batch(batch_id: int, before: str, after: str) -> ImportBatch | None:
     """Move a batch from one status to the next; None if another worker got there first."""
-    won = ImportBatch.objects.filter(pk=batch_id, status=before).update(status=after, progress=5)
+    won = ImportBatch.objects.filter(pk=batch_id, status=before).update(
+        status=after, progress=5, updated_at=timezone.now()
+    )
     return ImportBatch.objects.get(pk=batch_id) if won == 1 else None
 
 
@@ -118,7 +143,10 @@ def parse_batch(batch_id: int) -> None:
         batch.message = "Choisissez le créancier de ces factures avant d'importer."
     batch.status, batch.progress = ImportStatus.PREVIEW, 100
     batch.save(
-        update_fields=["format", "kind", "preview", "message", "status", "progress", "mapping"]
+        update_fields=[
+            *("format", "kind", "preview", "message", "status", "progress", "mapping"),
+            "updated_at",
+        ]
     )
 
 
@@ -154,7 +182,9 @@ def _offer_mapping(batch: ImportBatch, error: ParseError) -> bool:
         f"{batch.filename} : colonnes non reconnues ({messages.reason(error)}). Indiquez "
         "ci-dessous ce que contient chaque colonne, puis relisez le fichier."
     )
-    batch.save(update_fields=["kind", "format", "status", "progress", "preview", "message"])
+    batch.save(
+        update_fields=["kind", "format", "status", "progress", "preview", "message", "updated_at"]
+    )
     return True
 
 
@@ -180,26 +210,37 @@ def import_batch(batch_id: int) -> None:
         return
     with transaction.atomic():
         batch.status, batch.progress, batch.finished_at = ImportStatus.DONE, 100, timezone.now()
-        batch.save(update_fields=["status", "progress", "finished_at"])
+        batch.save(update_fields=["status", "progress", "finished_at", "updated_at"])
         batch_completed.send(sender=ImportBatch, batch=batch)
 
 
 def confirm(
-    batch: ImportBatch, *, mapping: dict[str, str] | None, creditor: Creditor | None
+    batch: ImportBatch,
+    *,
+    mapping: dict[str, str] | None,
+    creditor: Creditor | None,
+    actor: Any = None,
 ) -> None:
-    """The user checked the preview: save the column mapping and queue the import."""
+    """The user checked the preview: save the column mapping and queue the import. Refused
+    (BatchRefused) unless the batch waits for it, and for invoices without a creditor; a
+    second confirmation (double click, retried call) finds it no longer waiting."""
     from .tasks import import_batch_task
 
-    batch.status, batch.progress = ImportStatus.TO_IMPORT, 0
-    fields = ["status", "progress"]
+    if batch.status != ImportStatus.PREVIEW:
+        raise BatchRefused(gettext("Cet import n'attend pas de validation."))
+    if batch.kind == ImportKind.LEDGER and not (creditor or batch.creditor_id):
+        raise BatchRefused(gettext("Choisissez le créancier de ces factures."), field="creditor")
+    before = audit.snapshot(batch)
+    changes: dict[str, Any] = {"status": ImportStatus.TO_IMPORT, "progress": 0}
     if mapping is not None:
-        batch.mapping = mapping
-        fields.append("mapping")
+        changes["mapping"] = mapping
     if creditor is not None:
-        batch.creditor = creditor
-        fields.append("creditor")
-    if fields:
-        batch.save(update_fields=fields)
+        changes["creditor"] = creditor
+    waiting = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW)
+    if not waiting.update(**changes, updated_at=timezone.now()):
+        raise BatchRefused(gettext("Cet import n'attend pas de validation."))
+    batch.refresh_from_db()
+    audit.record(batch, AuditAction.UPDATE, actor=actor, before=before)
     transaction.on_commit(lambda: import_batch_task.enqueue(batch.pk))
 
 
@@ -217,10 +258,14 @@ def saved_mapping(organization_id: int, headers: list[str]) -> dict[str, str] | 
     return found.mapping if found else None
 
 
-def remap(batch: ImportBatch, mapping: dict[str, str]) -> None:
-    """New column mapping: kept for this source's next files, then the file is read again."""
+def remap(batch: ImportBatch, mapping: dict[str, str], *, actor: Any = None) -> None:
+    """New column mapping: kept for this source's next files, then the file is read again.
+    Refused (BatchRefused) unless the batch waits in preview."""
     from .tasks import parse_batch_task
 
+    if batch.status != ImportStatus.PREVIEW:
+        raise BatchRefused(gettext("Cet import n'attend pas de correspondance de colonnes."))
+    before = audit.snapshot(batch)
     headers = (batch.preview.get("columns") or {}).get("headers", [])
     if headers:
         ColumnMapping.objects.update_or_create(
@@ -228,9 +273,13 @@ def remap(batch: ImportBatch, mapping: dict[str, str]) -> None:
             headers_key=headers_key(headers),
             defaults={"mapping": mapping, "name": batch.filename[:100]},
         )
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        mapping=mapping, status=ImportStatus.QUEUED, progress=0
-    )
+    waiting = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW)
+    if not waiting.update(
+        mapping=mapping, status=ImportStatus.QUEUED, progress=0, updated_at=timezone.now()
+    ):
+        raise BatchRefused(gettext("Cet import n'attend pas de correspondance de colonnes."))
+    batch.refresh_from_db()
+    audit.record(batch, AuditAction.UPDATE, actor=actor, before=before)
     transaction.on_commit(lambda: parse_batch_task.enqueue(batch.pk))
 
 
@@ -254,7 +303,9 @@ def stopped(batch_id: int, reason: str, again: bool) -> None:
             changes["message"] = f"Traitement interrompu : {reason}. Vous pouvez le relancer."
             changes["finished_at"] = timezone.now()
         with transaction.atomic():
-            if not ImportBatch.objects.filter(pk=batch_id, status=running).update(**changes):
+            if not ImportBatch.objects.filter(pk=batch_id, status=running).update(
+                **changes, updated_at=timezone.now()
+            ):
                 continue
             if running == ImportStatus.IMPORTING and not again:
                 batch = ImportBatch.objects.get(pk=batch_id)
@@ -262,16 +313,26 @@ def stopped(batch_id: int, reason: str, again: bool) -> None:
         return
 
 
-def retry(batch: ImportBatch) -> bool:
+def retry(batch: ImportBatch, *, actor: Any = None) -> bool:
     """Relaunch an interrupted batch where it stopped (its reading, or its import)."""
     from .tasks import import_batch_task, parse_batch_task
 
+    before = audit.snapshot(batch)
     resume = batch.resume_status
     moved = ImportBatch.objects.filter(
         pk=batch.pk, status=ImportStatus.FAILED, resume_status=resume
     ).exclude(resume_status="")
-    if not moved.update(status=resume, resume_status="", message="", progress=0, finished_at=None):
+    if not moved.update(
+        status=resume,
+        resume_status="",
+        message="",
+        progress=0,
+        finished_at=None,
+        updated_at=timezone.now(),
+    ):
         return False
+    batch.refresh_from_db()
+    audit.record(batch, AuditAction.UPDATE, actor=actor, before=before)
     task = import_batch_task if resume == ImportStatus.TO_IMPORT else parse_batch_task
     transaction.on_commit(lambda: task.enqueue(batch.pk))
     return True
@@ -280,7 +341,7 @@ def retry(batch: ImportBatch) -> bool:
 def _fail(batch: ImportBatch, message: str) -> None:
     batch.status, batch.message, batch.progress = ImportStatus.FAILED, message, 100
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "message", "progress", "finished_at"])
+    batch.save(update_fields=["status", "message", "progress", "finished_at", "updated_at"])
 
 
 def preview_of(batch: ImportBatch, result: BankStatement | Ledger) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,6 @@ from . import services
 from .forms import MappingForm, UploadForm
 from .models import ImportBatch, ImportStatus
 from .parsers.ledger_fields import FIELD_LABELS
-from .tasks import parse_batch_task
 
 
 @login_required
@@ -28,14 +26,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         generic.require_write(request)
         if form.is_valid():
-            with transaction.atomic():
-                batch = services.create_batch(
-                    member,
-                    form.cleaned_data["file"],
-                    creditor=form.cleaned_data["creditor"],
-                    actor=request.user,
-                )
-                transaction.on_commit(lambda: parse_batch_task.enqueue(batch.pk))
+            batch = services.upload(
+                member,
+                form.cleaned_data["file"],
+                creditor=form.cleaned_data["creditor"],
+                actor=request.user,
+            )
             return redirect(batch)
     batches = ImportBatch.objects.visible_to(member).select_related("creditor", "uploaded_by")
     context = {"form": form, "batches": batches[:30]}
@@ -73,17 +69,15 @@ def _preview_context(request: HttpRequest, batch: ImportBatch) -> dict:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     generic.require_write(request)
     batch = _batch(request, pk)
-    if batch.status != ImportStatus.PREVIEW:
-        messages.error(request, _("Cet import n'attend pas de validation."))
-        return redirect(batch)
     creditor = None
     if request.POST.get("creditor"):
         creditor = generic.get_visible(request, Creditor.objects.all(), request.POST["creditor"])
-    if batch.kind == "ledger" and not (creditor or batch.creditor_id):
-        messages.error(request, _("Choisissez le créancier de ces factures."))
-        return redirect(batch)
-    services.confirm(batch, mapping=None, creditor=creditor)
-    messages.success(request, _("Import lancé : la page se met à jour toute seule."))
+    try:
+        services.confirm(batch, mapping=None, creditor=creditor, actor=request.user)
+    except services.BatchRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Import lancé : la page se met à jour toute seule."))
     return redirect(batch)
 
 
@@ -97,7 +91,10 @@ def remap(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.status != ImportStatus.PREVIEW or not form.is_valid():
         context = {"batch": batch, **_preview_context(request, batch), "mapping_form": form}
         return render(request, "imports/batch.html", context, status=400)
-    services.remap(batch, form.mapping())
+    try:
+        services.remap(batch, form.mapping(), actor=request.user)
+    except services.BatchRefused as refused:
+        messages.error(request, str(refused))
     return redirect(batch)
 
 
@@ -107,7 +104,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Relaunch a batch whose reading or import was interrupted."""
     generic.require_write(request)
     batch = _batch(request, pk)
-    if services.retry(batch):
+    if services.retry(batch, actor=request.user):
         messages.success(request, _("Traitement relancé : la page se met à jour toute seule."))
     else:
         messages.error(request, _("Cet import ne peut pas être relancé."))

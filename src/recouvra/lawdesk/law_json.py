@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from django.db import DatabaseError
 
 from recouvra.law import deadlines, garnishment, prescription
+from recouvra.law import statement as law_statement
 from recouvra.law.allocation import DEFAULT_ORDER, Allocation, Debt, allocate_payment
 from recouvra.law.fees import recovery_fees
 from recouvra.law.interest import (
@@ -96,9 +97,10 @@ def error_json(exc: Exception) -> Json:
             "floor": exc.floor.percent,
             "semester": exc.floor.semester,
         }
+    said = getattr(exc, "message_fr", None)  # DateOutOfRange says it in French itself
     return {
         "error": "invalid_argument",
-        "message_fr": f"Données refusées : {exc}",
+        "message_fr": str(said) if said else f"Données refusées : {exc}",
         "detail": str(exc),
     }
 
@@ -177,6 +179,79 @@ def floor_json(row: garnishment.BalanceFloor) -> Json:
     }
 
 
+def statement_json(found: law_statement.Statement) -> Json:
+    """A décompte: each claim with its interest periods (at the legal floor when the
+    contractual rate was set aside), its fees and payments, and the totals."""
+    return {
+        "as_of": found.as_of,
+        "day_count": found.day_count,
+        "allocation_order": list(found.allocation_order),
+        "allocation_order_fr": found.allocation_order_fr,
+        "claims": [statement_line_json(line) for line in found.lines],
+        "principal": money(found.principal_cents),
+        "interest": money(found.interest_cents),
+        "fees": money(found.fees_cents),
+        "paid": money(found.paid_cents),
+        "credit": money(found.credit_cents),
+        "balance": money(found.balance_cents),
+        "verified": found.verified,
+        "missing_rates": [missing_rate_json(m) for m in found.missing_rates],
+        "below_floor": [line.claim.ref for line in found.below_floor],
+    }
+
+
+def statement_line_json(line: law_statement.StatementLine) -> Json:
+    claim = line.claim
+    return {
+        "ref": claim.ref,
+        "issue_date": claim.issue_date,
+        "due_date": claim.due_date,
+        "debtor_is_professional": claim.debtor_is_professional,
+        "creditor_is_consumer": claim.creditor_is_consumer,
+        "contractual_rate": claim.contractual_rate,
+        "currency": claim.currency,
+        "basis": line.basis,
+        "interest_until": line.interest_until,
+        "interest_periods": [
+            {**period_json(p), "refused_rate": p.refused_rate} for p in line.interest_periods
+        ],
+        "principal": money(claim.principal_cents),
+        "interest": money(line.interest_cents),
+        "fees": money(line.fees_cents),
+        "payments": [
+            {
+                "payment": p.payment_ref,
+                "received_on": p.received_on,
+                "fees": money(p.to_fees),
+                "interest": money(p.to_interest),
+                "principal": money(p.to_principal),
+                "total": money(p.total),
+            }
+            for p in line.payments
+        ],
+        "principal_due": money(line.principal_due),
+        "interest_due": money(line.interest_due),
+        "fees_due": money(line.fees_due),
+        "balance": money(line.balance_cents),
+        "verified": line.verified,
+        "missing_rate": None if line.missing_rate is None else missing_rate_json(line.missing_rate),
+        "floor_spans": [
+            {"start": s.start, "end": s.end, "floor": s.floor, "refused_rate": s.refused_rate}
+            for s in line.floor_spans
+        ],
+        "floor_mention_fr": line.floor_mention_fr,
+    }
+
+
+def missing_rate_json(missing: RateUnavailable) -> Json:
+    return {
+        "what": missing.what,
+        "on": str(missing.on),
+        "reason": missing.reason,
+        "message_fr": missing.message_fr,
+    }
+
+
 # ---------------------------------------------------------------- text in
 
 
@@ -250,6 +325,62 @@ def parse_interruption(spec: str) -> prescription.Interruption:
     return prescription.Interruption(parse_date(day, "--interruption"), kind)
 
 
+def parse_statement_claim(spec: str) -> law_statement.StatementClaim:
+    """REF:PRINCIPAL:DUE_DATE[:KIND[:RATE[:ISSUE_DATE]]], KIND b2b (default) or consumer."""
+    ref, *fields = spec.split(":")
+    if not ref or len(fields) < 2 or len(fields) > 5:
+        raise LawCommandError(
+            "invalid_claim",
+            f"--claim : « {spec} » n'est pas de la forme "
+            "REF:PRINCIPAL:ÉCHÉANCE[:b2b|consumer[:TAUX[:DATE_FACTURE]]].",
+        )
+    principal, due, kind, rate, issue = [*fields, "", "", ""][:5]
+    if kind not in ("", "b2b", "consumer"):
+        raise LawCommandError(
+            "invalid_claim", f"--claim {ref} : type « {kind} » inconnu (b2b ou consumer)."
+        )
+    option = f"--claim {ref}"
+    return law_statement.StatementClaim(
+        ref=ref,
+        principal_cents=parse_cents(principal, option),
+        due_date=parse_date(due, option),
+        debtor_is_professional=kind != "consumer",
+        issue_date=parse_date(issue, option) if issue else None,
+        contractual_rate=parse_percent(rate, option) if rate else None,
+    )
+
+
+def parse_statement_payment(spec: str) -> law_statement.StatementPayment:
+    """REF:DATE:AMOUNT[:DESIGNATED_CLAIM_REF]."""
+    ref, *fields = spec.split(":")
+    if not ref or len(fields) not in (2, 3):
+        raise LawCommandError(
+            "invalid_payment",
+            f"--payment : « {spec} » n'est pas de la forme REF:DATE:MONTANT[:CRÉANCE].",
+        )
+    received, amount, designated = [*fields, ""][:3]
+    option = f"--payment {ref}"
+    return law_statement.StatementPayment(
+        ref=ref,
+        received_on=parse_date(received, option),
+        amount_cents=parse_cents(amount, option),
+        designated_ref=designated or None,
+    )
+
+
+def parse_statement_event(spec: str) -> law_statement.StatementEvent:
+    """KIND:DATE[:CLAIM_REF], KIND one of law.statement.EVENT_KINDS."""
+    kind, _, rest = spec.partition(":")
+    day, _, ref = rest.partition(":")
+    if kind not in law_statement.EVENT_KINDS:
+        raise LawCommandError(
+            "invalid_event",
+            f"--event : type inconnu « {kind} » "
+            f"(attendus : {', '.join(law_statement.EVENT_KINDS)}).",
+        )
+    return law_statement.StatementEvent(kind, parse_date(day, "--event"), ref or None)
+
+
 def tables() -> RateTables:
     """rate_tables(), or a clear error when the database cannot be read."""
     try:
@@ -273,6 +404,10 @@ def flagged(compute: Callable[[bool], T]) -> tuple[T, bool]:
 
 
 # ---------------------------------------------------------------- one report per subcommand
+#
+# Each `*_report` reads the command line's strings and calls its `*_answer`, which takes
+# typed values (cents, dates, Decimals): the API's law endpoints call the same answers, so
+# that they answer exactly what the command prints.
 
 
 def interest_report(
@@ -283,13 +418,19 @@ def interest_report(
     rate = (
         None if contractual_rate is None else parse_percent(contractual_rate, "--contractual-rate")
     )
+    return interest_answer(cents, start, end, contractual_rate=rate, day_count=day_count)
+
+
+def interest_answer(
+    cents: int, due: date, until: date, *, contractual_rate: Decimal | None, day_count: str
+) -> Json:
     result = late_payment_interest(
-        cents, start, end, contractual_rate=rate, day_count=day_count, tables=tables()
+        cents, due, until, contractual_rate=contractual_rate, day_count=day_count, tables=tables()
     )
     return {
         "kind": "late_payment_interest",
         "article": "C. com. L441-10 II",
-        "contractual_rate": rate,
+        "contractual_rate": contractual_rate,
         **interest_json(result),
     }
 
@@ -311,12 +452,31 @@ def legal_interest_report(
         if judgment_enforceable is None
         else parse_date(judgment_enforceable, "--judgment-enforceable")
     )
-    result = legal_interest(
+    return legal_interest_answer(
         cents,
         first,
         end,
+        creditor_consumer=creditor_consumer,
+        judgment_enforceable=judgment,
+        day_count=day_count,
+    )
+
+
+def legal_interest_answer(
+    cents: int,
+    start: date,
+    until: date,
+    *,
+    creditor_consumer: bool,
+    judgment_enforceable: date | None,
+    day_count: str,
+) -> Json:
+    result = legal_interest(
+        cents,
+        start,
+        until,
         creditor_is_consumer=creditor_consumer,
-        judgment_enforceable_on=judgment,
+        judgment_enforceable_on=judgment_enforceable,
         day_count=day_count,
         tables=tables(),
     )
@@ -324,12 +484,16 @@ def legal_interest_report(
         "kind": "legal_interest",
         "article": "C. civ. 1231-6 ; CMF L313-2, L313-3",
         "creditor_is_consumer": creditor_consumer,
-        "judgment_enforceable_on": judgment,
+        "judgment_enforceable_on": judgment_enforceable,
         **interest_json(result),
     }
 
 
 def fees_report(*, invoices: int, consumer: bool, insolvency: bool, **_: Any) -> Json:
+    return fees_answer(invoices, consumer=consumer, insolvency=insolvency)
+
+
+def fees_answer(invoices: int, *, consumer: bool, insolvency: bool) -> Json:
     cents = recovery_fees(
         invoices, debtor_is_professional=not consumer, debtor_in_insolvency=insolvency
     )
@@ -357,14 +521,22 @@ def deadline_report(
     *, start: str, days: int, months: int, years: int, alsace_moselle: bool, **_: Any
 ) -> Json:
     first = parse_date(start, "--from")
-    ends = deadlines.deadline(
+    return deadline_answer(
         first, days=days, months=months, years=years, alsace_moselle=alsace_moselle
     )
+
+
+def deadline_answer(
+    start: date, *, days: int, months: int, years: int, alsace_moselle: bool
+) -> Json:
+    ends = deadlines.deadline(
+        start, days=days, months=months, years=years, alsace_moselle=alsace_moselle
+    )
     # CPC 641 without CPC 642: the day the limit would end before the working-day rule
-    raw = deadlines.raw_deadline(first, days=days, months=months, years=years)
+    raw = deadlines.raw_deadline(start, days=days, months=months, years=years)
     holidays = deadlines.public_holidays(raw.year, alsace_moselle=alsace_moselle)
     return {
-        "start": first,
+        "start": start,
         "days": days,
         "months": months,
         "years": years,
@@ -384,27 +556,41 @@ def limitation_report(
 ) -> Json:
     first = parse_date(start, "--from")
     events = [parse_interruption(spec) for spec in interruption or []]
+    return limitation_answer(first, kind=kind, interruptions=events, alsace_moselle=alsace_moselle)
+
+
+def limitation_answer(
+    start: date,
+    *,
+    kind: str,
+    interruptions: list[prescription.Interruption],
+    alsace_moselle: bool,
+) -> Json:
     found = prescription.limitation(
-        first, kind=kind, interruptions=events, alsace_moselle=alsace_moselle
+        start, kind=kind, interruptions=interruptions, alsace_moselle=alsace_moselle
     )
-    return {"start": first, **limitation_json(found)}
+    return {"start": start, **limitation_json(found)}
 
 
 def seizable_wage_report(*, net: str, year: int, dependants: int, on: str | None, **_: Any) -> Json:
     monthly = parse_cents(net, "--net")
     day = None if on is None else parse_date(on, "--on")
+    return seizable_wage_answer(monthly, year=year, dependants=dependants, on=day)
+
+
+def seizable_wage_answer(monthly: int, *, year: int, dependants: int, on: date | None) -> Json:
     seizable, verified = flagged(
         lambda allow: garnishment.seizable_wage(
-            monthly, year=year, dependants=dependants, on=day, allow_unverified=allow
+            monthly, year=year, dependants=dependants, on=on, allow_unverified=allow
         )
     )
     # the RSA seizable_wage used: the one in force on `on`, else on 31 December of `year`
-    rsa = garnishment.floor_row(day or date(year, 12, 31))
+    rsa = garnishment.floor_row(on or date(year, 12, 31))
     return {
         "monthly_net": money(monthly),
         "year": year,
         "dependants": dependants,
-        "on": day,
+        "on": on,
         "seizable": money(seizable),
         "left_to_debtor": money(monthly - seizable),
         "rsa_floor": floor_json(rsa),
@@ -414,8 +600,11 @@ def seizable_wage_report(*, net: str, year: int, dependants: int, on: str | None
 
 
 def bank_floor_report(*, on: str, **_: Any) -> Json:
-    day = parse_date(on, "--on")
-    return {"on": day, **floor_json(garnishment.floor_row(day)), "article": "CPCE L162-2, R162-2"}
+    return bank_floor_answer(parse_date(on, "--on"))
+
+
+def bank_floor_answer(on: date) -> Json:
+    return {"on": on, **floor_json(garnishment.floor_row(on)), "article": "CPCE L162-2, R162-2"}
 
 
 def procedure_report(
@@ -430,17 +619,36 @@ def procedure_report(
 ) -> Json:
     cents = parse_cents(amount, "--amount")
     interest = 0 if interest_part is None else parse_cents(interest_part, "--interest")
+    return procedure_answer(
+        cents,
+        interest_cents=interest,
+        consumer_debtor=consumer_debtor,
+        disputed=disputed,
+        consumer_creditor=consumer_creditor,
+        abroad=abroad,
+    )
+
+
+def procedure_answer(
+    cents: int,
+    *,
+    interest_cents: int,
+    consumer_debtor: bool,
+    disputed: bool,
+    consumer_creditor: bool,
+    abroad: bool,
+) -> Json:
     routes = recommend_procedure(
         cents,
         debtor_is_professional=not consumer_debtor,
         disputed=disputed,
         creditor_is_professional=not consumer_creditor,
         debtor_abroad=abroad,
-        interest_cents=interest,
+        interest_cents=interest_cents,
     )
     return {
         "amount": money(cents),
-        "interest": money(interest),
+        "interest": money(interest_cents),
         "debtor_is_professional": not consumer_debtor,
         "creditor_is_professional": not consumer_creditor,
         "disputed": disputed,
@@ -455,16 +663,55 @@ def allocate_report(
     cents = parse_cents(amount, "--amount")
     debts = [parse_debt(spec) for spec in debt]
     day = None if paid_on is None else parse_date(paid_on, "--paid-on")
-    allocations = allocate_payment(cents, debts, designated_ref=designated, paid_on=day)
+    return allocate_answer(cents, debts, designated=designated, paid_on=day)
+
+
+def allocate_answer(
+    cents: int, debts: list[Debt], *, designated: str | None, paid_on: date | None
+) -> Json:
+    allocations = allocate_payment(cents, debts, designated_ref=designated, paid_on=paid_on)
     return {
         "amount": money(cents),
-        "paid_on": day,
+        "paid_on": paid_on,
         "designated": designated,
         "order": list(DEFAULT_ORDER),
         "allocations": [allocation_json(a) for a in allocations if a.debt_ref is not None],
         "credit": money(sum(a.to_credit for a in allocations)),
         "article": "C. civ. 1342-10, 1343-1",
     }
+
+
+def statement_report(
+    *,
+    as_of: str,
+    claim: list[str],
+    payment: list[str] | None,
+    event: list[str] | None,
+    day_count: str,
+    **_: Any,
+) -> Json:
+    day = parse_date(as_of, "--as-of")
+    claims = [parse_statement_claim(spec) for spec in claim]
+    payments = [parse_statement_payment(spec) for spec in payment or []]
+    events = [parse_statement_event(spec) for spec in event or []]
+    return statement_answer(claims, payments, events, as_of=day, day_count=day_count)
+
+
+def statement_answer(
+    claims: list[law_statement.StatementClaim],
+    payments: list[law_statement.StatementPayment],
+    events: list[law_statement.StatementEvent],
+    *,
+    as_of: date,
+    day_count: str,
+) -> Json:
+    refs = [c.ref for c in claims]
+    if len(set(refs)) != len(refs):
+        raise LawCommandError("invalid_claim", "--claim : deux créances ont la même référence.")
+    found = law_statement.statement(
+        claims, payments, events, as_of=as_of, day_count=day_count, tables=tables()
+    )
+    return statement_json(found)
 
 
 REPORTS: dict[str, Callable[..., Json]] = {
@@ -477,4 +724,5 @@ REPORTS: dict[str, Callable[..., Json]] = {
     "bank-floor": bank_floor_report,
     "procedure": procedure_report,
     "allocate": allocate_report,
+    "statement": statement_report,
 }

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recouvra.law.interest import ACTUAL_365, DAY_COUNTS
 from recouvra.law.prescription import KINDS
+from recouvra.law.statement import EVENT_KINDS
 from recouvra.law.tables import RateUnavailable
 from recouvra.lawdesk import law_json
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             _bank_floor,
             _procedure,
             _allocate,
+            _statement,
         ):
             add(commands)
 
@@ -150,3 +152,30 @@ def _allocate(commands: Subparsers) -> None:
     )
     p.add_argument("--designated", metavar="REF", help="dette désignée par le débiteur")
     p.add_argument("--paid-on", help="date du paiement (sinon toutes les dettes sont échues)")
+
+
+def _statement(commands: Subparsers) -> None:
+    p = commands.add_parser(
+        "statement", help="Décompte de plusieurs créances (intérêts, indemnités, paiements)."
+    )
+    p.add_argument("--as-of", required=True, help="date du décompte")
+    p.add_argument(
+        "--claim",
+        action="append",
+        required=True,
+        metavar="REF:PRINCIPAL:ECHEANCE[:b2b|consumer[:TAUX[:DATE_FACTURE]]]",
+        help="répétable ; b2b (défaut) : débiteur professionnel",
+    )
+    p.add_argument(
+        "--payment",
+        action="append",
+        metavar="REF:DATE:MONTANT[:CREANCE]",
+        help="répétable ; CREANCE : la créance désignée par le débiteur",
+    )
+    p.add_argument(
+        "--event",
+        action="append",
+        metavar="TYPE:DATE[:CREANCE]",
+        help=f"répétable ; TYPE : {', '.join(EVENT_KINDS)} (sans CREANCE : toutes)",
+    )
+    _day_count(p)
