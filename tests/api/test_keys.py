@@ -4,13 +4,15 @@ revocable, expiring; a key acts under its own name."""
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stderr, redirect_stdout
+import subprocess
+import sys
 from datetime import timedelta
 
+from django.core.management import CommandError, call_command
+from django.test import SimpleTestCase
 from django.utils import timezone
 
 from recouvra.api.models import ApiKey, hash_secret
-from recouvra.cli import main as recouvra
 from recouvra.core import audit
 from recouvra.ledger.models import Creditor
 
@@ -19,13 +21,15 @@ from .base import ApiTestCase
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
+    """`recouvra api-key ARGV…` in this process, on the test database (call_command: the
+    command line itself would close the test's database connection when done)."""
     out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = recouvra(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+    try:
+        call_command("api_key", *argv[1:], stdout=out, stderr=err)
+    except CommandError as exc:
+        err.write(str(exc))
+        return 1, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
 
 
 class KeyPageTests(ApiTestCase):
@@ -131,3 +135,14 @@ class KeyCommandTests(ApiTestCase):
         self.assertIn(f"rcv_{prefix}\tactive", out)
         self.assertEqual(run_cli("api-key", "revoke", f"rcv_{prefix}")[0], 0)
         self.assertProblem(self.get("creditors/"), 401)
+
+
+class CommandLineTests(SimpleTestCase):
+    def test_recouvra_api_key_is_the_api_key_command(self) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "recouvra", "api-key", "create", "--help"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        self.assertEqual(done.returncode, 0, done.stderr)
+        for option in ("--organization", "--name", "--scopes", "--mandant", "--expires"):
+            self.assertIn(option, done.stdout)
