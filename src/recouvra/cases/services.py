@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from recouvra.core import audit
 from recouvra.core.bulk import batches, insert_rows
-from recouvra.core.models import AuditAction
+from recouvra.core.models import AuditAction, Role, User
 from recouvra.law.money import format_amount
 
 from .models import (
@@ -132,6 +132,15 @@ def change_stage(case: Case, status: str, *, actor: Any = None) -> bool:
     audit.record(case, AuditAction.UPDATE, actor=actor, before=before)
     add_event(case, InteractionKind.STATUS, stage_changed_text(old, status), author=actor)
     return True
+
+
+def assignable_users(organization_id: int) -> models.QuerySet[User]:
+    """Who a case or a task may be given to: the active members who work the cases."""
+    return User.objects.filter(
+        memberships__organization_id=organization_id,
+        memberships__role__in=[Role.ADMIN, Role.AGENT, Role.FIELD_COLLECTOR],
+        memberships__is_active=True,
+    )
 
 
 def add_event(
