@@ -279,6 +279,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "recouvra.api.schema.add_problem_responses",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "recouvra.cases.models.CaseStatus",
+        "InteractionKindEnum": "recouvra.cases.models.InteractionKind",
+        "TaskKindEnum": "recouvra.cases.models.TaskKind",
+        "StepDebtorKindEnum": "recouvra.dunning.models.DebtorKindCondition",
+    },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 10 * 1024 * 1024)
