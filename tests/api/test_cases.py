@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from recouvra.api.models import Scope
 from recouvra.cases import services
 from recouvra.cases.models import (
@@ -673,3 +676,27 @@ class TaskTests(CasesApiTestCase):
         self.assertProblem(self.post(f"tasks/{call}/done/", {}, key=self.charlie_key), 404)
         self.assertProblem(self.post(f"tasks/{call}/done/", {}, key=self.read_key), 403)
         self.assertIsNone(Task.objects.get(pk=call).done_at)
+
+
+class QueryCountTests(CasesApiTestCase):
+    def queries(self, path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.get(path).status_code, 200)
+        return len(queries)
+
+    def test_a_page_costs_the_same_queries_for_one_row_or_many(self) -> None:
+        for n in range(4):
+            debtor = make_debtor(self.alpha, f"Débiteur {n}")
+            case = make_claim(self.creditor, debtor, 10_000 + n).case
+            make_claim(self.creditor, debtor, 5_000)
+            services.record_interaction(case, kind="note", text="Note", actor=self.bob)
+            services.record_promise(case, amount_cents=100, promised_on=DUE, actor=self.bob)
+            services.record_plan(case, starts_on=DUE, actor=self.bob)
+            services.open_dispute(case, reason="Contestée", actor=self.bob)
+            services.create_task(case, kind="call", title="Appel", due_on=DUE, actor=self.bob)
+        self.get("cases/")  # the key's last use is written once a minute: not in the counts
+        for resource in ("cases", "interactions", "promises", "payment-plans", "disputes", "tasks"):
+            with self.subTest(resource):
+                one = self.queries(f"{resource}/?page_size=1")
+                many = self.queries(f"{resource}/?page_size=5")
+                self.assertEqual(one, many)

@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recouvra.api.models import Scope
@@ -204,3 +206,22 @@ class MessageTests(DunningApiTestCase):
             self.ids(self.get(f"messages/?case={self.case.pk}", key=self.read_key)),
             [self.message.pk],
         )
+
+
+class QueryCountTests(DunningApiTestCase):
+    def queries(self, path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.get(path).status_code, 200)
+        return len(queries)
+
+    def test_a_page_costs_the_same_queries_for_one_row_or_many(self) -> None:
+        for n in range(3):
+            make_scenario(self.alpha, default=False)
+            debtor = make_debtor(self.alpha, f"Débiteur {n}", email=f"d{n}@example.org")
+            make_claim(self.creditor, debtor, 10_000)
+        self.run_on(6)
+        self.get("messages/")  # the key's last use is written once a minute: not in the counts
+        for resource in ("scenarios", "steps", "messages"):
+            with self.subTest(resource):
+                one = self.queries(f"{resource}/?page_size=1")
+                self.assertEqual(one, self.queries(f"{resource}/?page_size=4"))

@@ -42,6 +42,7 @@ from recouvra.cases.models import (
     TaskKind,
 )
 from recouvra.core.validators import validate_date_in_range
+from recouvra.law.money import MAX_CENTS
 from recouvra.lawdesk.statements import case_claims, settle
 from recouvra.ledger.models import Claim
 
@@ -68,6 +69,10 @@ class Conflict(exceptions.APIException):
 # ---------------------------------------------------------------- filters
 
 
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
 class IdFilter(django_filters.Filter):
     """An id: a positive integer (1.5, a word or 10**30 are a 400 naming the parameter)."""
 
@@ -102,17 +107,17 @@ class Visible(serializers.PrimaryKeyRelatedField):
         return self.model.objects.visible_to(self.context["view"].member)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(ID_SCHEMA)
 class VisibleCase(Visible):
     model = Case
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(ID_SCHEMA)
 class VisibleClaim(Visible):
     model = Claim
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(ID_SCHEMA)
 class AssignableUser(serializers.PrimaryKeyRelatedField):
     """A user of the organisation who works the cases (an administrator, agent or field
     collector), as the case page offers them."""
@@ -132,7 +137,6 @@ def check_datetime_in_range(moment: Any) -> None:
 
 # for the records only an open case may get (a promise, a plan, a dispute, a task)
 class OpenCaseMixin:
-
     def validate_case(self, case: Case) -> Case:
         if case.is_closed:
             raise serializers.ValidationError(_("Ce dossier est clos."))
@@ -513,9 +517,14 @@ class PromiseSerializer(StrictModelSerializer):
         return CASE_CURRENCY
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_CENTS})
+class PromisedCents(CentsField):
+    pass
+
+
 class NewPromiseSerializer(OpenCaseMixin, StrictSerializer):
     case = VisibleCase()
-    amount_cents = CentsField()
+    amount_cents = PromisedCents()
     promised_on = bounded_date()
 
     def validate_amount_cents(self, cents: int) -> int:
