@@ -433,8 +433,11 @@ class PromiseTests(CasesApiTestCase):
         self.assertProblem(self.post(f"promises/{promise_id}/keep/", {}), 409)
         promise = Promise.objects.get(pk=promise_id)
         self.assertEqual(promise.status, PromiseStatus.KEPT)
-        texts = Interaction.objects.filter(kind=InteractionKind.PROMISE).values_list("text")
-        self.assertEqual([t for (t,) in texts if t.endswith("tenue.")], [texts[0][0]])
+        entries = Interaction.objects.filter(kind=InteractionKind.PROMISE, text__endswith="tenue.")
+        [entry] = entries
+        amount = format_amount(60_000)
+        self.assertEqual(entry.text, f"Promesse de paiement du 15/03/2026 ({amount}) tenue.")
+        self.assertEqual(entry.author, self.key_user())
         update = audit.history(promise).get(action=AuditAction.UPDATE)
         self.assertEqual(update.changes["status"], ["pending", "kept"])
         self.assertEqual(update.actor, self.key_user())
@@ -448,10 +451,8 @@ class PromiseTests(CasesApiTestCase):
         services.promise_broken.connect(listen)
         self.addCleanup(services.promise_broken.disconnect, listen)
         promise_id = self.post("promises/", self.new()).json()["id"]
-        with self.captureOnCommitCallbacks(execute=True):
-            broken = self.post(f"promises/{promise_id}/break/", {})
-        with self.captureOnCommitCallbacks(execute=True):
-            self.post(f"promises/{promise_id}/break/", {})
+        broken = self.post(f"promises/{promise_id}/break/", {})
+        self.assertProblem(self.post(f"promises/{promise_id}/break/", {}), 409)
         self.assertEqual(broken.json()["status"], "broken")
         self.assertEqual(heard, [(promise_id, "broken", self.key_user())])
 

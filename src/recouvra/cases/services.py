@@ -35,8 +35,8 @@ from .models import (
 # The timeline is the case's record, kept in French whatever the reader's language.
 CASE_OPENED = "Dossier ouvert."
 
-# Sent by settle_promise when a promise is marked broken (after the commit of that change):
-# `promise` (the Promise, status BROKEN) and `actor` (the user who said so, or None).
+# sent with `promise` and `actor` (None for the daily check) once a promise is marked
+# broken, in its transaction (webhooks: promise.broken)
 promise_broken = Signal()
 
 
@@ -131,6 +131,35 @@ def change_stage(case: Case, status: str, *, actor: Any = None) -> bool:
     case.save(update_fields=fields)
     audit.record(case, AuditAction.UPDATE, actor=actor, before=before)
     add_event(case, InteractionKind.STATUS, stage_changed_text(old, status), author=actor)
+    return True
+
+
+def break_promise(promise: Promise, *, actor: Any = None) -> bool:
+    """The debtor did not pay as promised; False when the promise was no longer pending."""
+    return _close_promise(promise, PromiseStatus.BROKEN, actor=actor)
+
+
+def keep_promise(promise: Promise, *, actor: Any = None) -> bool:
+    """The debtor paid as promised; False when the promise was no longer pending."""
+    return _close_promise(promise, PromiseStatus.KEPT, actor=actor)
+
+
+@transaction.atomic
+def _close_promise(promise: Promise, status: str, *, actor: Any) -> bool:
+    before = audit.snapshot(promise)
+    moved = Promise.objects.filter(pk=promise.pk, status=PromiseStatus.PENDING).update(
+        status=status, updated_at=timezone.now()
+    )
+    if not moved:
+        return False
+    promise.status = status
+    audit.record(promise, AuditAction.UPDATE, actor=actor, before=before)
+    what = "tenue" if status == PromiseStatus.KEPT else "non tenue"
+    amount = format_amount(promise.amount_cents, "EUR")
+    text = f"Promesse de paiement du {promise.promised_on:%d/%m/%Y} ({amount}) {what}."
+    add_event(promise.case, InteractionKind.PROMISE, text, author=actor)
+    if status == PromiseStatus.BROKEN:
+        promise_broken.send(sender=Promise, promise=promise, actor=actor)
     return True
 
 
@@ -247,28 +276,6 @@ def record_promise(
     text = f"Promesse de paiement : {amount} au plus tard le {promised_on:%d/%m/%Y}."
     _created(promise, case, InteractionKind.PROMISE, text, actor)
     return promise
-
-
-PROMISE_OUTCOMES = {PromiseStatus.KEPT: "tenue", PromiseStatus.BROKEN: "non tenue"}
-
-
-@transaction.atomic
-def settle_promise(promise: Promise, status: str, *, actor: Any = None) -> bool:
-    """A pending promise kept or broken, once; False when it was settled already."""
-    if status not in PROMISE_OUTCOMES:
-        raise ValueError(f"a promise is settled as kept or broken, not {status!r}")
-    before = audit.snapshot(promise)
-    if not _moved(Promise, promise, {"status": status}, status=PromiseStatus.PENDING):
-        return False
-    audit.record(promise, AuditAction.UPDATE, actor=actor, before=before)
-    amount = format_amount(promise.amount_cents)
-    text = f"Promesse de {amount} du {promise.promised_on:%d/%m/%Y} {PROMISE_OUTCOMES[status]}."
-    add_event(promise.case, InteractionKind.PROMISE, text, author=actor)
-    if status == PromiseStatus.BROKEN:
-        transaction.on_commit(
-            lambda: promise_broken.send(sender=Promise, promise=promise, actor=actor)
-        )
-    return True
 
 
 @transaction.atomic

@@ -554,21 +554,21 @@ class PromiseViewSet(RecordViewSet):
     def make(self, data: dict[str, Any]) -> Model:
         return services.record_promise(data.pop("case"), actor=self.request.user, **data)
 
-    def settle(self, request: Request, outcome: str) -> Response:
+    def settle(self, request: Request, close: Any) -> Response:
         nothing_sent(request)
         promise = self.get_object()
-        done = services.settle_promise(promise, outcome, actor=request.user)
+        done = close(promise, actor=request.user)
         return self.changed(promise, done, _("Cette promesse n'est plus en attente."))
 
     @change(PromiseSerializer, _("Promesse tenue"))
     @action(detail=True, methods=["post"])
     def keep(self, request: Request, pk: Any = None) -> Response:
-        return self.settle(request, PromiseStatus.KEPT)
+        return self.settle(request, services.keep_promise)
 
     @change(PromiseSerializer, _("Promesse non tenue"))
     @action(detail=True, methods=["post"], url_path="break", url_name="break")
     def break_(self, request: Request, pk: Any = None) -> Response:
-        return self.settle(request, PromiseStatus.BROKEN)
+        return self.settle(request, services.break_promise)
 
 
 # -- payment plans
