@@ -309,6 +309,9 @@ class InteractionTests(CasesApiTestCase):
             (self.new(author=self.bob.pk), "author"),
             (self.new(direction="sideways"), "direction"),
             (self.new(case="un"), "case"),
+            (self.new(case=str(self.case.pk)), "case"),
+            (self.new(case=float(self.case.pk)), "case"),
+            (self.new(case=[self.case.pk]), "case"),
             (self.new(case=True), "case"),
             (self.new(case=self.beta_case.pk), "case"),
             (self.new(case=10**9), "case"),
@@ -644,6 +647,8 @@ class TaskTests(CasesApiTestCase):
         )
         robot = self.key_user()
         self.assertProblem(self.post("tasks/", self.new(assigned_to=robot.pk)), 400, "assigned_to")
+        refused = self.post("tasks/", self.new(assigned_to=str(self.bob.pk)))
+        self.assertProblem(refused, 400, "assigned_to")
         self.assertEqual(self.post("tasks/", self.new(assigned_to=None)).status_code, 201)
 
     def test_bad_input_is_refused(self) -> None:

@@ -98,7 +98,16 @@ class OnCaseFilter(UpdatedSince):
 # ---------------------------------------------------------------- shared fields
 
 
-class Visible(serializers.PrimaryKeyRelatedField):
+class StrictId(serializers.PrimaryKeyRelatedField):
+    """An id is a JSON integer: "12", 12.0 or true are refused, as the schema says."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class Visible(StrictId):
     """An id among the rows the key may see: another organisation's reads as a missing one."""
 
     model: ClassVar[type[Model]]
@@ -118,7 +127,7 @@ class VisibleClaim(Visible):
 
 
 @extend_schema_field(ID_SCHEMA)
-class AssignableUser(serializers.PrimaryKeyRelatedField):
+class AssignableUser(StrictId):
     """A user of the organisation who works the cases (an administrator, agent or field
     collector), as the case page offers them."""
 
