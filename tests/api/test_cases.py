@@ -129,6 +129,16 @@ class CaseReadTests(CasesApiTestCase):
         self.assertProblem(self.get("cases/?debtor=1.5"), 400, "debtor")
         self.assertProblem(self.get(f"cases/?creditor={10**30}"), 400, "creditor")
         self.assertProblem(self.get("cases/?updated_since=yesterday"), 400, "updated_since")
+        ancient = urlencode({"updated_since": "0147-03-15T23:11:33+22:09"})
+        self.assertProblem(self.get(f"cases/?{ancient}"), 400, "updated_since")
+
+    def test_an_offset_python_accepts_and_postgresql_would_not_is_no_500(self) -> None:
+        odd = urlencode({"updated_since": "2026-03-15T23:11:33+22:09"})
+        self.assertEqual(len(self.ids(self.get(f"cases/?{odd}"))), 2)
+        since = urlencode({"since": "2026-03-15T23:11:33-17:00"})
+        self.assertEqual(self.get(f"interactions/?{since}").status_code, 200)
+        ancient = urlencode({"since": "0962-04-26T01:17:39-17:00"})
+        self.assertProblem(self.get(f"interactions/?{ancient}"), 400, "since")
 
     def test_ordering_by_balance_pages_through_every_case(self) -> None:
         third = make_claim(self.creditor, make_debtor(self.alpha, "Garage Martin"), 900_000).case

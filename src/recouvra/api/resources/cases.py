@@ -4,7 +4,7 @@ same functions the pages call; nothing is deleted, interactions are never change
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import django_filters
@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import F, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import BooleanWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -48,7 +49,6 @@ from recouvra.ledger.models import Claim
 
 from ..serializers import CentsField, SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
-from .ledger import UpdatedSince
 
 # A case's balance adds up its claims' balances, in the ledger's currency (the case page shows
 # it so); promises are in that currency too.
@@ -84,6 +84,29 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 date-time within the dates the law engine computes with, given to the
+    database in UTC (PostgreSQL refuses offsets such as +22:09 that Python accepts)."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        validate_date_in_range(moment.date())
+        return moment.astimezone(UTC)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
+class ChangedSince(django_filters.FilterSet):
+    """`updated_since` (ISO 8601 date-time): the rows changed since a system's last sync."""
+
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
+
+
 def flag(field_name: str, lookup_expr: str = "exact", **kwargs: Any) -> django_filters.Filter:
     """A true/false query parameter."""
     return django_filters.BooleanFilter(
@@ -91,7 +114,7 @@ def flag(field_name: str, lookup_expr: str = "exact", **kwargs: Any) -> django_f
     )
 
 
-class OnCaseFilter(UpdatedSince):
+class OnCaseFilter(ChangedSince):
     case = IdFilter(field_name="case_id")
 
 
@@ -196,7 +219,7 @@ class CaseSerializer(StrictModelSerializer):
         return CASE_CURRENCY
 
 
-class CaseFilter(UpdatedSince):
+class CaseFilter(ChangedSince):
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices)
     debtor = IdFilter(field_name="debtor_id")
     creditor = IdFilter(field_name="creditor_id")
@@ -475,7 +498,7 @@ class NewInteractionSerializer(StrictSerializer):
 
 class InteractionFilter(OnCaseFilter):
     kind = django_filters.ChoiceFilter(choices=InteractionKind.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    since = MomentFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = Interaction

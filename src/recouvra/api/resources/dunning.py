@@ -15,8 +15,7 @@ from recouvra.dunning.models import Channel, Message, MessageStatus, Scenario, S
 
 from ..serializers import CentsField, StrictModelSerializer
 from ..views import ReadViewSet
-from .cases import IdFilter
-from .ledger import UpdatedSince
+from .cases import ChangedSince, IdFilter
 
 
 class StepSerializer(StrictModelSerializer):
@@ -53,7 +52,7 @@ class ScenarioSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
-class ScenarioFilter(UpdatedSince):
+class ScenarioFilter(ChangedSince):
     class Meta:
         model = Scenario
         fields = ["is_default"]
@@ -70,7 +69,7 @@ class ScenarioViewSet(ReadViewSet):
         return super().get_queryset().prefetch_related(steps)
 
 
-class StepFilter(UpdatedSince):
+class StepFilter(ChangedSince):
     scenario = IdFilter(field_name="scenario_id")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
 
@@ -125,7 +124,7 @@ class MessageSerializer(StrictModelSerializer):
         return serializers.DateTimeField().to_representation(message.updated_at)
 
 
-class MessageFilter(UpdatedSince):
+class MessageFilter(ChangedSince):
     status = django_filters.ChoiceFilter(choices=MessageStatus.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     case = IdFilter(field_name="case_id")
