@@ -286,6 +286,10 @@ SPECTACULAR_SETTINGS = {
         "BankLineStatusEnum": "recouvra.imports.models.BankLineStatus",
         "ProposalStatusEnum": "recouvra.lettrage.models.ProposalStatus",
         "ClaimStatusEnum": "recouvra.ledger.models.ClaimStatus",
+        "CaseStatusEnum": "recouvra.cases.models.CaseStatus",
+        "InteractionKindEnum": "recouvra.cases.models.InteractionKind",
+        "TaskKindEnum": "recouvra.cases.models.TaskKind",
+        "StepDebtorKindEnum": "recouvra.dunning.models.DebtorKindCondition",
     },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")

@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recouvra.core.models import Membership, Role, User
+from recouvra.core.models import Membership, Role
 from recouvra.web.forms import MemberModelForm
 
 from .models import Case, Direction, Interaction, InteractionKind
+from .services import assignable_users
 
 MANUAL_KINDS = [
     (InteractionKind.NOTE, _("Note")),
@@ -39,11 +40,7 @@ class CaseForm(MemberModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = self.member.organization_id
-        self.fields["assigned_to"].queryset = User.objects.filter(
-            memberships__organization_id=org,
-            memberships__role__in=[Role.ADMIN, Role.AGENT, Role.FIELD_COLLECTOR],
-            memberships__is_active=True,
-        )
+        self.fields["assigned_to"].queryset = assignable_users(org)
         self.fields["legal_partner"].queryset = Membership.objects.filter(
             organization_id=org, role=Role.LEGAL_PARTNER, is_active=True
         ).select_related("user")

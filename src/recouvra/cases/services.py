@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from recouvra.core import audit
 from recouvra.core.bulk import batches, insert_rows
-from recouvra.core.models import AuditAction
+from recouvra.core.models import AuditAction, Role, User
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import Allocation
 
@@ -23,10 +23,14 @@ from .models import (
     Case,
     CaseStatus,
     Direction,
+    Dispute,
     Interaction,
     InteractionKind,
+    PaymentPlan,
+    PlanStatus,
     Promise,
     PromiseStatus,
+    Task,
 )
 
 # The timeline is the case's record, kept in French whatever the reader's language.
@@ -194,6 +198,15 @@ def settle_due_promises(organization_id: int, today: date) -> tuple[int, int]:
     return kept, broken
 
 
+def assignable_users(organization_id: int) -> models.QuerySet[User]:
+    """Who a case or a task may be given to: the active members who work the cases."""
+    return User.objects.filter(
+        memberships__organization_id=organization_id,
+        memberships__role__in=[Role.ADMIN, Role.AGENT, Role.FIELD_COLLECTOR],
+        memberships__is_active=True,
+    )
+
+
 def add_event(
     case: Case,
     kind: str,
@@ -235,3 +248,157 @@ def add_events(
         for case_id, text in entries
     )
     return insert_rows(Interaction, EVENT_FIELDS, rows)
+
+
+@transaction.atomic
+def record_interaction(
+    case: Case,
+    *,
+    kind: str,
+    text: str,
+    direction: str = Direction.OUTBOUND,
+    attachment: Any = None,
+    actor: Any = None,
+) -> Interaction:
+    """An exchange someone records on the timeline (a call, an e-mail, a visit, a note), by
+    hand on the case page or through the API; its channel is its kind."""
+    interaction = Interaction(
+        organization_id=case.organization_id,
+        case=case,
+        kind=kind,
+        channel=kind,
+        direction=direction,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        text=text,
+    )
+    if attachment:
+        interaction.attachment = attachment
+    interaction.save()
+    audit.record(interaction, AuditAction.CREATE, actor=actor)
+    return interaction
+
+
+def _created(obj: models.Model, case: Case, kind: str, text: str, actor: Any) -> None:
+    audit.record(obj, AuditAction.CREATE, actor=actor)
+    add_event(case, kind, text, author=actor)
+
+
+def _moved(model: type[models.Model], obj: Any, changes: dict[str, Any], **where: Any) -> bool:
+    """Apply `changes` to obj only if its row still matches `where` (two agents clicking at
+    once change it once); obj is refreshed when it moved."""
+    now = timezone.now()
+    moved = model.objects.filter(pk=obj.pk, **where).update(**changes, updated_at=now)
+    if moved:
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        obj.updated_at = now
+    return bool(moved)
+
+
+@transaction.atomic
+def record_promise(
+    case: Case, *, amount_cents: int, promised_on: date, actor: Any = None
+) -> Promise:
+    """A debtor's promise to pay: until its date passes, dunning pauses for the case
+    (dunning.engine reads the pending promises)."""
+    promise = Promise.objects.create(
+        organization_id=case.organization_id,
+        case=case,
+        amount_cents=amount_cents,
+        promised_on=promised_on,
+    )
+    amount = format_amount(amount_cents)
+    text = f"Promesse de paiement : {amount} au plus tard le {promised_on:%d/%m/%Y}."
+    _created(promise, case, InteractionKind.PROMISE, text, actor)
+    return promise
+
+
+@transaction.atomic
+def record_plan(case: Case, *, starts_on: date, notes: str = "", actor: Any = None) -> PaymentPlan:
+    """An agreed payment plan: while it is active, dunning pauses for the case."""
+    plan = PaymentPlan.objects.create(
+        organization_id=case.organization_id, case=case, starts_on=starts_on, notes=notes
+    )
+    text = f"Échéancier convenu, première échéance le {starts_on:%d/%m/%Y}."
+    _created(plan, case, InteractionKind.SYSTEM, text, actor)
+    return plan
+
+
+PLAN_OUTCOMES = {PlanStatus.COMPLETED: "soldé", PlanStatus.BROKEN: "rompu"}
+
+
+@transaction.atomic
+def end_plan(plan: PaymentPlan, status: str, *, actor: Any = None) -> bool:
+    """An active plan completed or broken, once; False when it had ended already."""
+    if status not in PLAN_OUTCOMES:
+        raise ValueError(f"a plan ends completed or broken, not {status!r}")
+    before = audit.snapshot(plan)
+    if not _moved(PaymentPlan, plan, {"status": status}, status=PlanStatus.ACTIVE):
+        return False
+    audit.record(plan, AuditAction.UPDATE, actor=actor, before=before)
+    text = f"Échéancier du {plan.starts_on:%d/%m/%Y} {PLAN_OUTCOMES[status]}."
+    add_event(plan.case, InteractionKind.SYSTEM, text, author=actor)
+    return True
+
+
+@transaction.atomic
+def open_dispute(case: Case, *, reason: str, claim: Any = None, actor: Any = None) -> Dispute:
+    """A contested case, or one claim of it: while open, dunning pauses for the case."""
+    if claim is not None and claim.case_id != case.pk:
+        raise ValueError("the contested claim belongs to another case")
+    dispute = Dispute.objects.create(
+        organization_id=case.organization_id, case=case, claim=claim, reason=reason
+    )
+    what = f"Créance {claim.reference} contestée" if claim is not None else "Dossier contesté"
+    _created(dispute, case, InteractionKind.DISPUTE, f"{what} : {reason}", actor)
+    return dispute
+
+
+@transaction.atomic
+def resolve_dispute(
+    dispute: Dispute, *, resolution: str, on: date | None = None, actor: Any = None
+) -> bool:
+    """Close an open dispute with its outcome, once; False when it was closed already."""
+    before = audit.snapshot(dispute)
+    changes = {"closed_on": on or timezone.localdate(), "resolution": resolution}
+    if not _moved(Dispute, dispute, changes, closed_on__isnull=True):
+        return False
+    audit.record(dispute, AuditAction.UPDATE, actor=actor, before=before)
+    text = f"Litige du {dispute.opened_on:%d/%m/%Y} clos : {resolution}"
+    add_event(dispute.case, InteractionKind.DISPUTE, text, author=actor)
+    return True
+
+
+@transaction.atomic
+def create_task(
+    case: Case,
+    *,
+    kind: str,
+    title: str,
+    due_on: date,
+    assigned_to: Any = None,
+    not_before: Any = None,
+    actor: Any = None,
+) -> Task:
+    """Work for someone on the case (a call, a visit, an escalation to decide)."""
+    task = Task.objects.create(
+        organization_id=case.organization_id,
+        case=case,
+        kind=kind,
+        title=title,
+        due_on=due_on,
+        assigned_to=assigned_to,
+        not_before=not_before,
+    )
+    audit.record(task, AuditAction.CREATE, actor=actor)
+    return task
+
+
+@transaction.atomic
+def complete_task(task: Task, *, note: str = "", actor: Any = None) -> bool:
+    """Task.complete (done once, on the timeline with the note) and the audit log."""
+    before = audit.snapshot(task)
+    if not task.complete(actor=actor, note=note):
+        return False
+    audit.record(task, AuditAction.UPDATE, actor=actor, before=before)
+    return True

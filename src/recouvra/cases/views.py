@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
-from recouvra.core.models import AuditAction
 from recouvra.web import generic
 
 from . import filtersets, forms, tables
 from .models import Case, Interaction, PaymentPlan, Task
-from .services import change_stage
+from .services import change_stage, complete_task, record_interaction
 
 
 class CaseListView(generic.ObjectListView):
@@ -91,14 +89,15 @@ def add_interaction(request: HttpRequest, pk: int) -> HttpResponse:
         generic.require_write(request)
     form = forms.InteractionForm(request.POST, request.FILES, member=member)
     if form.is_valid():
-        with transaction.atomic():
-            interaction: Interaction = form.save(commit=False)
-            interaction.organization_id = case.organization_id
-            interaction.case = case
-            interaction.author = request.user
-            interaction.channel = interaction.kind
-            interaction.save()
-            audit.record(interaction, AuditAction.CREATE, actor=request.user)
+        data = form.cleaned_data
+        record_interaction(
+            case,
+            kind=data["kind"],
+            text=data["text"],
+            direction=data["direction"],
+            attachment=data.get("attachment"),
+            actor=request.user,
+        )
         form = forms.InteractionForm(member=member)
         if not request.htmx:
             messages.success(request, _("Échange ajouté au dossier."))
@@ -148,7 +147,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     generic.require_write(request)
     task = generic.get_visible(request, Task.objects.select_related("case"), pk)
     note = request.POST.get("note", "").strip()[:1000]
-    if task.complete(actor=request.user, note=note):
+    if complete_task(task, note=note, actor=request.user):
         messages.success(request, _("Tâche faite : notée au dossier."))
     else:
         messages.info(request, _("Cette tâche était déjà faite."))

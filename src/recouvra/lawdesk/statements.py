@@ -136,12 +136,27 @@ def claim_statement(request: HttpRequest, claim: Claim) -> dict[str, Any]:
 
 
 def case_statement(request: HttpRequest, case: Case) -> dict[str, Any]:
-    def open_claims() -> list[Claim]:
-        member = getattr(request, "membership", None)
-        claims = Claim.objects.visible_to(member).filter(case=case).with_balance()
-        return [c for c in claims.select_related("creditor") if c.is_open]
+    member = getattr(request, "membership", None)
+    return _page_statement(request, ("case", case.pk), lambda: case_claims(case, member))
 
-    return _page_statement(request, ("case", case.pk), open_claims)
+
+def case_claims(case: Case, member: Any) -> list[Claim]:
+    """The claims a case's statement counts: its open ones, as this member sees them."""
+    claims = Claim.objects.visible_to(member).filter(case=case).with_balance()
+    return [c for c in claims.select_related("creditor") if c.is_open]
+
+
+def settle(claims: list, as_of: date) -> tuple[law.Statement | None, str, str]:
+    """The statement of `claims` on `as_of`, never an exception of the law engine:
+    (statement, error, refused). A claim dated outside the range the engine computes with
+    (stored before the bound) gives an empty statement and why (error); any other refusal
+    gives no statement and why (refused), in French."""
+    try:
+        return statement_for(claims, as_of), "", ""
+    except DateOutOfRange as exc:
+        return statement_for([], as_of), exc.message_fr, ""
+    except ENGINE_REFUSALS as refused:
+        return None, "", refusal_fr(refused)
 
 
 def _page_statement(
@@ -167,15 +182,13 @@ def statement_context(request: HttpRequest, claims: list) -> dict[str, Any]:
         if exc.code == "date_out_of_range":
             stopped = _("Le décompte est arrêté à aujourd'hui.")
             error = f"{exc.message} {stopped}"
-    try:
-        statement = statement_for(claims, as_of)
-    except DateOutOfRange as exc:  # a claim dated outside the range, stored before the bound
-        statement, error = statement_for([], as_of), exc.message_fr
-    except ENGINE_REFUSALS as refused:
+    statement, stored_error, refused = settle(claims, as_of)
+    error = stored_error or error
+    if statement is None:
         return {
             "statement": None,
             "statement_error": error,
-            "statement_refused": refusal_fr(refused),
+            "statement_refused": refused,
             "below_floor": [],
             "floor_groups": [],
         }
