@@ -6,41 +6,34 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from recouvra.law.dates import MAX_DATE, MIN_DATE
+from recouvra.core.validators import validate_date_in_range
 
 
-class BoundedDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time within the dates recouvra computes with, read in UTC (an
-    offset such as -20:48 is valid ISO 8601 but not to PostgreSQL)."""
-
-    default_error_messages = {
-        "range": _("Date hors limites : entre le %(min)s et le %(max)s."),
-    }
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 date-time within the dates the law engine computes with, given to the
+    database in UTC (PostgreSQL refuses offsets such as +22:09 that Python accepts)."""
 
     def to_python(self, value: Any) -> datetime | None:
-        found = super().to_python(value)
-        if found is None:
+        moment = super().to_python(value)
+        if moment is None:
             return None
-        if not MIN_DATE <= found.date() <= MAX_DATE:
-            raise forms.ValidationError(
-                self.error_messages["range"],
-                code="range",
-                params={"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
-            )
-        return found.astimezone(UTC)
+        validate_date_in_range(moment.date())
+        return moment.astimezone(UTC)
 
 
-class BoundedDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = BoundedDateTimeField
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class UpdatedSince(django_filters.FilterSet):
     """`updated_since` (ISO 8601 date-time): the rows changed since a system's last sync."""
 
-    updated_since = BoundedDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Modifié depuis")
     )

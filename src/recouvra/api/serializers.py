@@ -11,9 +11,9 @@ from rest_framework import serializers
 from recouvra.law.money import MAX_CENTS
 
 
+# A field the serializer does not know is an error, not silently dropped. (A comment, not a
+# docstring: drf-spectacular would show a docstring as the description of every schema.)
 class StrictMixin:
-    """A field the serializer does not know is an error, not silently dropped."""
-
     default_error_messages = {"unknown": _("Champ inconnu.")}
 
     def to_internal_value(self, data: Any) -> Any:

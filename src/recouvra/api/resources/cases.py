@@ -4,7 +4,7 @@ same functions the pages call; nothing is deleted, interactions are never change
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, ClassVar
 
 import django_filters
@@ -12,7 +12,6 @@ from django import forms
 from django.db.models import F, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import BooleanWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -47,6 +46,7 @@ from recouvra.law.money import MAX_CENTS
 from recouvra.lawdesk.statements import case_claims, settle
 from recouvra.ledger.models import Claim
 
+from ..filters import MomentFilter, UpdatedSince
 from ..serializers import CentsField, SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
 
@@ -84,29 +84,6 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
-class MomentField(IsoDateTimeField):
-    """An ISO 8601 date-time within the dates the law engine computes with, given to the
-    database in UTC (PostgreSQL refuses offsets such as +22:09 that Python accepts)."""
-
-    def to_python(self, value: Any) -> datetime | None:
-        moment = super().to_python(value)
-        if moment is None:
-            return None
-        validate_date_in_range(moment.date())
-        return moment.astimezone(UTC)
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class MomentFilter(django_filters.IsoDateTimeFilter):
-    field_class = MomentField
-
-
-class ChangedSince(django_filters.FilterSet):
-    """`updated_since` (ISO 8601 date-time): the rows changed since a system's last sync."""
-
-    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
-
-
 def flag(field_name: str, lookup_expr: str = "exact", **kwargs: Any) -> django_filters.Filter:
     """A true/false query parameter."""
     return django_filters.BooleanFilter(
@@ -114,7 +91,7 @@ def flag(field_name: str, lookup_expr: str = "exact", **kwargs: Any) -> django_f
     )
 
 
-class OnCaseFilter(ChangedSince):
+class OnCaseFilter(UpdatedSince):
     case = IdFilter(field_name="case_id")
 
 
@@ -219,7 +196,7 @@ class CaseSerializer(StrictModelSerializer):
         return CASE_CURRENCY
 
 
-class CaseFilter(ChangedSince):
+class CaseFilter(UpdatedSince):
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices)
     debtor = IdFilter(field_name="debtor_id")
     creditor = IdFilter(field_name="creditor_id")

@@ -13,9 +13,10 @@ from rest_framework import serializers
 
 from recouvra.dunning.models import Channel, Message, MessageStatus, Scenario, Step
 
+from ..filters import UpdatedSince
 from ..serializers import CentsField, StrictModelSerializer
 from ..views import ReadViewSet
-from .cases import ChangedSince, IdFilter
+from .cases import IdFilter
 
 
 class StepSerializer(StrictModelSerializer):
@@ -52,7 +53,7 @@ class ScenarioSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
-class ScenarioFilter(ChangedSince):
+class ScenarioFilter(UpdatedSince):
     class Meta:
         model = Scenario
         fields = ["is_default"]
@@ -69,7 +70,7 @@ class ScenarioViewSet(ReadViewSet):
         return super().get_queryset().prefetch_related(steps)
 
 
-class StepFilter(ChangedSince):
+class StepFilter(UpdatedSince):
     scenario = IdFilter(field_name="scenario_id")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
 
@@ -124,7 +125,7 @@ class MessageSerializer(StrictModelSerializer):
         return serializers.DateTimeField().to_representation(message.updated_at)
 
 
-class MessageFilter(ChangedSince):
+class MessageFilter(UpdatedSince):
     status = django_filters.ChoiceFilter(choices=MessageStatus.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     case = IdFilter(field_name="case_id")

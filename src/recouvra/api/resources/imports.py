@@ -38,7 +38,7 @@ from recouvra.imports.models import ImportBatch, ImportKind, ImportRowError, Imp
 from recouvra.imports.parsers.ledger_fields import FIELD_LABELS
 from recouvra.ledger.models import Creditor
 
-from ..filters import BoundedDateTimeFilter
+from ..filters import MomentFilter
 from ..models import Scope
 from ..pagination import Cursor
 from ..serializers import StrictModelSerializer, StrictSerializer
@@ -288,7 +288,7 @@ class MappingSerializer(StrictSerializer):
 
 
 class ImportBatchFilter(django_filters.FilterSet):
-    updated_since = BoundedDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
     creditor = id_filter("creditor_id")
 
     class Meta:

@@ -6,7 +6,7 @@ import django_filters
 
 from recouvra.ledger.models import Creditor
 
-from ..filters import BoundedDateTimeFilter
+from ..filters import MomentFilter
 from ..serializers import StrictModelSerializer
 from ..views import WriteViewSet
 
@@ -14,7 +14,7 @@ from ..views import WriteViewSet
 class UpdatedSince(django_filters.FilterSet):
     """`updated_since` (ISO 8601 date-time): the rows changed since a system's last sync."""
 
-    updated_since = BoundedDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class CreditorSerializer(StrictModelSerializer):

@@ -25,7 +25,7 @@ from recouvra.imports.models import BankAccount, BankLine, UnappliedReason
 from recouvra.ledger.models import Claim
 from recouvra.lettrage.models import MatchProposal, ProposalStatus
 
-from ..filters import BoundedDateTimeFilter
+from ..filters import MomentFilter
 from ..models import Scope
 from ..serializers import SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
@@ -115,7 +115,7 @@ class BankLineFilter(django_filters.FilterSet):
     amount_cents = cents_filter("amount_cents")
     amount_min = cents_filter("amount_cents", "gte")
     amount_max = cents_filter("amount_cents", "lte")
-    updated_since = BoundedDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
     account = id_filter("account_id")
     batch = id_filter("batch_id")
 
@@ -255,7 +255,7 @@ class MatchProposalSerializer(StrictModelSerializer):
 
 
 class MatchProposalFilter(django_filters.FilterSet):
-    updated_since = BoundedDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
     bank_line = id_filter("bank_line_id")
     debtor = id_filter("debtor_id")
 
