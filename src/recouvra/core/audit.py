@@ -105,6 +105,30 @@ def record_created(
     return insert_rows(AuditEvent, _EVENT_FIELDS, rows)
 
 
+def record_updated(
+    model: type[models.Model],
+    updated: Iterable[tuple[int, str, dict[str, Any], dict[str, Any]]],
+    *,
+    actor_id: int | None = None,
+) -> int:
+    """record(obj, UPDATE, before=…) for many rows updated in bulk, without instances: each
+    given as (id, text shown for it, organization id, its values before, after) of the
+    fields that may have changed. A row whose values did not change records nothing."""
+    content_type_id = ContentType.objects.get_for_model(model).pk
+    now = timezone.now()
+    rows = (
+        (organization_id, actor_id, now, content_type_id, str(pk), text[:200])
+        + (AuditAction.UPDATE, changes)
+        for pk, text, organization_id, before, after in updated
+        if (changes := diff(_jsonable_dict(before), _jsonable_dict(after)))
+    )
+    return insert_rows(AuditEvent, _EVENT_FIELDS, rows)
+
+
+def _jsonable_dict(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _jsonable(value) for name, value in values.items()}
+
+
 def history(obj: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from recouvra.core import audit
-from recouvra.core.bulk import insert_rows
+from recouvra.core.bulk import insert_returning, insert_rows
 from recouvra.core.models import AuditAction
 from recouvra.core.search import normalize
 
@@ -70,12 +70,25 @@ def create_claims(
 
     `debtor_names` (debtor id → name) feeds the search text, normalised once per debtor.
     """
+    return insert_rows(Claim, _INSERTED_FIELDS, _claim_values(organization_id, rows, debtor_names))
+
+
+def create_claims_returning(
+    organization_id: int, rows: Iterable[Sequence[Any]], debtor_names: dict[int, str]
+) -> list[int]:
+    """create_claims, returning the new claims' ids in the order of `rows`."""
+    values = _claim_values(organization_id, rows, debtor_names)
+    return insert_returning(Claim, _INSERTED_FIELDS, values)
+
+
+def _claim_values(
+    organization_id: int, rows: Iterable[Sequence[Any]], debtor_names: dict[int, str]
+) -> Iterable[tuple]:
     names = {pk: normalize(name) for pk, name in debtor_names.items()}
     reference, debtor = NEW_CLAIM_FIELDS.index("reference"), NEW_CLAIM_FIELDS.index("debtor_id")
     created = NEW_CLAIM_FIELDS.index("created_at")  # a new row is updated when created
-    values = (
+    return (
         (organization_id, *row, row[created])
         + (f"{normalize(row[reference])} {names[row[debtor]]}",)
         for row in rows
     )
-    return insert_rows(Claim, _INSERTED_FIELDS, values)
