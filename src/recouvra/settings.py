@@ -275,7 +275,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # choice fields of the same name in several resources: one enum each, named
+        "DebtorKindEnum": "recouvra.ledger.models.DebtorKind",
+        "ClaimKindEnum": "recouvra.ledger.models.ClaimKind",
+        "ContactKindEnum": "recouvra.ledger.models.ContactKind",
+    },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 10 * 1024 * 1024)

@@ -9,7 +9,9 @@ app_name = "api"
 
 AREAS = (ledger, cases, dunning, imports, lettrage, law)
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+# both /claims and /claims/ (the constructor only takes "/" or nothing: set it after)
+router.trailing_slash = "/?"
 for area in AREAS:
     for prefix, viewset, basename in area.routes:
         router.register(prefix, viewset, basename=basename)

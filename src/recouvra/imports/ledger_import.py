@@ -28,7 +28,12 @@ from recouvra.law.identifiers import InvalidIdentifier, clean_siren
 from recouvra.law.money import MAX_CENTS, format_amount
 from recouvra.law.tables import threshold_count
 from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debtor, DebtorKind
-from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims, create_claims_returning
+from recouvra.ledger.services import (
+    NEW_CLAIM_FIELDS,
+    create_claims,
+    create_claims_returning,
+    settle_amended,
+)
 
 from . import messages
 from .models import ImportBatch, ImportRowError
@@ -379,6 +384,7 @@ def _apply_changes(
             text = f"Facture {known.reference} modifiée par {source} : "
             events.append((known.case_id, text + ", ".join(changes) + "."))
     Claim.objects.bulk_update(updated, [*AMENDED_FIELDS, "updated_at"], CHUNK)
+    settle_amended([claim.pk for claim in updated])
     add_events(org_id, events, InteractionKind.CLAIM, author_id=author_id)
     if audited:
         audit.record_updated(

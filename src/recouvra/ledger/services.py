@@ -75,7 +75,9 @@ def create_claim(organization_id: int, *, actor: Any = None, **fields: Any) -> C
 
 
 @transaction.atomic
-def add_contact(debtor: Debtor, *, kind: str, label: str, value: str, actor: Any = None) -> Contact:
+def add_contact(
+    debtor: Debtor, *, kind: str, value: str, label: str = "", actor: Any = None
+) -> Contact:
     """Add an email, phone number or address to a debtor (its page, the API), audited."""
     contact = Contact(
         organization_id=debtor.organization_id, debtor=debtor, kind=kind, label=label, value=value
@@ -233,3 +235,33 @@ def _open_claims(
     if connection.features.has_select_for_update:
         list(claims.select_for_update().values_list("pk"))
     return list(claims.with_balance())
+
+
+def settle_amended(claim_ids: Sequence[int]) -> None:
+    """After principals were amended: a paid claim that owes again is open again, an open
+    claim that owes nothing any more is paid."""
+    now = timezone.now()
+    owing, settled = [], []
+    for chunk in _chunks(claim_ids):
+        rows = Claim.objects.filter(pk__in=chunk).with_balance()
+        for pk, state, balance in rows.values_list("pk", "status", "balance"):
+            if state == ClaimStatus.PAID and balance > 0:
+                owing.append(pk)
+            elif state == ClaimStatus.OPEN and balance <= 0:
+                settled.append(pk)
+    update_ids(
+        Claim,
+        owing,
+        {"status": ClaimStatus.OPEN, "updated_at": now},
+        among={"status": [ClaimStatus.PAID]},
+    )
+    update_ids(
+        Claim,
+        settled,
+        {"status": ClaimStatus.PAID, "updated_at": now},
+        among={"status": [ClaimStatus.OPEN]},
+    )
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    return (ids[start : start + size] for start in range(0, len(ids), size))
