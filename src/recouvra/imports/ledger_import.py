@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from recouvra.cases.models import InteractionKind
@@ -31,7 +31,6 @@ from recouvra.ledger.models import Claim, ClaimKind, ClaimStatus, Creditor, Debt
 from recouvra.ledger.services import (
     NEW_CLAIM_FIELDS,
     create_claims,
-    create_claims_returning,
     settle_amended,
 )
 
@@ -130,7 +129,10 @@ def upsert_claims(
     if not valid:
         return Upsert(outcomes)
     rows = [claim for _position, claim in valid]
-    debtors = _resolve_debtors(organization_id, rows, audit_as=author_id if audited else None)
+    keys = _debtor_keys(rows)
+    debtors = _find_or_create_debtors(
+        organization_id, rows, keys, audit_as=author_id if audited else None
+    )
     existing = _existing_claims(creditor, [c.reference for c in rows])
     now = timezone.now()
     new: list[tuple[int, LedgerClaim]] = []
@@ -149,7 +151,7 @@ def upsert_claims(
         organization_id,
         creditor,
         [claim for _position, claim in new],
-        debtors,
+        {claim.reference: debtors[keys[id(claim)]] for _position, claim in new},
         now,
         source=source,
         author_id=author_id,
@@ -222,26 +224,35 @@ def _problem(claim: LedgerClaim, seen: set[str]) -> RowError | None:
     return None
 
 
-def _debtor_key(claim: LedgerClaim) -> tuple[str, str]:
+def _debtor_keys(claims: Sequence[LedgerClaim]) -> dict[int, tuple[str, str]]:
+    """The debtor key of each row, by the row's id() (a SIREN checked once per value)."""
+    sirens: dict[str, str | None] = {}
+    return {id(claim): _debtor_key(claim, sirens) for claim in claims}
+
+
+def _debtor_key(claim: LedgerClaim, sirens: dict[str, str | None]) -> tuple[str, str]:
     """How a row names its debtor: its id, then SIREN, then customer code, then name."""
     if claim.debtor_id:
         return "id", str(claim.debtor_id)
     if claim.debtor_siren:
-        try:
-            return "siren", clean_siren(claim.debtor_siren)
-        except InvalidIdentifier:
-            pass
+        if claim.debtor_siren not in sirens:
+            try:
+                sirens[claim.debtor_siren] = clean_siren(claim.debtor_siren)
+            except InvalidIdentifier:
+                sirens[claim.debtor_siren] = None
+        siren = sirens[claim.debtor_siren]
+        if siren is not None:
+            return "siren", siren
     if claim.debtor_account:
         return "customer_code", claim.debtor_account.strip()
     return "name", normalize(claim.debtor_name)
 
 
 def _resolve_debtors(
-    org_id: int, claims: Sequence[LedgerClaim], *, audit_as: int | None = None
+    org_id: int, row_keys: dict[int, tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
-    """Debtor id per key, creating the debtors that do not exist yet (in bulk); with
-    `audit_as`, the creations are in the audit log with that actor."""
-    keys = {_debtor_key(c): c for c in claims}
+    """The id of the existing debtor of each key (of _debtor_keys) found."""
+    keys = dict.fromkeys(row_keys.values())
     found: dict[tuple[str, str], int] = {(k, v): int(v) for k, v in keys if k == "id"}
     debtors = Debtor.objects.filter(organization_id=org_id)
     for kind in ("siren", "customer_code"):
@@ -254,13 +265,30 @@ def _resolve_debtors(
         for debtor_id, name in debtors.values_list("id", "name"):
             if normalize(name) in names:
                 found.setdefault(("name", normalize(name)), debtor_id)
-    missing = [(key, claim) for key, claim in keys.items() if key not in found]
+    return found
+
+
+def _find_or_create_debtors(
+    org_id: int,
+    claims: Sequence[LedgerClaim],
+    row_keys: dict[int, tuple[str, str]],
+    *,
+    audit_as: int | None = None,
+) -> dict[tuple[str, str], int]:
+    """Debtor id per key, creating the debtors that do not exist yet (in bulk); with
+    `audit_as`, the creations are in the audit log with that actor."""
+    found = _resolve_debtors(org_id, row_keys)
+    missing: dict[tuple[str, str], LedgerClaim] = {}
+    for claim in claims:
+        key = row_keys[id(claim)]
+        if key not in found:
+            missing.setdefault(key, claim)
     if not missing:
         return found
     now = timezone.now()
-    new_rows = {key: _new_debtor_row(org_id, claim, now) for key, claim in missing}
+    new_rows = {key: _new_debtor_row(org_id, claim, key, now) for key, claim in missing.items()}
     insert_rows(Debtor, DEBTOR_FIELDS, new_rows.values())
-    found = _resolve_debtors(org_id, claims)  # the new rows are found like the others
+    found = _resolve_debtors(org_id, row_keys)  # the new rows are found like the others
     if audit_as is not None:
         audit.record_created(
             Debtor,
@@ -297,8 +325,10 @@ DEBTOR_FIELDS = (
 )
 
 
-def _new_debtor_row(org_id: int, claim: LedgerClaim, now: Any) -> tuple:
-    key, value = _debtor_key(claim)
+def _new_debtor_row(
+    org_id: int, claim: LedgerClaim, debtor_key: tuple[str, str], now: Any
+) -> tuple:
+    key, value = debtor_key
     name = (claim.debtor_name or claim.debtor_account or value)[:200]
     siren = value if key == "siren" else ""
     vat = claim.debtor_vat.replace(" ", "").upper()[:20]
@@ -341,15 +371,28 @@ class _Known:
 
 
 def _existing_claims(creditor: Creditor, references: list[str]) -> dict[str, _Known]:
+    """The creditor's claims of these references. Plain SQL: the ORM's date converters
+    would cost more than the query (SQLite gives dates as text)."""
     existing = {}
-    claims = Claim.objects.filter(creditor=creditor).order_by()
-    for chunk in batches(references, CHUNK):
-        for values in among(claims, "reference", chunk).values_list(
-            "pk", "reference", *AMENDED_FIELDS, "case_id"
-        ):
-            known = _Known(*values)
-            existing[known.reference] = known
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(Claim._meta.get_field(name).column)
+        for name in ("id", "reference", *AMENDED_FIELDS, "case")
+    )
+    head = (
+        f"SELECT {columns} FROM {quote(Claim._meta.db_table)} "
+        f"WHERE {quote('creditor_id')} = %s AND {quote('reference')} IN "
+    )
+    with connection.cursor() as cursor:
+        for chunk in batches(references, CHUNK):
+            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})", [creditor.pk, *chunk])
+            for pk, reference, cents, issue, due, case_id in cursor.fetchall():
+                existing[reference] = _Known(pk, reference, cents, _day(issue), _day(due), case_id)
     return existing
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _apply_changes(
@@ -420,7 +463,7 @@ def _create_claims(
     org: int,
     creditor: Creditor,
     rows: Sequence[LedgerClaim],
-    debtors: dict,
+    debtor_ids: dict[str, int],
     now: datetime,
     *,
     source: str,
@@ -431,7 +474,6 @@ def _create_claims(
     order of `rows`), else an empty list."""
     if not rows:
         return []
-    debtor_ids = {row.reference: debtors[_debtor_key(row)] for row in rows}
     cases = open_cases(org, creditor.pk, set(debtor_ids.values()), author_id=author_id)
     per_case: dict[int, list[LedgerClaim]] = {}
     values = []
@@ -444,12 +486,12 @@ def _create_claims(
             + (row.payment_terms, row.contractual_rate, ClaimStatus.OPEN, now)
         )
     names = _names(set(debtor_ids.values()))
+    create_claims(org, values, names)
     ids: list[int] = []
     if audited:
-        ids = create_claims_returning(org, values, names)
+        found = _existing_claims(creditor, [row.reference for row in rows])
+        ids = [found[row.reference].pk for row in rows]
         _audit_created(org, ids, values, author_id)
-    else:
-        create_claims(org, values, names)
     entries = ((case_id, _added_text(source, added)) for case_id, added in per_case.items())
     add_events(org, entries, InteractionKind.CLAIM, author_id=author_id)
     return ids

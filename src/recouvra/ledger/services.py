@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvra.core import audit
-from recouvra.core.bulk import insert_returning, insert_rows, update_ids
+from recouvra.core.bulk import insert_rows, update_ids
 from recouvra.core.models import AuditAction
 from recouvra.core.search import normalize
 from recouvra.law.allocation import Debt, allocate_payment
@@ -97,14 +97,6 @@ def create_claims(
     `debtor_names` (debtor id → name) feeds the search text, normalised once per debtor.
     """
     return insert_rows(Claim, _INSERTED_FIELDS, _claim_values(organization_id, rows, debtor_names))
-
-
-def create_claims_returning(
-    organization_id: int, rows: Iterable[Sequence[Any]], debtor_names: dict[int, str]
-) -> list[int]:
-    """create_claims, returning the new claims' ids in the order of `rows`."""
-    values = _claim_values(organization_id, rows, debtor_names)
-    return insert_returning(Claim, _INSERTED_FIELDS, values)
 
 
 def _claim_values(
