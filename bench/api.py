@@ -6,6 +6,9 @@ PostgreSQL database), one organisation, 200,000 debtors with their SIREN and a c
 key. Requests go through the whole Django stack (middleware, authentication, the view,
 JSON rendering) with the test client, in this process. Then it measures:
 
+CPU seconds (this process and its PostgreSQL backend) are printed beside wall times: on
+a shared machine they vary less.
+
 (a) GET /api/v1/claims/?status=open, the first 50 pages of 100 following the cursor: the
     p95 of the server time of a page, and the SQL queries of each page (must not vary);
     floor: the same rows, with their balance, fetched by a bare ORM values() query;
@@ -33,6 +36,7 @@ from datetime import date, timedelta
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(__file__))
+from dunning import Cpu  # noqa: E402
 from machine import describe  # noqa: E402
 from reconcile import setup_django  # noqa: E402
 
@@ -212,12 +216,14 @@ def bulk_rows(sirens: list[str], n: int, rng: random.Random) -> list[dict[str, A
 
 def run_bulk(
     client: Any, secret: str, creditor_id: int, rows: list[dict], size: int, expect: str
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], float]:
+    """Wall seconds of the calls, of each call, and CPU seconds (here and the server's)."""
     bodies = [
         json.dumps({"creditor": creditor_id, "claims": rows[i : i + size]}).encode()
         for i in range(0, len(rows), size)
     ]
     calls = []
+    cpu = Cpu()
     for body in bodies:
         start = time.perf_counter()
         response = client.post(
@@ -230,10 +236,11 @@ def run_bulk(
         assert response.status_code == 200, response.content[:300]
         counts = response.json()["counts"]
         assert counts[expect] == len(json.loads(body)["claims"]), counts
-    return sum(calls), calls
+    return sum(calls), calls, sum(cpu.used())
 
 
-def run_import(org: Any, creditor: Any, rows: list[dict]) -> float:
+def run_import(org: Any, creditor: Any, rows: list[dict]) -> tuple[float, float]:
+    """Wall and CPU seconds (here and the server's) of import_claims over `rows`."""
     from django.core.files.base import ContentFile
 
     from recouvra.imports.ledger_import import import_claims
@@ -259,11 +266,12 @@ def run_import(org: Any, creditor: Any, rows: list[dict]) -> float:
         sha256="0" * 64,
         creditor=creditor,
     )
+    cpu = Cpu()
     start = time.perf_counter()
     batch = import_claims(batch, claims)
     elapsed = time.perf_counter() - start
     assert batch.rows_created == len(rows), (batch.rows_created, batch.rows_invalid)
-    return elapsed
+    return elapsed, sum(cpu.used())
 
 
 def main() -> None:
@@ -310,27 +318,29 @@ def main() -> None:
         )
 
         rows = bulk_rows(data["sirens"], args.bulk, random.Random(5))
-        first, calls = run_bulk(
+        first, calls, first_cpu = run_bulk(
             client, secret, data["creditor"].pk, rows, args.call_size, "created"
         )
-        imported = run_import(data["org"], data["other"], rows)
-        second, again = run_bulk(
+        imported, imported_cpu = run_import(data["org"], data["other"], rows)
+        second, _again, second_cpu = run_bulk(
             client, secret, data["creditor"].pk, rows, args.call_size, "unchanged"
         )
         n = len(rows)
         print(
             f"  bulk upsert of {n:,} new claims in calls of {args.call_size:,}: {first:.2f} s "
-            f"({n / first:,.0f} claims/s; a call: median {statistics.median(calls):.2f} s)"
+            f"({n / first:,.0f} claims/s; a call: median {statistics.median(calls):.2f} s); "
+            f"CPU {first_cpu:.2f} s"
         )
         print(
             f"  ledger import of the same rows (import_claims, another creditor): "
             f"{imported:.2f} s ({n / imported:,.0f} claims/s); ratio bulk / import: "
-            f"{first / imported:.2f}× (aim ≤ 1.5×)"
+            f"{first / imported:.2f}× (aim ≤ 1.5×); CPU {imported_cpu:.2f} s, ratio "
+            f"{first_cpu / imported_cpu:.2f}×"
         )
         print(
             f"  the same calls again, every row unchanged: {second:.2f} s "
             f"({n / second:,.0f} claims/s); ratio second / first: {second / first:.2f}× "
-            f"(aim ≤ 0.5×)"
+            f"(aim ≤ 0.5×); CPU {second_cpu:.2f} s, ratio {second_cpu / first_cpu:.2f}×"
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -45,7 +45,11 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 def snapshot_values(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
     """What snapshot() gives for an object of `model` with these attribute values: for rows
     inserted in bulk, without instances."""
-    return {name: _jsonable(values.get(name)) for name in _snapshot_fields(model)}
+    get = values.get
+    return {
+        name: value if type(value := get(name)) in _PLAIN else _jsonable(value)
+        for name in _snapshot_fields(model)
+    }
 
 
 @cache

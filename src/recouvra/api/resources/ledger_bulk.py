@@ -204,6 +204,8 @@ STRINGS = {  # field: (max length, required)
 }
 KNOWN = frozenset(BulkClaimSerializer._declared_fields)
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
+KINDS = frozenset(ClaimKind.values)
+B2B = str(ClaimKind.B2B)
 RATE_MAX = Decimal("999.999")
 
 
@@ -217,22 +219,26 @@ def _not_an_object(errors: list[dict[str, str]]) -> None:
 
 def _row(row: dict[str, Any], errors: list[dict[str, str]]) -> LedgerClaim | None:
     """The row as the upsert reads it, or None with its errors (each naming its field)."""
-    for name in sorted(set(row) - KNOWN):
-        _error(errors, name, _("Champ inconnu."), "unknown")
-    text = {
-        name: _string(row, name, limit, required, errors)
-        for name, (limit, required) in STRINGS.items()
-    }
+    if not KNOWN.issuperset(row):
+        for name in sorted(set(row) - KNOWN):
+            _error(errors, name, _("Champ inconnu."), "unknown")
+    text = {}
+    for name, (limit, required) in STRINGS.items():
+        value = row.get(name)
+        if type(value) is str and 0 < len(value) <= limit and value == value.strip():
+            text[name] = value  # the common case, checked at once
+        else:
+            text[name] = _string(row, name, limit, required, errors)
     issue = _date(row, "issue_date", True, errors)
     due = _date(row, "due_date", False, errors)
     cents = _cents(row, errors)
     debtor = _debtor(row, errors)
     rate = _rate(row, errors)
     currency = text["currency"] or "EUR"
-    if text["currency"] and not CURRENCY_RE.fullmatch(currency):
+    if currency != "EUR" and not CURRENCY_RE.fullmatch(currency):
         _error(errors, "currency", _("Une devise est un code ISO 4217 de 3 lettres (EUR)."))
-    kind = text["kind"] or ClaimKind.B2B
-    if kind not in ClaimKind.values:
+    kind = text["kind"] or B2B
+    if kind not in KINDS:
         _error(errors, "kind", _("Nature inconnue : b2b ou b2c."))
     if errors:
         return None
