@@ -359,6 +359,8 @@ class Claim(TenantModel):
             models.Index(
                 fields=["organization", "status", "due_date"], name="claim_org_status_due"
             ),
+            # the API's `updated_since`: what a system syncing its ledger asks every few minutes
+            models.Index(fields=["organization", "updated_at"], name="claim_org_updated"),
         ]
 
     def __str__(self) -> str:
