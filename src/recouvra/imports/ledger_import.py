@@ -128,40 +128,39 @@ def upsert_claims(
     valid = _valid_rows(claims, outcomes)
     if not valid:
         return Upsert(outcomes)
-    rows = [claim for _position, claim in valid]
-    keys = _debtor_keys(rows)
-    debtors = _find_or_create_debtors(
-        organization_id, rows, keys, audit_as=author_id if audited else None
-    )
-    existing = _existing_claims(creditor, [c.reference for c in rows])
-    now = timezone.now()
-    new: list[tuple[int, LedgerClaim]] = []
+    existing = _existing_claims(creditor, [claim.reference for _position, claim in valid])
+    new = [(position, claim) for position, claim in valid if claim.reference not in existing]
     for position, claim in valid:
         known = existing.get(claim.reference)
-        if known is None:
-            new.append((position, claim))
-        else:
+        if known is not None:
             outcomes[position].claim_id = known.pk
+    now = timezone.now()
     changed = _apply_changes(
         organization_id, source, valid, existing, now, author_id=author_id, audited=audited
     )
     for position in changed:
         outcomes[position].result = UPDATED
+    if not new:
+        return Upsert(outcomes)
+    rows = [claim for _position, claim in new]  # only a new claim needs its debtor
+    keys = _debtor_keys(rows)
+    debtors = _find_or_create_debtors(
+        organization_id, rows, keys, audit_as=author_id if audited else None
+    )
     ids = _create_claims(
         organization_id,
         creditor,
-        [claim for _position, claim in new],
-        {claim.reference: debtors[keys[id(claim)]] for _position, claim in new},
+        rows,
+        {claim.reference: debtors[keys[id(claim)]] for claim in rows},
         now,
         source=source,
         author_id=author_id,
         audited=audited,
     )
-    for (position, _claim), claim_id in zip(new, ids, strict=False):
-        outcomes[position].result, outcomes[position].claim_id = CREATED, claim_id
-    if not ids:  # ids not asked for: the new rows are created all the same
-        for position, _claim in new:
-            outcomes[position].result = CREATED
+    for position, _claim in new:
+        outcomes[position].result = CREATED
+    for (position, _claim), claim_id in zip(new, ids, strict=False):  # ids: when audited
+        outcomes[position].claim_id = claim_id
     return Upsert(outcomes)
 
 

@@ -357,8 +357,8 @@ class ClaimPatchSerializer(StrictSerializer):
     due_date = DateField(required=False)
 
 
-# the bulk rows' and the upsert's names of a field, where they differ from the API's
-UPSERT_FIELDS = {"amount_cents": "principal_cents", "debtor_name": "debtor_name"}
+# the upsert's names of a field, where they differ from the API's
+UPSERT_FIELDS = {"amount_cents": "principal_cents"}
 
 
 class ClaimFilter(UpdatedSince):
