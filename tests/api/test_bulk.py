@@ -104,6 +104,11 @@ class BulkTests(ApiTestCase):
         self.assertEqual(audit.changes["principal_cents"], [120_000, 150_000])
         self.assertEqual(audit.actor, self.api_key_row(self.key).user)
 
+    def test_a_row_of_an_existing_claim_makes_no_debtor(self) -> None:
+        make_claim(self.creditor, self.debtor, 120_000, reference="FA-1")
+        self.results([row("FA-1", 120_000, debtor_name="Un nom jamais vu")])
+        self.assertFalse(Debtor.objects.filter(name="Un nom jamais vu").exists())
+
     def test_a_row_in_error_does_not_stop_the_others(self) -> None:
         strangers_debtor = make_debtor(self.beta, "Chez Charlie")
         rows = [
