@@ -111,7 +111,7 @@ def record_created(
 
 def record_updated(
     model: type[models.Model],
-    updated: Iterable[tuple[int, str, dict[str, Any], dict[str, Any]]],
+    updated: Iterable[tuple[int, str, int | None, dict[str, Any], dict[str, Any]]],
     *,
     actor_id: int | None = None,
 ) -> int:
