@@ -290,6 +290,9 @@ SPECTACULAR_SETTINGS = {
         "InteractionKindEnum": "recouvra.cases.models.InteractionKind",
         "TaskKindEnum": "recouvra.cases.models.TaskKind",
         "StepDebtorKindEnum": "recouvra.dunning.models.DebtorKindCondition",
+        "DebtorKindEnum": "recouvra.ledger.models.DebtorKind",
+        "ClaimKindEnum": "recouvra.ledger.models.ClaimKind",
+        "ContactKindEnum": "recouvra.ledger.models.ContactKind",
     },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")

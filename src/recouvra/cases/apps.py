@@ -8,14 +8,15 @@ class CasesConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self) -> None:
-        from recouvra.ledger.services import claim_created
+        from recouvra.ledger.services import claim_created, payment_recorded
         from recouvra.web import cards
 
         from . import views
-        from .services import file_created_claim
+        from .services import file_created_claim, tell_payment
 
         # the ledger sits below cases: a claim it creates is filed here, and its page
         # shows the case's timeline
         claim_created.connect(file_created_claim, dispatch_uid="cases.file_created_claim")
+        payment_recorded.connect(tell_payment, dispatch_uid="cases.tell_payment")
         cards.register("claim", "cases/_claim_timeline.html", views.claim_timeline_card)
         cards.register("debtor_timeline", "cases/_debtor_timeline.html", views.debtor_timeline_card)

@@ -120,6 +120,38 @@ def file_claim(claim: Any, *, actor: Any = None) -> Case:
     return case
 
 
+def tell_payment(
+    sender: Any, payment: Any, shares: Iterable[Any], credit: int, actor: Any = None, **_: Any
+) -> None:
+    """ledger.services.payment_recorded's receiver: the payment on the timeline of each
+    case whose claims it paid (amount, date, how, the claims and what each received)."""
+    per_case: dict[int, list[str]] = {}
+    for share in shares:
+        if share.case_id is not None:
+            part = f"{share.reference} ({format_amount(share.total, payment.currency)})"
+            per_case.setdefault(share.case_id, []).append(part)
+    if not per_case:
+        return
+    with translation.override("fr"):
+        method = str(payment.get_method_display()).lower()
+    reference = f", réf. {payment.reference}" if payment.reference else ""
+    head = (
+        f"Paiement de {format_amount(payment.amount_cents, payment.currency)} reçu le "
+        f"{payment.received_on:%d/%m/%Y} ({method}{reference})"
+    )
+    who = str(actor) if getattr(actor, "is_authenticated", False) else "le système"
+    tail = ""
+    if credit:
+        amount = format_amount(credit, payment.currency)
+        tail = f" Trop-perçu de {amount} porté au crédit du débiteur."
+    entries = (
+        (case_id, f"{head} imputé sur {', '.join(parts)} — enregistré par {who}.{tail}")
+        for case_id, parts in per_case.items()
+    )
+    author_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    add_events(payment.organization_id, entries, InteractionKind.PAYMENT, author_id=author_id)
+
+
 def file_created_claim(sender: Any, claim: Any, actor: Any = None, **_: Any) -> None:
     """ledger.services.claim_created's receiver."""
     file_claim(claim, actor=actor)

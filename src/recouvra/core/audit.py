@@ -56,7 +56,11 @@ def _fingerprint(value: Any) -> str:
 def snapshot_values(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
     """What snapshot() gives for an object of `model` with these attribute values: for rows
     inserted in bulk, without instances."""
-    return {name: _jsonable(values.get(name)) for name in _snapshot_fields(model)}
+    get = values.get
+    return {
+        name: value if type(value := get(name)) in _PLAIN else _jsonable(value)
+        for name in _snapshot_fields(model)
+    }
 
 
 @cache
@@ -114,6 +118,30 @@ def record_created(
         for pk, text, values in created
     )
     return insert_rows(AuditEvent, _EVENT_FIELDS, rows)
+
+
+def record_updated(
+    model: type[models.Model],
+    updated: Iterable[tuple[int, str, int | None, dict[str, Any], dict[str, Any]]],
+    *,
+    actor_id: int | None = None,
+) -> int:
+    """record(obj, UPDATE, before=…) for many rows updated in bulk, without instances: each
+    given as (id, text shown for it, organization id, its values before, after) of the
+    fields that may have changed. A row whose values did not change records nothing."""
+    content_type_id = ContentType.objects.get_for_model(model).pk
+    now = timezone.now()
+    rows = (
+        (organization_id, actor_id, now, content_type_id, str(pk), text[:200])
+        + (AuditAction.UPDATE, changes)
+        for pk, text, organization_id, before, after in updated
+        if (changes := diff(_jsonable_dict(before), _jsonable_dict(after)))
+    )
+    return insert_rows(AuditEvent, _EVENT_FIELDS, rows)
+
+
+def _jsonable_dict(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _jsonable(value) for name, value in values.items()}
 
 
 def history(obj: models.Model) -> models.QuerySet[AuditEvent]:

@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from recouvra.law.dates import MAX_DATE, MIN_DATE
@@ -218,6 +219,10 @@ class LedgerClaim:
     seller_siren: str = ""
     payment_terms: str = ""
     line_no: int | None = None
+    # the debtor's id when the caller knows it already (the API), checked by the caller
+    debtor_id: int | None = None
+    kind: str = ""  # b2b (the default) or b2c: what a ledger file does not tell
+    contractual_rate: Decimal | None = None
 
 
 @dataclass

