@@ -20,6 +20,8 @@ from recouvra.dunning.models import Channel, Message, MessageStatus
 from recouvra.dunning.tasks import run_dunning_task
 from recouvra.imports import services as imports
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch, ImportKind, ImportStatus
+from recouvra.ledger.models import PaymentMethod
+from recouvra.ledger.services import record_payment
 from recouvra.lettrage.models import MatchProposal, ProposalStatus
 from recouvra.lettrage.reconcile import apply_proposal, propose_matches, reverse_match
 from recouvra.webhooks import delivery, emit, payloads
@@ -130,6 +132,23 @@ class EventsTestCase(WebhookTestCase):
         self.assertIsNone(sent["reversed_at"])
         (share,) = sent["allocations"]
         self.assertEqual((share["claim"], share["to_principal"]), (claim.pk, 50_000))
+
+    def test_payment_received_when_a_payment_is_recorded_on_its_own(self) -> None:
+        claim = make_claim(self.creditor, self.debtor, 50_000)
+        payment = record_payment(
+            self.alpha.pk,
+            creditor_id=self.creditor.pk,
+            debtor_id=self.debtor.pk,
+            amount_cents=20_000,
+            received_on=date(2026, 3, 2),
+            method=PaymentMethod.TRANSFER,
+            actor=self.alice,
+        )
+        (data,) = self.data("payment.received")
+        (sent,) = data["payments"]
+        self.assertEqual((sent["id"], sent["amount_cents"]), (payment.pk, 20_000))
+        (share,) = sent["allocations"]
+        self.assertEqual((share["claim"], share["to_principal"]), (claim.pk, 20_000))
 
     def test_payment_received_for_the_automatic_matches_of_a_run_in_one_event(self) -> None:
         claims = [make_claim(self.creditor, self.debtor, 20_000 + n) for n in range(3)]

@@ -212,7 +212,9 @@ def record_payment(
     credit = sum(part.to_credit for part in split if part.debt_ref is None)
     payment_recorded.send(Payment, payment=payment, shares=shares, credit=credit, actor=actor)
     touched = [share.claim_id for share in shares]
-    payments_applied.send(Payment, organization_id=organization_id, claim_ids=touched)
+    payments_applied.send(
+        Payment, organization_id=organization_id, claim_ids=touched, payment_ids=[payment.pk]
+    )
     return payment
 
 
