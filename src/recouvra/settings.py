@@ -291,6 +291,7 @@ SPECTACULAR_SETTINGS = {
         "TaskKindEnum": "recouvra.cases.models.TaskKind",
         "StepDebtorKindEnum": "recouvra.dunning.models.DebtorKindCondition",
         "DebtorKindEnum": "recouvra.ledger.models.DebtorKind",
+        "RiskLevelEnum": "recouvra.ledger.models.RiskLevel",
         "ClaimKindEnum": "recouvra.ledger.models.ClaimKind",
         "ContactKindEnum": "recouvra.ledger.models.ContactKind",
     },

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any, ClassVar
 
 import django_filters
-from django import forms
 from django.db.models import F, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +48,7 @@ from recouvra.ledger.models import Claim
 from ..filters import MomentFilter, UpdatedSince
 from ..serializers import CentsField, SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
+from .shared import IdFilter
 
 # A case's balance adds up its claims' balances, in the ledger's currency (the case page shows
 # it so); promises are in that currency too.
@@ -70,18 +70,6 @@ class Conflict(exceptions.APIException):
 
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-
-
-@extend_schema_field(ID_SCHEMA)
-class IdFilter(django_filters.Filter):
-    """An id: a positive integer (1.5, a word or 10**30 are a 400 naming the parameter)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 def flag(field_name: str, lookup_expr: str = "exact", **kwargs: Any) -> django_filters.Filter:

@@ -16,7 +16,7 @@ from recouvra.dunning.models import Channel, Message, MessageStatus, Scenario, S
 from ..filters import UpdatedSince
 from ..serializers import CentsField, StrictModelSerializer
 from ..views import ReadViewSet
-from .cases import IdFilter
+from .shared import IdFilter
 
 
 class StepSerializer(StrictModelSerializer):

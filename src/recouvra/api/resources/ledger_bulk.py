@@ -84,7 +84,7 @@ class BulkRequestSerializer(StrictSerializer):
     claims = serializers.ListField(child=BulkClaimSerializer(), max_length=MAX_ROWS)
 
 
-class RowErrorSerializer(serializers.Serializer):
+class BulkRowErrorSerializer(serializers.Serializer):
     field = serializers.CharField()
     message = serializers.CharField()
     code = serializers.CharField()
@@ -95,7 +95,7 @@ class BulkResultSerializer(serializers.Serializer):
     reference = serializers.CharField()
     result = serializers.ChoiceField(choices=[(r, r) for r in RESULTS])
     id = serializers.IntegerField(allow_null=True)
-    errors = RowErrorSerializer(many=True)
+    errors = BulkRowErrorSerializer(many=True)
 
 
 class BulkCountsSerializer(serializers.Serializer):

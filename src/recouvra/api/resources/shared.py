@@ -18,34 +18,10 @@ from rest_framework.response import Response
 from recouvra.law.money import MAX_CENTS
 
 from ..problems import PROBLEM_JSON, problem
+from ..schema import PROBLEM
 
 MAX_ID = 2**63 - 1
 READ = (401, 403, 404, 429)  # what any GET may answer besides its own
-
-PROBLEM: dict[str, Any] = {
-    "type": "object",
-    "description": "application/problem+json (RFC 9457)",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {"type": "string"},
-                    "pointer": {"type": "string"},
-                    "message": {"type": "string"},
-                    "code": {"type": "string"},
-                },
-                "required": ["field", "pointer", "message", "code"],
-            },
-        },
-    },
-    "required": ["type", "title", "status"],
-}
 
 
 def read_schema(serializer: type) -> dict[str, Any]:
