@@ -338,7 +338,7 @@ def _rate(row: dict[str, Any], errors: list[dict[str, str]]) -> Decimal | None:
         if not rate.is_finite() or not 0 <= rate <= RATE_MAX or rate.as_tuple().exponent < -3:
             raise InvalidOperation
     except InvalidOperation:
-        message = _('Un taux en % de 0 à 999,999, trois décimales au plus ("10.5").')
+        message = _('Un taux en pourcentage, de 0 à 999,999, trois décimales au plus ("10.5").')
         _error(errors, "contractual_rate", message)
         return None
     return rate
