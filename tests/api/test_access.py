@@ -69,6 +69,11 @@ class ProblemTests(ApiTestCase):
         self.assertEqual(fields["colour"]["pointer"], "/colour")
         self.assertEqual(Creditor.objects.filter(name="X").count(), 0)
 
+    def test_an_id_filter_past_64_bits_or_with_decimals_is_a_400_naming_it(self) -> None:
+        for value in ("-1.2693825857447258e%2B145", "99999999999999999999", "1.5"):
+            for path in ("payments/", "claims/", "cases/", "match-proposals/"):
+                self.assertProblem(self.get(f"{path}?debtor={value}"), 400, "debtor")
+
     def test_a_body_that_is_not_json_is_a_400(self) -> None:
         response = self.call("POST", "creditors/", "{not json", content_type="application/json")
         self.assertProblem(response, 400)

@@ -51,6 +51,7 @@ from ..models import Scope
 from ..serializers import CentsField, StrictModelSerializer, StrictSerializer
 from ..views import WriteViewSet
 from . import ledger_bulk as bulk
+from .shared import IdFilter
 
 # ---------------------------------------------------------------------------- fields
 
@@ -359,9 +360,9 @@ UPSERT_FIELDS = {"amount_cents": "principal_cents"}
 class ClaimFilter(UpdatedSince):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     kind = django_filters.ChoiceFilter(choices=ClaimKind.choices)
-    creditor = django_filters.NumberFilter(field_name="creditor_id")
-    debtor = django_filters.NumberFilter(field_name="debtor_id")
-    case = django_filters.NumberFilter(field_name="case_id")
+    creditor = IdFilter(field_name="creditor_id")
+    debtor = IdFilter(field_name="debtor_id")
+    case = IdFilter(field_name="case_id")
     reference = django_filters.CharFilter(max_length=60)
     due_date_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_date_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
@@ -516,8 +517,8 @@ class PaymentCreateSerializer(StrictSerializer):
 
 
 class PaymentFilter(UpdatedSince):
-    creditor = django_filters.NumberFilter(field_name="creditor_id")
-    debtor = django_filters.NumberFilter(field_name="debtor_id")
+    creditor = IdFilter(field_name="creditor_id")
+    debtor = IdFilter(field_name="debtor_id")
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
     received_after = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_before = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
