@@ -98,6 +98,9 @@ def test_a_plan_leaving_the_calendar_is_refused() -> None:
         schedule(Terms(balance_cents=1_000, first_on=date(2199, 6, 1), count=12))
     with pytest.raises(DateOutOfRange):
         due_date(date(2199, 12, 1), Frequency.QUARTERLY, 1)
+    with pytest.raises(DateOutOfRange):
+        due_date(date(2190, 1, 1), Frequency.QUARTERLY, 10**6)
+    assert due_date(date(2199, 1, 31), Frequency.QUARTERLY, 1) == date(2199, 4, 30)
 
 
 def test_a_plan_longer_than_two_years_is_beyond_a_court_granted_grace() -> None:

@@ -12,12 +12,12 @@ a court-granted delay.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from .dates import MAX_DATE, MIN_DATE, DateOutOfRange, check_date
+from .dates import DateOutOfRange, check_date
+from .deadlines import add_months
 from .money import check_cents
 
 MAX_INSTALMENTS = 240  # twenty years of months: far beyond any plan a creditor accepts
@@ -91,12 +91,9 @@ def due_date(first_on: date, frequency: Frequency, periods: int) -> date:
     if frequency == Frequency.WEEKLY:
         return check_date(first_on + timedelta(weeks=periods))
     months = periods * (3 if frequency == Frequency.QUARTERLY else 1)
-    year, month = divmod(first_on.month - 1 + months, 12)
-    year += first_on.year
-    if not MIN_DATE.year <= year <= MAX_DATE.year:
+    if first_on.year + months // 12 + 1 > 9999:  # Python's calendar would overflow
         raise DateOutOfRange()
-    last_day = calendar.monthrange(year, month + 1)[1]
-    return check_date(date(year, month + 1, min(first_on.day, last_day)))
+    return check_date(add_months(first_on, months))
 
 
 def beyond_court_grace(instalments: list[Instalment]) -> bool:
