@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("recouvra.lettrage.urls")),
     path("", include("recouvra.dunning.urls")),
     path("", include("recouvra.letters.urls")),
+    path("", include("recouvra.sepa.urls")),
+    path("", include("recouvra.field.urls")),
+    path("", include("recouvra.agency.urls")),
     path(
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),

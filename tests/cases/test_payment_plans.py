@@ -35,7 +35,7 @@ class CasePaymentPlansTestCase(RecouvraTestCase):
         response = self.client.get(self.url)
         self.assertContains(response, "Échéanciers")
         self.assertContains(response, "10/05/2026")
-        self.assertContains(response, "Rompu")
+        self.assertContains(response, "Déchu")
         self.assertContains(response, "Versements le 10")
         action = reverse("letters:plan_agreement", args=[plan.pk])
         self.assertContains(response, f'method="get" action="{action}"')

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recouvra.core.fields import AmountField
 from recouvra.core.models import TenantModel, TenantQuerySet
 from recouvra.core.uploads import validate_attachment
 
@@ -104,6 +105,14 @@ class Case(TenantModel):
         help_text=_("Arrête le cours des intérêts (C. com. L622-28)."),
     )
     closed_on = models.DateField(_("clos le"), null=True, blank=True)
+    # the work queue's order: computed by cases.queue (daily and after each event), with the
+    # reasons shown to the agent (amount, age, risk, promise due today, broken promise…)
+    priority = models.IntegerField(_("priorité"), default=0, db_default=0, editable=False)
+    priority_reasons = models.JSONField(
+        _("raisons"), default=list, db_default=[], blank=True, editable=False
+    )
+    next_action_on = models.DateField(_("prochaine action le"), null=True, blank=True)
+    next_action = models.CharField(_("prochaine action"), max_length=200, blank=True, db_default="")
     # dunning starts a new cycle (its steps again) once everything overdue has been paid
     dunning_cycle = models.PositiveIntegerField(
         _("cycle de relance"), default=1, db_default=1, editable=False
@@ -129,6 +138,13 @@ class Case(TenantModel):
                 fields=["organization", "reference"],
                 condition=~Q(reference=""),
                 name="case_reference_unique_per_org",
+            ),
+        ]
+        indexes = [
+            # an agent's queue: their open cases, the most urgent first
+            models.Index(
+                fields=["organization", "assigned_to", "status", "-priority"],
+                name="case_queue_idx",
             ),
         ]
 
@@ -158,6 +174,7 @@ class InteractionKind(models.TextChoices):
     VISIT = "visit", _("Visite terrain")
     PAYMENT = "payment", _("Paiement")
     PROMISE = "promise", _("Promesse de paiement")
+    PLAN = "plan", _("Échéancier")
     DISPUTE = "dispute", _("Litige")
     STATUS = "status", _("Changement d'étape")
     CLAIM = "claim", _("Créance")
@@ -238,6 +255,13 @@ class CaseRecord(TenantModel):
         abstract = True
 
 
+class DisputeOutcome(models.TextChoices):
+    CREDIT_NOTE = "credit_note", _("Avoir")
+    WRITE_OFF = "write_off", _("Abandon partiel")
+    REJECTED = "rejected", _("Contestation rejetée")
+    WITHDRAWN = "withdrawn", _("Contestation retirée")
+
+
 class Dispute(CaseRecord):
     """A contested case or claim (litige). While open, dunning pauses for the case."""
 
@@ -251,9 +275,23 @@ class Dispute(CaseRecord):
         help_text=_("Vide : le dossier entier est contesté."),
     )
     reason = models.TextField(_("motif"))
+    disputed_cents = AmountField(_("montant contesté"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_disputes",
+    )
+    due_on = models.DateField(_("à traiter avant le"), null=True, blank=True)
     opened_on = models.DateField(_("ouvert le"), default=timezone.localdate)
     closed_on = models.DateField(_("clos le"), null=True, blank=True)
-    resolution = models.TextField(_("issue"), blank=True)
+    outcome = models.CharField(
+        _("issue"), max_length=12, choices=DisputeOutcome.choices, blank=True
+    )
+    resolved_cents = AmountField(_("montant avoir ou abandon"), null=True, blank=True)
+    resolution = models.TextField(_("explication"), blank=True)
 
     class Meta:
         verbose_name = _("litige")
@@ -263,6 +301,32 @@ class Dispute(CaseRecord):
 
     def __str__(self) -> str:
         return f"{_('Litige')} {self.case.reference} — {self.opened_on:%d/%m/%Y}"
+
+
+class DisputeDocument(TenantModel):
+    """A document supporting or answering a dispute (delivery note, photo, credit note…)."""
+
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("litige"), on_delete=models.PROTECT, related_name="documents"
+    )
+    file = models.FileField(
+        _("document"), upload_to="disputes/%Y/%m/", validators=[validate_attachment]
+    )
+    title = models.CharField(_("titre"), max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    creditor_lookup = "dispute__case__creditor"
+    partner_lookup = "dispute__case__legal_partner"
+
+    class Meta:
+        verbose_name = _("pièce du litige")
+        verbose_name_plural = _("pièces du litige")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title or self.file.name
 
 
 class PromiseStatus(models.TextChoices):
@@ -280,6 +344,9 @@ class Promise(CaseRecord):
     status = models.CharField(
         _("état"), max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.PENDING
     )
+    # what the payments since the promise was made brought, when it was decided
+    paid_cents = AmountField(_("reçu"), default=0)
+    decided_on = models.DateField(_("décidée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("promesse de paiement")
@@ -299,17 +366,45 @@ class Promise(CaseRecord):
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("En cours")
     COMPLETED = "completed", _("Soldé")
-    BROKEN = "broken", _("Rompu")
+    BROKEN = "broken", _("Déchu (déchéance du terme)")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+class PlanFrequency(models.TextChoices):  # the values of recouvra.law.instalments.Frequency
+    WEEKLY = "weekly", _("Hebdomadaire")
+    MONTHLY = "monthly", _("Mensuelle")
+    QUARTERLY = "quarterly", _("Trimestrielle")
 
 
 class PaymentPlan(CaseRecord):
-    """An agreed schedule (échéancier). While active, dunning pauses for the case."""
+    """An agreed schedule (échéancier) of instalments (PlanInstalment) from the balance due on
+    the day it was agreed. While active, dunning pauses for the case; an instalment left
+    unpaid past the organisation's grace period makes the whole plan lapse (déchéance du
+    terme): the rest is due at once."""
 
     starts_on = models.DateField(_("première échéance"))
     status = models.CharField(
         _("état"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
     )
     notes = models.TextField(_("conditions"), blank=True)
+    agreed_on = models.DateField(_("conclu le"), null=True, blank=True)
+    total_cents = AmountField(_("montant échelonné"), default=0)
+    frequency = models.CharField(
+        _("périodicité"),
+        max_length=10,
+        choices=PlanFrequency.choices,
+        default=PlanFrequency.MONTHLY,
+    )
+    down_payment_cents = AmountField(_("acompte"), default=0)
+    reduced_count = models.PositiveSmallIntegerField(_("échéances réduites"), default=0)
+    reduced_amount_cents = AmountField(_("montant réduit"), default=0)
+    interest_waived = models.BooleanField(
+        _("intérêts abandonnés"),
+        default=False,
+        help_text=_("Le créancier renonce aux intérêts de retard si l'échéancier est respecté."),
+    )
+    direct_debit = models.BooleanField(_("par prélèvement SEPA"), default=False)
+    lapsed_on = models.DateField(_("déchu le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("échéancier")
@@ -319,6 +414,91 @@ class PaymentPlan(CaseRecord):
 
     def __str__(self) -> str:
         return f"{_('Échéancier')} {self.case.reference} — {self.starts_on:%d/%m/%Y}"
+
+
+class InstalmentStatus(models.TextChoices):
+    DUE = "due", _("À venir")
+    PAID = "paid", _("Payée")
+    PARTIAL = "partial", _("Payée en partie")
+    UNPAID = "unpaid", _("Impayée")
+    RETURNED = "returned", _("Prélèvement rejeté")
+
+
+class PlanInstalment(TenantModel):
+    """One instalment of a plan, followed against the payments (cases.plans)."""
+
+    plan = models.ForeignKey(
+        PaymentPlan,
+        verbose_name=_("échéancier"),
+        on_delete=models.CASCADE,
+        related_name="instalments",
+    )
+    number = models.PositiveSmallIntegerField(_("n°"))  # 0: the down payment
+    due_on = models.DateField(_("échéance"))
+    amount_cents = AmountField(_("montant"))
+    paid_cents = AmountField(_("payé"), default=0)
+    status = models.CharField(
+        _("état"), max_length=10, choices=InstalmentStatus.choices, default=InstalmentStatus.DUE
+    )
+    settled_on = models.DateField(_("réglée le"), null=True, blank=True)
+    reduced = models.BooleanField(_("réduite"), default=False)
+
+    creditor_lookup = "plan__case__creditor"
+    partner_lookup = "plan__case__legal_partner"
+
+    class Meta:
+        verbose_name = _("échéance")
+        verbose_name_plural = _("échéances")
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="one_instalment_number"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="instalment_amount_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="instalment_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.due_on:%d/%m/%Y}"
+
+    @property
+    def left_cents(self) -> int:
+        return max(self.amount_cents - self.paid_cents, 0)
+
+
+class AssignmentRule(TenantModel):
+    """Who gets a new case: the first active rule (by position) whose conditions all hold
+    (creditor, amount band, postcode prefix) names the agent."""
+
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    creditor = models.ForeignKey(
+        "ledger.Creditor",
+        verbose_name=_("créancier"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    min_cents = AmountField(_("montant minimum"), null=True, blank=True)
+    max_cents = AmountField(_("montant maximum"), null=True, blank=True)
+    postcode_prefix = models.CharField(_("code postal commençant par"), max_length=5, blank=True)
+    assign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attribuer à"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    creditor_lookup = "creditor"
+
+    class Meta:
+        verbose_name = _("règle d'attribution")
+        verbose_name_plural = _("règles d'attribution")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. → {self.assign_to}"
 
 
 class TaskKind(models.TextChoices):

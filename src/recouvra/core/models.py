@@ -15,7 +15,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .validators import validate_siren
+from .validators import validate_bic, validate_iban, validate_sepa_creditor_id, validate_siren
 
 
 class OrganizationKind(models.TextChoices):
@@ -75,6 +75,37 @@ class Organization(models.Model):
         blank=True,
         validators=[validate_logo],
         help_text=_("PNG, JPEG ou SVG, 512 Ko au plus : en tête des courriers."),
+    )
+    # its bank: where debtors pay and direct debits are collected (for an agency, the
+    # account dedicated to the funds collected for its mandants, CPCE R124-2)
+    bank_iban = models.CharField(
+        _("IBAN du compte d'encaissement"), max_length=34, blank=True, validators=[validate_iban]
+    )
+    bank_bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    sepa_creditor_id = models.CharField(
+        _("identifiant créancier SEPA (ICS)"),
+        max_length=35,
+        blank=True,
+        validators=[validate_sepa_creditor_id],
+        help_text=_("Nécessaire pour prélever les débiteurs (mandats SEPA)."),
+    )
+    # how promises and plans are judged against the payments received
+    promise_tolerance_cents = models.PositiveIntegerField(
+        _("tolérance sur les promesses (centimes)"),
+        default=100,
+        help_text=_("Une promesse payée à ce montant près est tenue."),
+    )
+    promise_grace_days = models.PositiveSmallIntegerField(
+        _("délai de grâce des promesses (jours)"),
+        default=3,
+        help_text=_("Jours laissés au paiement après la date promise avant de la dire non tenue."),
+    )
+    plan_grace_days = models.PositiveSmallIntegerField(
+        _("délai de grâce des échéanciers (jours)"),
+        default=15,
+        help_text=_(
+            "Jours après une échéance impayée avant la déchéance du terme de l'échéancier."
+        ),
     )
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
 

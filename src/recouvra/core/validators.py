@@ -14,6 +14,11 @@ MESSAGES = {
     "siret": _("Numéro SIRET invalide : 14 chiffres avec une clé de contrôle correcte."),
     "vat": _("Numéro de TVA intracommunautaire invalide."),
     "iban": _("IBAN invalide : vérifiez le code pays, la longueur et la clé."),
+    "bic": _("BIC invalide : 8 ou 11 caractères (banque, pays, place, agence)."),
+    "sepa_creditor_id": _(
+        "Identifiant créancier SEPA (ICS) invalide : FR, 2 chiffres de clé, 3 caractères, "
+        "6 caractères ; vérifiez la clé."
+    ),
 }
 
 
@@ -39,6 +44,14 @@ def validate_vat(value: str) -> None:
 
 def validate_iban(value: str) -> None:
     _validate("iban", value)
+
+
+def validate_bic(value: str) -> None:
+    _validate("bic", value)
+
+
+def validate_sepa_creditor_id(value: str) -> None:
+    _validate("sepa_creditor_id", value)
 
 
 def compact(kind: str, value: str) -> str:

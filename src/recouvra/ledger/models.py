@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Self
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
@@ -22,6 +23,7 @@ from recouvra.core.models import TenantModel, TenantQuerySet
 from recouvra.core.search import search_text
 from recouvra.core.validators import (
     compact,
+    validate_bic,
     validate_iban,
     validate_siren,
     validate_siret,
@@ -57,8 +59,18 @@ class Creditor(TenantModel, Address):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(
+        _("BIC"), max_length=11, blank=True, db_default="", validators=[validate_bic]
+    )
     is_mandant = models.BooleanField(
         _("mandant"), default=False, help_text=_("Client créancier d'un cabinet de recouvrement.")
+    )
+    # the creditor's rules for payment plans (échéanciers): empty means no limit
+    plan_max_months = models.PositiveSmallIntegerField(
+        _("durée maximale d'un échéancier (mois)"), null=True, blank=True
+    )
+    plan_min_instalment_cents = AmountField(
+        _("échéance minimale (centimes)"), null=True, blank=True
     )
 
     creditor_lookup = "pk"
@@ -439,6 +451,19 @@ class Payment(TenantModel):
     label = models.CharField(_("libellé"), max_length=200, blank=True)
     # undoing a match reverses the payment: it stays, marked, and no longer counts
     reversed_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    # the field collector who took it on a visit
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("encaissé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # the receipt (quittance, CPCE R124-6): numbered once, never reused (ReceiptCounter)
+    receipt_number = models.CharField(
+        _("n° de quittance"), max_length=20, blank=True, default="", db_default=""
+    )
 
     creditor_lookup = "creditor"
     # a partner sees the payments applied to the claims of the cases handed to them
@@ -452,6 +477,11 @@ class Payment(TenantModel):
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_positive"),
             models.CheckConstraint(
                 condition=Q(amount_cents__lte=MAX_CENTS), name="payment_within_ceiling"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "receipt_number"],
+                condition=~Q(receipt_number=""),
+                name="receipt_number_unique_per_org",
             ),
         ]
 
@@ -503,3 +533,22 @@ class Allocation(TenantModel):
     @property
     def total_cents(self) -> int:
         return self.to_interest + self.to_fees + self.to_principal
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number an organisation gave, per year: receipts are numbered without
+    gaps or reuse (ledger.services.number_receipt takes the next one under a row lock)."""
+
+    organization = models.ForeignKey(
+        "core.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="one_receipt_counter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -26,7 +26,16 @@ from recouvra.core.models import AuditAction
 from recouvra.core.search import normalize
 from recouvra.law.allocation import Debt, allocate_payment
 
-from .models import OPEN_STATUSES, Allocation, Claim, ClaimStatus, Contact, Debtor, Payment
+from .models import (
+    OPEN_STATUSES,
+    Allocation,
+    Claim,
+    ClaimStatus,
+    Contact,
+    Debtor,
+    Payment,
+    ReceiptCounter,
+)
 
 # sent with `claim` and `actor` once a claim created on its own is saved
 claim_created = Signal()
@@ -145,6 +154,7 @@ def record_payment(
     reference: str = "",
     label: str = "",
     designated_claim_id: int | None = None,
+    collected_by_id: int | None = None,
     actor: Any = None,
 ) -> Payment:
     """Record a payment from `debtor_id` to `creditor_id` and allocate it to the debtor's
@@ -181,6 +191,7 @@ def record_payment(
         method=method,
         reference=reference,
         label=label,
+        collected_by_id=collected_by_id,
     )
     shares = [
         AppliedShare(
@@ -263,3 +274,30 @@ def settle_amended(claim_ids: Sequence[int]) -> None:
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
     return (ids[start : start + size] for start in range(0, len(ids), size))
+
+
+RECEIPT_PREFIX = "Q"
+
+
+@transaction.atomic
+def number_receipt(payment: Payment) -> str:
+    """The payment's receipt number (quittance, CPCE R124-6), Q-2026-000042: given once, kept
+    for good. The year's counter is taken under a row lock, so that two receipts issued at
+    the same moment never share a number, and a number is never given twice."""
+    if payment.receipt_number:
+        return payment.receipt_number
+    locked = Payment.objects.select_for_update().only("receipt_number").get(pk=payment.pk)
+    if locked.receipt_number:  # another request numbered it meanwhile
+        payment.receipt_number = locked.receipt_number
+        return payment.receipt_number
+    year = timezone.localdate().year
+    ReceiptCounter.objects.get_or_create(organization_id=payment.organization_id, year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(
+        organization_id=payment.organization_id, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    number = f"{RECEIPT_PREFIX}-{year}-{counter.last:06d}"
+    Payment.objects.filter(pk=payment.pk).update(receipt_number=number, updated_at=timezone.now())
+    payment.receipt_number = number
+    return number
