@@ -124,25 +124,30 @@ def tel_url(number: str) -> str:
     return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
 
 
-def todays_round(member: Membership, on: date, collector_id: int | None = None) -> list[Visit]:
-    """The visits not done, due on or before `on`, of `collector_id` (the member by
-    default), in route order, with the balance due, the last exchanges and the pending
-    promises of each case (a fixed number of queries)."""
-    tasks = visits(member).filter(
-        assigned_to_id=collector_id or member.user_id, done_at__isnull=True, due_on__lte=on
-    )
-    tasks = sorted(
-        tasks.order_by("due_on", "pk")[:MAX_VISITS], key=lambda t: route_key(t.case.debtor)
-    )
+def todays_round(member: Membership, on: date) -> list[Visit]:
+    """The member's visits not done, due on or before `on`, in route order, with the
+    balance due, the last exchanges and the pending promises of each case."""
+    tasks = visits(member).filter(assigned_to_id=member.user_id, done_at__isnull=True)
+    return visits_of(in_route_order(tasks.filter(due_on__lte=on)))
+
+
+def in_route_order(tasks: models.QuerySet[Task]) -> list[Task]:
+    """At most MAX_VISITS of these tasks (the oldest first), sorted by route_key."""
+    chosen = tasks.select_related("case__debtor", "case__creditor").order_by("due_on", "pk")
+    return sorted(chosen[:MAX_VISITS], key=lambda task: route_key(task.case.debtor))
+
+
+def visits_of(tasks: list[Task]) -> list[Visit]:
+    """The tasks as visits, with what the collector needs (a fixed number of queries)."""
     case_ids = {task.case_id for task in tasks}
     balances = dict(
         Case.objects.filter(pk__in=case_ids).with_balance().values_list("pk", "balance")
     )
+    exchanges = _last_exchanges(case_ids, tasks)
+    promises = _pending_promises(case_ids, tasks)
     return [
-        Visit(task, balances.get(task.case_id, 0), exchanges, promises)
-        for task, exchanges, promises in zip(
-            tasks, _last_exchanges(case_ids, tasks), _pending_promises(case_ids, tasks), strict=True
-        )
+        Visit(task, int(balances.get(task.case_id, 0)), entries, pending)
+        for task, entries, pending in zip(tasks, exchanges, promises, strict=True)
     ]
 
 
