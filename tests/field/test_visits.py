@@ -126,7 +126,8 @@ class PaymentTests(FieldTestCase):
         # hear of it there (their payment_recorded listener tells the mandant, R124-5)
         response = self.client.post(self.url, {"amount": "150,50", "method": "cash"})
         payment = Payment.objects.get()
-        self.assertRedirects(response, reverse("field:receipt", args=[payment.pk]))
+        receipt_url = reverse("field:receipt", args=[payment.pk])
+        self.assertRedirects(response, f"{receipt_url}?visite={self.task.pk}")
         year = self.today.year
         self.assertEqual(payment.receipt_number, f"Q-{year}-000001")
         self.assertEqual((payment.amount_cents, payment.method), (15_050, PaymentMethod.CASH))
@@ -135,6 +136,9 @@ class PaymentTests(FieldTestCase):
         self.assertTrue(Interaction.objects.filter(case=self.case, kind="payment").exists())
         page = self.client.get(response.url)
         self.assertContains(page, f"Q-{year}-000001")
+        finish = reverse("field:visit", args=[self.task.pk]) + "?issue=paid"
+        self.assertContains(page, finish)  # then the report of the visit, "paid" chosen
+        self.assertContains(self.client.get(finish), 'value="paid" required id="id_outcome_4" checked')
 
     def test_a_cheque_keeps_its_number_and_bank(self) -> None:
         self.client.post(

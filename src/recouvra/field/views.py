@@ -53,9 +53,15 @@ def _visit_context(request: HttpRequest, task: Any, **forms: Any) -> dict[str, A
         "payments": Payment.objects.visible_to(generic.member_of(request))
         .filter(debtor=case.debtor, creditor=case.creditor, collected_by__isnull=False)
         .order_by("-pk")[:5],
-        "visit_form": forms.get("visit_form") or VisitForm(),
+        "visit_form": forms.get("visit_form") or VisitForm(initial=_preset(request)),
         "payment_form": forms.get("payment_form") or FieldPaymentForm(),
     }
+
+
+def _preset(request: HttpRequest) -> dict[str, str]:
+    """The outcome a link chose ahead (?issue=paid from the receipt page)."""
+    outcome = request.GET.get("issue", "")
+    return {"outcome": outcome} if outcome in services.Outcome.values else {}
 
 
 @login_required
@@ -112,7 +118,8 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Paiement enregistré : quittance %(n)s.") % {"n": payment.receipt_number}
             )
-            return redirect("field:receipt", pk=payment.pk)
+            receipt_url = reverse("field:receipt", args=[payment.pk])
+            return redirect(f"{receipt_url}?visite={task.pk}")
     context = _visit_context(request, task, payment_form=form)
     return render(request, "field/visit.html", context, status=400)
 
@@ -154,7 +161,17 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Quittance envoyée à %(to)s.") % {"to": recipient})
         return redirect("field:receipt", pk=payment.pk)
     context = {"payment": payment, "send_form": form, "case": services.case_of(payment)}
+    context["visit_task"] = _visit_of(request, payment)
     return render(request, "field/receipt.html", context, status=400 if form.errors else 200)
+
+
+def _visit_of(request: HttpRequest, payment: Payment) -> Any:
+    """The visit the payment was taken on (?visite=), if still to be reported."""
+    pk = request.GET.get("visite", "")
+    if not pk.isdigit() or len(pk) > 18:
+        return None
+    tasks = services.visits(generic.member_of(request)).filter(done_at__isnull=True)
+    return tasks.filter(pk=int(pk), case__debtor=payment.debtor_id).first()
 
 
 def public_receipt(request: HttpRequest, token: str) -> HttpResponse:
