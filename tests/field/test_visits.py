@@ -138,7 +138,9 @@ class PaymentTests(FieldTestCase):
         self.assertContains(page, f"Q-{year}-000001")
         finish = reverse("field:visit", args=[self.task.pk]) + "?issue=paid"
         self.assertContains(page, finish)  # then the report of the visit, "paid" chosen
-        self.assertContains(self.client.get(finish), 'value="paid" required id="id_outcome_4" checked')
+        self.assertContains(
+            self.client.get(finish), 'value="paid" required id="id_outcome_4" checked'
+        )
 
     def test_a_cheque_keeps_its_number_and_bank(self) -> None:
         self.client.post(
