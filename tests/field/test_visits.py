@@ -56,6 +56,22 @@ class RoundTests(FieldTestCase):
         self.assertContains(response, "1\u202f250,00\u00a0€")
         self.assertContains(response, "300,00\u00a0€")
 
+    def test_the_round_takes_as_many_queries_for_two_visits_as_for_six(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.client.force_login(self.dora)
+        url = reverse("field:today")
+        self.visit_for(self.debtor_at("Deux", "2 rue des Lilas", "69003"))
+        with CaptureQueriesContext(connection) as two:
+            self.client.get(url)
+        for n in range(4):
+            self.visit_for(self.debtor_at(f"Autre {n}", f"{n} rue Neuve", "69004"))
+        with CaptureQueriesContext(connection) as six:
+            response = self.client.get(url)
+        self.assertEqual(len(response.context["visits"]), 6)
+        self.assertEqual(len(six), len(two))
+
     def test_the_dashboard_sends_the_collector_to_the_round(self) -> None:
         self.client.force_login(self.dora)
         self.assertRedirects(self.client.get("/"), reverse("field:today"))
