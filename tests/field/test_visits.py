@@ -158,6 +158,16 @@ class PaymentTests(FieldTestCase):
             self.client.get(finish), 'value="paid" required id="id_outcome_4" checked'
         )
 
+    def test_the_same_entry_sent_twice_records_one_payment(self) -> None:
+        form = self.client.get(reverse("field:visit", args=[self.task.pk])).context["payment_form"]
+        entry = form["entry"].value()
+        self.assertRegex(entry, "^[0-9a-f]{32}$")
+        data = {"amount": "20", "method": "cash", "entry": entry}
+        first = self.client.post(self.url, data)
+        second = self.client.post(self.url, data)
+        self.assertEqual(Payment.objects.count(), 1)
+        self.assertEqual(first.url, second.url)
+
     def test_a_cheque_keeps_its_number_and_bank(self) -> None:
         self.client.post(
             self.url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import uuid4
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,10 @@ class VisitForm(forms.Form):
         bound_dates(self)
 
 
+def _new_entry() -> str:
+    return uuid4().hex
+
+
 METHOD_CHOICES = [(m.value, m.label) for m in FIELD_METHODS]
 
 
@@ -73,6 +78,15 @@ class FieldPaymentForm(forms.Form):
         max_length=4,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+    # one filling of the form: sent twice, recorded once (services.take_payment)
+    entry = forms.CharField(
+        required=False, max_length=32, widget=forms.HiddenInput, initial=_new_entry
+    )
+
+    def clean_entry(self) -> str:
+        entry = self.cleaned_data.get("entry", "")
+        return entry if re.fullmatch(r"[0-9a-f]{0,32}", entry) else ""
 
     def clean_amount(self) -> int | None:
         amount = self.cleaned_data.get("amount")

@@ -264,14 +264,30 @@ def take_payment(
     cheque_number: str = "",
     cheque_bank: str = "",
     card_last4: str = "",
+    entry: str = "",
     actor: Any = None,
 ) -> Payment:
     """A payment the collector takes on a visit, recorded as every payment is
     (record_payment, collected by the actor) and its receipt numbered in the same
     transaction. ValidationError (by field, in French) when the amount is missing, not
     positive or above the case's balance, or the cheque lacks its number or bank; nothing
-    is saved then."""
-    case = Case.objects.select_related("debtor").get(pk=task.case_id)
+    is saved then.
+
+    `entry` names one filling of the form (the page gives each its own): the same entry
+    sent again (a double tap, a retry on a bad network) returns the payment it recorded."""
+    # the case row locked: two payments taken at once on one case are checked against
+    # the balance one after the other, and an entry sent twice is recorded once
+    case = Case.objects.select_for_update().get(pk=task.case_id)
+    label = f"Visite terrain {case.reference}" + (f" · saisie {entry}" if entry else "")
+    if entry:
+        earlier = Payment.objects.filter(
+            organization_id=case.organization_id,
+            debtor_id=case.debtor_id,
+            collected_by_id=getattr(actor, "pk", None),
+            label=label,
+        ).first()
+        if earlier is not None:
+            return earlier
     errors = _payment_errors(case, amount_cents, method, cheque_number, cheque_bank, card_last4)
     if errors:
         raise ValidationError(errors)
@@ -283,7 +299,7 @@ def take_payment(
         received_on=timezone.localdate(),
         method=method,
         reference=_payment_reference(method, cheque_number, cheque_bank, card_last4),
-        label=f"Visite terrain {case.reference}",
+        label=label,
         collected_by_id=getattr(actor, "pk", None),
         actor=actor,
     )

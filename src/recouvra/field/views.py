@@ -110,6 +110,7 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
                 cheque_number=data["cheque_number"],
                 cheque_bank=data["cheque_bank"],
                 card_last4=data["card_last4"],
+                entry=data["entry"],
                 actor=request.user,
             )
         except ValidationError as refused:
