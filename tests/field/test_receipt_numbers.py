@@ -91,3 +91,43 @@ class ConcurrentNumbersTests(TransactionTestCase):
         stored = numbers_of(self.payments)
         self.assertEqual(sorted(stored), expected(THREADS))  # unique and without a gap
         self.assertEqual(Payment.objects.get(pk=shared.pk).receipt_number, results[shared.pk][0])
+
+
+@unittest.skipIf(connection.vendor == "sqlite", "SQLite serialises writers: no race to prove")
+class ConcurrentFieldPaymentsTests(TransactionTestCase):
+    def test_two_payments_taken_at_once_never_exceed_the_balance(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from recouvra.cases.models import Task, TaskKind
+        from recouvra.core.models import Role
+        from recouvra.field.services import take_payment
+
+        from ..base import make_user
+
+        org = make_org("Alpha Recouvrement")
+        collector = make_user("dora@example.org", org, Role.FIELD_COLLECTOR)
+        case = make_claim(make_creditor(org), make_debtor(org), 125_000).case
+        task = Task.objects.create(
+            organization=org, case=case, kind=TaskKind.VISIT, title="Visite",
+            due_on=timezone.localdate(), assigned_to=collector,
+        )  # fmt: skip
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def pay() -> None:
+            try:
+                barrier.wait(timeout=30)
+                take_payment(task, amount_cents=80_000, method="cash", actor=collector)
+                outcomes.append("paid")
+            except ValidationError:
+                outcomes.append("refused")
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=pay) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual(sorted(outcomes), ["paid", "refused"])
+        self.assertEqual(Payment.objects.count(), 1)

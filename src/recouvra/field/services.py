@@ -9,6 +9,7 @@ hears of it; its receipt is numbered in the same transaction (CPCE R124-6).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,7 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from recouvra.cases.models import Case, Interaction, Promise, PromiseStatus, Task, TaskKind
 from recouvra.cases.services import complete_task, create_task, record_promise
-from recouvra.core.models import Membership, Role
+from recouvra.core import audit
+from recouvra.core.models import AuditAction, Membership, Role
 from recouvra.dunning.models import Channel, Message
 from recouvra.dunning.outbox import queue_message
 from recouvra.law.money import MAX_CENTS, format_amount
@@ -379,7 +381,7 @@ def payment_of_token(token: str, *, max_age: timedelta | None = None) -> Payment
     )
 
 
-def case_of(payment: Payment) -> Case:
+def case_of(payment: Payment) -> Case | None:
     """The case a payment belongs to: the case of a claim it paid, else the debtor's open
     case with that creditor (a payment that paid nothing yet)."""
     claim = Claim.objects.filter(allocations__payment=payment, case__isnull=False).first()
@@ -393,34 +395,43 @@ def case_of(payment: Payment) -> Case:
     return cases.order_by("closed_on", "-pk").first()
 
 
+@transaction.atomic
 def send_receipt(
     payment: Payment, *, channel: str, recipient: str, link: str, actor: Any = None
 ) -> Message:
     """The receipt to the debtor: by e-mail with the PDF attached, or by SMS with `link` (its
     public URL, receipt_token). Through the outbox, once per channel and recipient."""
-    number = payment.receipt_number
     case = case_of(payment)
+    if case is None:
+        raise ValidationError({"recipient": _("Ce paiement n'est rattaché à aucun dossier.")})
+    digest = hashlib.sha256(recipient.encode()).hexdigest()[:16]
+    key = f"receipt-{payment.pk}-{channel}-{digest}"
+    sent_before = Message.objects.filter(idempotency_key=f"{case.organization_id}-{key}").exists()
+    content = _receipt_message(payment, channel, recipient, link)
+    message = queue_message(case, key=key, actor=actor, **content)
+    if not sent_before:
+        audit.record(message, AuditAction.CREATE, actor=actor)
+    return message
+
+
+def _receipt_message(payment: Payment, channel: str, recipient: str, link: str) -> dict:
+    number = payment.receipt_number
     amount = format_amount(payment.amount_cents, payment.currency)
-    key = f"receipt-{payment.pk}-{channel}-{recipient}"
+    org = payment.organization.name
     if channel == Channel.EMAIL:
         text = (
             f"Bonjour,\n\nVeuillez trouver ci-joint la quittance {number} du paiement de "
-            f"{amount} reçu le {payment.received_on:%d/%m/%Y}.\n\n{payment.organization.name}"
+            f"{amount} reçu le {payment.received_on:%d/%m/%Y}.\n\n{org}"
         )
-        return queue_message(
-            case,
-            channel=Channel.EMAIL,
-            recipient=recipient,
-            key=key,
-            subject=f"Quittance {number}",
-            text=text,
-            attachment=(receipt_filename(payment), receipt_pdf(payment)),
-            actor=actor,
-        )
+        return {
+            "channel": Channel.EMAIL,
+            "recipient": recipient,
+            "subject": f"Quittance {number}",
+            "text": text,
+            "attachment": (receipt_filename(payment), receipt_pdf(payment)),
+        }
     text = (
-        f"{payment.organization.name} : quittance {number} de votre paiement de {amount} "
+        f"{org} : quittance {number} de votre paiement de {amount} "
         f"du {payment.received_on:%d/%m/%Y} : {link}"
     )
-    return queue_message(
-        case, channel=Channel.SMS, recipient=recipient, key=key, text=text, actor=actor
-    )
+    return {"channel": Channel.SMS, "recipient": recipient, "text": text}

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -155,12 +154,15 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
             reverse("field:public_receipt", args=[services.receipt_token(payment)])
         )
         channel, recipient = form.cleaned_data["channel"], form.cleaned_data["recipient"]
-        with transaction.atomic():
+        try:
             services.send_receipt(
                 payment, channel=channel, recipient=recipient, link=link, actor=request.user
             )
-        messages.success(request, _("Quittance envoyée à %(to)s.") % {"to": recipient})
-        return redirect("field:receipt", pk=payment.pk)
+        except ValidationError as refused:
+            _add_errors(form, refused)
+        else:
+            messages.success(request, _("Quittance envoyée à %(to)s.") % {"to": recipient})
+            return redirect("field:receipt", pk=payment.pk)
     context = {"payment": payment, "send_form": form, "case": services.case_of(payment)}
     context["visit_task"] = _visit_of(request, payment)
     return render(request, "field/receipt.html", context, status=400 if form.errors else 200)
