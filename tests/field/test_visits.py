@@ -243,3 +243,14 @@ class AccessTests(FieldTestCase):
         mandant = make_user("m@example.org", self.alpha, Role.MANDANT, creditor=self.creditor)
         self.client.force_login(mandant)
         self.assertEqual(self.client.get(reverse("field:today")).status_code, 403)
+
+
+class CaseCardTests(FieldTestCase):
+    def test_the_case_page_shows_its_visits_and_the_receipts_taken(self) -> None:
+        from recouvra.field.services import take_payment
+
+        payment = take_payment(self.task, amount_cents=5_000, method="cash", actor=self.dora)
+        self.client.force_login(self.bob)
+        page = self.client.get(self.case.get_absolute_url())
+        self.assertContains(page, reverse("field:visit", args=[self.task.pk]))
+        self.assertContains(page, payment.receipt_number)

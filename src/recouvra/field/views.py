@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvra.cases.models import Task, TaskKind
 from recouvra.core.models import Membership
 from recouvra.ledger.models import Payment
 from recouvra.letters.receipts import issue_receipt, receipt_filename, receipt_pdf
@@ -175,6 +176,23 @@ def _visit_of(request: HttpRequest, payment: Payment) -> Any:
         return None
     tasks = services.visits(generic.member_of(request)).filter(done_at__isnull=True)
     return tasks.filter(pk=int(pk), case__debtor=payment.debtor_id).first()
+
+
+CARD_ROWS = 10
+
+
+def case_visits_card(request: HttpRequest, case: Any) -> dict[str, Any]:
+    """The visits of a case and the payments taken on them, on the case page."""
+    member = generic.member_of(request)
+    visits = Task.objects.visible_to(member).filter(case=case, kind=TaskKind.VISIT)
+    taken = Payment.objects.visible_to(member).filter(
+        debtor_id=case.debtor_id, creditor_id=case.creditor_id, collected_by__isnull=False
+    )
+    return {
+        "case_visits": visits.select_related("assigned_to").order_by("-due_on", "-pk")[:CARD_ROWS],
+        "field_payments": taken.select_related("collected_by").order_by("-pk")[:CARD_ROWS],
+        "works_visits": services.works_visits(member),
+    }
 
 
 def public_receipt(request: HttpRequest, token: str) -> HttpResponse:
