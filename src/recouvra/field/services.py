@@ -116,8 +116,10 @@ class Visit:
 
 
 def map_url(debtor: Debtor) -> str:
-    """The debtor's address on OpenStreetMap (a phone opens it in its browser or map app)."""
-    address = ", ".join(debtor.address_lines)
+    """The debtor's address on OpenStreetMap (a phone opens it in its browser or map app):
+    the street and the town, without the complement a map search would trip on."""
+    town = f"{debtor.postal_code} {debtor.city}".strip()
+    address = ", ".join(part for part in (debtor.address_line1, town) if part)
     return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
 
 
