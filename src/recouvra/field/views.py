@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.cases.models import Task, TaskKind
-from recouvra.core.models import Membership
+from recouvra.core.models import Membership, Role
 from recouvra.ledger.models import Payment
 from recouvra.letters.receipts import issue_receipt, receipt_filename, receipt_pdf
 from recouvra.web import generic
@@ -134,7 +134,7 @@ def _field_payment(request: HttpRequest, pk: int) -> Payment:
     """A payment the member may see, not reversed (a collector: one they took)."""
     member = field_member(request)
     payments = Payment.objects.visible_to(member).filter(reversed_at__isnull=True)
-    if member.role == "field_collector":
+    if member.role == Role.FIELD_COLLECTOR:
         payments = payments.filter(collected_by=request.user)
     payments = payments.select_related("debtor", "creditor", "organization", "collected_by")
     return get_object_or_404(payments, pk=pk)
@@ -163,7 +163,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
             _add_errors(form, refused)
         else:
             messages.success(request, _("Quittance envoyée à %(to)s.") % {"to": recipient})
-            return redirect("field:receipt", pk=payment.pk)
+            return redirect(request.get_full_path())  # the same page, its ?visite= kept
     context = {"payment": payment, "send_form": form, "case": services.case_of(payment)}
     context["visit_task"] = _visit_of(request, payment)
     return render(request, "field/receipt.html", context, status=400 if form.errors else 200)
