@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 from django.core import signing
+from django.test import SimpleTestCase
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -120,3 +121,22 @@ class ReceiptTests(FieldTestCase):
         self.assertEqual(
             self.client.get(reverse("field:receipt", args=[other.pk])).status_code, 200
         )
+
+
+class AmountInWordsTests(SimpleTestCase):
+    def test_it_spells_french_amounts_the_traditional_way(self) -> None:
+        from recouvra.letters.words import euros_in_words
+
+        cases = {
+            100: "un euro",
+            7_100: "soixante et onze euros",
+            8_000: "quatre-vingts euros",
+            8_150: "quatre-vingt-un euros et cinquante centimes",
+            20_000: "deux cents euros",
+            20_100: "deux cent un euros",
+            200_000_00: "deux cent mille euros",
+            100_000_000: "un million d'euros",
+            5: "cinq centimes",
+        }
+        for cents, words in cases.items():
+            self.assertEqual(euros_in_words(cents), words, cents)
