@@ -20,6 +20,7 @@ from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.models import Message
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
+from recouvra.ledger.services import number_receipt
 from recouvra.lettrage.models import MatchProposal
 
 from ..base import make_claim, make_creditor, make_debtor, make_payment
@@ -42,6 +43,11 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
     Task.objects.create(
         organization=org, case=claim.case, kind="call", title=f"{tag} appel", due_on=DUE
     )
+    # a field visit not done yet (the round of any later day shows it), a numbered receipt
+    Task.objects.create(
+        organization=org, case=claim.case, kind="visit", title=f"{tag} visite", due_on=DUE
+    )
+    number_receipt(make_payment(claim, 1_000))
     batch = ImportBatch.objects.create(
         organization=org,
         filename=f"{tag}.csv",

@@ -43,6 +43,7 @@ APP_NAMESPACES = (
     "letters",
     "api",
     "webhooks",
+    "field",
 )
 MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
 
@@ -71,6 +72,9 @@ FUNCTION_VIEW_MODELS = {
     "dunning:assign": Debtor,
     "letters:receipt": Payment,
     "letters:plan_agreement": PaymentPlan,
+    "field:visit": Task,
+    "field:take_payment": Task,
+    "field:receipt": Payment,
     "api:key_revoke": ApiKey,
     "webhooks:endpoint": Endpoint,
     "webhooks:endpoint_edit": Endpoint,

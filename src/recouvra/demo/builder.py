@@ -23,6 +23,7 @@ from recouvra.ledger.models import Allocation, Claim, Contact, Creditor, Debtor,
 from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims
 
 from .dunning import add_scenarios
+from .field import add_field_round
 from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
@@ -63,6 +64,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 self._plan_activity(plan)
             self._write(debtors, plans)
             scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
+            field_round = add_field_round(self.agency, self.rng, self.today)
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -74,6 +76,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "imputations": len(self.allocations),
             "échanges": len(self.events),
             "scénarios de relance": sum(found["scénarios"] for found in scenarios),
+            "visites terrain": field_round["visites"],
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:

@@ -27,6 +27,8 @@ from recouvra.law.statement import ENGINE_REFUSALS, StatementLine, refusal_fr
 from recouvra.lawdesk.statements import StatementBook
 from recouvra.ledger.models import Claim, DebtorKind, Payment
 
+from .words import euros_in_words
+
 PAYMENT_DAYS = 8  # the deadline a reminder or a formal notice gives: "sous huit jours"
 
 REMINDER, NOTICE = "reminder", "formal_notice"
@@ -299,9 +301,10 @@ RECEIPT = "receipt"
 
 
 def receipt_data(payment: Payment) -> dict[str, Any]:
-    """The receipt (quittance) of a payment: who paid what, when, how, and where it went
-    (claim by claim: principal, interest, fees). An agency gives one for every payment
-    it collects (CPCE R124-6)."""
+    """The receipt (quittance) of a payment: its number, who paid what, when, how, who took
+    it, the amount in figures and words, where it went (claim by claim: principal,
+    interest, fees) and what is left to pay. An agency gives one for every payment it
+    collects, on behalf of the creditor it names (CPCE R124-6)."""
     from recouvra.ledger.models import Allocation
 
     allocations = list(
@@ -327,10 +330,12 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
     contact = " · ".join(part for part in (org.phone, org.email) if part)
     how = payment.get_method_display().lower()
     reference = f", référence {payment.reference}" if payment.reference else ""
+    on_behalf = f", pour le compte de {creditor.name}" if agency else ""
     paragraphs = [
-        f"Nous avons reçu de {debtor.name} la somme de {money(payment.amount_cents)} le "
-        f"{long_date(payment.received_on)}, par {how}{reference}, pour le compte de "
-        f"{creditor.name}.",
+        f"Nous avons reçu de {debtor.name} la somme de {money(payment.amount_cents)} "
+        f"({euros_in_words(payment.amount_cents)}) le {long_date(payment.received_on)}, "
+        f"par {how}{reference}{on_behalf}.",
+        _collected_by(payment),
         "Ce paiement a été imputé comme suit :" if allocations else "",
     ]
     rows = [
@@ -345,13 +350,22 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
         }
         for a in allocations
     ]
+    left = _left_to_pay(payment)
+    closing = [
+        f"Reste dû à ce jour sur ce dossier : {money(left)}."
+        if left > 0
+        else "Ce paiement solde les créances de ce dossier."
+    ]
     mentions = []
     if agency:
+        creditor_address = ", ".join(creditor.address_lines)
         mentions.append(
             f"Quittance délivrée par {org.name}, qui recouvre amiablement cette créance pour "
-            f"le compte de {creditor.name} (article R124-6 du code des procédures civiles "
-            "d'exécution)."
+            f"le compte de {creditor.name}{', ' + creditor_address if creditor_address else ''}"
+            ", créancier (article R124-6 du code des procédures civiles d'exécution)."
         )
+    mentions.append(NOT_A_COURT_DOCUMENT)
+    number = payment.receipt_number
     return {
         "kind": RECEIPT,
         "registered": False,
@@ -362,9 +376,13 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
         "mode": "Lettre simple",
         "place": _city(sender["address"]),
         "date": long_date(payment.received_on),
-        "subject": f"Quittance — paiement du {_day(payment.received_on)}",
-        "reference": f"paiement n° {payment.pk}",
-        "title": "QUITTANCE",
+        "subject": f"Quittance {number}" if number else "Quittance",
+        "reference": " — ".join(
+            part
+            for part in (f"quittance n° {number}" if number else "", f"paiement n° {payment.pk}")
+            if part
+        ),
+        "title": f"QUITTANCE N° {number}" if number else "QUITTANCE",
         "paragraphs": [p for p in paragraphs if p],
         "rows": rows,
         "totals": {
@@ -373,11 +391,30 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
             "label": "Total reçu",
         },
         "deadline": "",
-        "closing": [],
+        "closing": closing,
         "signature": sender["name"],
         "mentions": mentions,
         "footer": _footer(sender, {"siren": org.siren}),
     }
+
+
+def _collected_by(payment: Payment) -> str:
+    """Who took the payment by hand (a field collector on a visit), if anyone."""
+    collector = payment.collected_by
+    if collector is None:
+        return ""
+    return f"Paiement remis en main propre à {collector.get_full_name()}, qui l'a encaissé."
+
+
+def _left_to_pay(payment: Payment) -> int:
+    """What the debtor still owes this creditor on its open claims (principal), now."""
+    claims = Claim.objects.filter(
+        organization_id=payment.organization_id,
+        debtor_id=payment.debtor_id,
+        creditor_id=payment.creditor_id,
+        currency=payment.currency,
+    ).open()
+    return sum(max(claim.balance, 0) for claim in claims.with_balance())
 
 
 PLAN_AGREEMENT = "plan_agreement"

@@ -18,8 +18,8 @@ from .content import (
     case_context,
     instalments,
     plan_agreement_data,
-    receipt_data,
 )
+from .receipts import issue_receipt, receipt_filename, receipt_pdf
 from .typeset import letter_pdf
 
 MAX_INSTALMENTS = 60
@@ -27,13 +27,15 @@ MAX_INSTALMENTS = 60
 
 @login_required
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    """The receipt (quittance) of a payment, as PDF."""
+    """The receipt (quittance) of a payment, as PDF: numbered the first time it is issued
+    (CPCE R124-6), the same number ever after."""
     queryset = Payment.objects.filter(reversed_at__isnull=True).select_related(
-        "debtor", "creditor", "organization"
+        "debtor", "creditor", "organization", "collected_by"
     )
     payment = generic.get_visible(request, queryset, pk)
-    response = HttpResponse(letter_pdf(receipt_data(payment)), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="quittance-{payment.pk}.pdf"'
+    issue_receipt(payment, actor=request.user)
+    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt_filename(payment)}"'
     return response
 
 
