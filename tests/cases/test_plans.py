@@ -223,6 +223,8 @@ class FollowUpTests(PlanTestCase):
         plan.refresh_from_db()
         self.assertEqual(plan.status, PlanStatus.COMPLETED)
         self.assertEqual({s for _n, s, _p in self.statuses(plan)}, {"paid"})
+        self.case.refresh_from_db()
+        self.assertEqual(self.case.status, CaseStatus.CLOSED)  # nothing left to collect
         Payment.objects.filter(pk=payment.pk).update(reversed_at=timezone.now())
         payments_reversed.send(
             Payment,
@@ -233,6 +235,8 @@ class FollowUpTests(PlanTestCase):
         plan.refresh_from_db()
         self.assertEqual(plan.status, PlanStatus.ACTIVE)
         self.assertEqual(self.statuses(plan)[0], (1, "due", 0))
+        self.case.refresh_from_db()
+        self.assertEqual(self.case.status, CaseStatus.PAYMENT_PLAN)
 
     def test_a_returned_direct_debit_stays_returned_until_paid(self) -> None:
         plan = self.plan(count=3, direct_debit=True)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -507,11 +507,31 @@ def follow_plan(plan: PaymentPlan, today: date) -> bool:
     all_paid = all(item.status == InstalmentStatus.PAID for item in instalments)
     if all_paid and plan.status == PlanStatus.ACTIVE:
         _end_plan(plan, PlanStatus.COMPLETED, PLAN_PAID)
+        _close_if_paid(plan.case)
     elif not all_paid and plan.status == PlanStatus.COMPLETED:
         _end_plan(
             plan, PlanStatus.ACTIVE, "Échéancier de nouveau en cours : un paiement a été annulé."
         )
+        _reopen(plan.case)
     return bool(changed)
+
+
+def _close_if_paid(case: Case) -> None:
+    """A plan paid off leaves nothing to collect when its case's claims owe nothing more."""
+    owed = Case.objects.with_balance().filter(pk=case.pk).values_list("balance", flat=True)
+    if not case.is_closed and (owed.first() or 0) <= 0:
+        change_stage(case, CaseStatus.CLOSED)
+
+
+def _reopen(case: Case) -> None:
+    """The case a plan paid off had closed owes again: back at the plan's stage (unless its
+    debtor has another open case for this creditor by then)."""
+    if case.is_closed:
+        try:
+            with transaction.atomic():
+                change_stage(case, CaseStatus.PAYMENT_PLAN)
+        except IntegrityError:
+            case.status = CaseStatus.CLOSED
 
 
 PLAN_PAID = "Échéancier soldé : toutes ses échéances sont payées."

@@ -1,7 +1,7 @@
 """Demo promises and payment plans, made through cases.plans as an agent would, in the past,
 with the payments that followed, then decided by the daily jobs of today: in each
 organisation a completed plan, plans under way with paid instalments, a plan that lapsed
-(an instalment unpaid past the grace: déchéance du terme, its letter e-mailed), promises
+(an instalment unpaid past the grace: déchéance du terme), promises
 kept, broken and pending."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from django.db.models import F
 from recouvra.cases import plans
 from recouvra.cases.models import Case, CaseStatus, PaymentPlan, Promise
 from recouvra.core.models import Organization, Role, User
-from recouvra.dunning.tasks import send_lapse_letter
 from recouvra.ledger.models import PaymentMethod
 from recouvra.ledger.services import record_payment
 
@@ -33,28 +32,34 @@ def add_agreements(
         ("plan", lambda c: _plan(c, agent, today - 70 * days, 8, today)),
         ("promise", lambda c: _promise(c, agent, today - 25 * days, today, 10, paid=False)),
         ("promise", lambda c: _promise(c, agent, today - 20 * days, today, 10, paid=True)),
-        ("plan", lambda c: _plan(c, agent, today - 100 * days, 3, today)),
         ("plan", lambda c: _plan(c, agent, today - 8 * days, 5, today, down=True)),
         ("promise", lambda c: _promise(c, agent, today, today, 7, paid=False)),
     ]
     made = {"plan": 0, "promise": 0}
-    for case, (kind, story) in zip(_candidates(org, rng), stories, strict=False):
+    cases = _candidates(org, rng)
+    # paid off: a consumer's case before any formal notice owes its principal alone (no
+    # interest, no fees), which the payments pay to the cent; the case is then closed
+    plain = next((c for c in cases[:40] if _owes_principal_only(c, today - 100 * days)), None)
+    if plain is not None:
+        cases.remove(plain)
+        _plan(plain, agent, today - 100 * days, 3, today)
+        made["plan"] += 1
+    for case, (kind, story) in zip(cases, stories, strict=False):
         story(case)
         made[kind] += 1
-    for plan in plans.lapse_overdue_plans(org.pk, today):
-        send_lapse_letter(plan)
+    plans.lapse_overdue_plans(org.pk, today)  # its letter: printed from the plan's page
     plans.decide_promises(org.pk, today)
     return {"échéanciers": made["plan"], "promesses": made["promise"]}
 
 
 def _candidates(org: Organization, rng: random.Random) -> list[Case]:
-    """Open cases being worked, with a fair balance, no dispute, no plan yet: the cases the
-    stories put at the payment plan stage first (they get the plans under way)."""
+    """Open cases being worked, with a fair balance, no dispute, no plan yet. (The cases
+    the stories put at the payment plan stage pay their story's instalments already.)"""
     stages = [CaseStatus.AMICABLE, CaseStatus.FORMAL_NOTICE, CaseStatus.NEGOTIATION]
     cases = (
         Case.objects.filter(
             organization=org,
-            status__in=[*stages, CaseStatus.PAYMENT_PLAN],
+            status__in=stages,
             legal_partner__isnull=True,
             disputes__isnull=True,
             paymentplans__isnull=True,
@@ -66,11 +71,20 @@ def _candidates(org: Organization, rng: random.Random) -> list[Case]:
     )
     found = list(cases)
     rng.shuffle(found)
-    found.sort(key=lambda case: case.status != CaseStatus.PAYMENT_PLAN)  # stable
     return found
 
 
+def _owes_principal_only(case: Case, on: date) -> bool:
+    due = plans.balance_due(case, on)
+    return due.interest_cents == due.fees_cents == 0 and due.principal_cents == case.balance
+
+
 def _pay(case: Case, cents: int, on: date) -> None:
+    """A payment of at most what the case's claims still owe (the demo keeps no credit)."""
+    owed = Case.objects.with_balance().filter(pk=case.pk).values_list("balance", flat=True)
+    cents = min(cents, owed.first() or 0)
+    if cents <= 0:
+        return
     record_payment(
         case.organization_id,
         creditor_id=case.creditor_id,
