@@ -358,6 +358,21 @@ class PlanPageTests(PlanTestCase):
                 self.assertContains(response, f'data-field="{field}"', status_code=400)
         self.assertFalse(PaymentPlan.objects.exists())
 
+    def test_htmx_gets_the_fragment_its_errors_and_a_redirect_once_saved(self) -> None:
+        self.client.force_login(self.bob)
+        new = reverse("cases:plan_new", args=[self.case.pk])
+        htmx = {"HX-Request": "true"}
+        fragment = self.client.get(new, headers=htmx)
+        self.assertContains(fragment, 'id="plan-form"')
+        self.assertNotContains(fragment, "<html")
+        refused = self.client.post(new, self.form(total_cents="1,00"), headers=htmx)
+        self.assertContains(refused, 'data-field="total_cents"')  # a 200: htmx swaps it
+        self.assertFalse(PaymentPlan.objects.exists())
+        saved = self.client.post(new, self.form(), headers=htmx)
+        plan = PaymentPlan.objects.get()
+        self.assertEqual(saved.status_code, 204)
+        self.assertEqual(saved["HX-Redirect"], reverse("cases:plan", args=[plan.pk]))
+
     def test_cancel_from_the_page(self) -> None:
         plan = self.plan()
         self.client.force_login(self.bob)

@@ -43,7 +43,8 @@ def _service_errors(form: Any, error: ValidationError) -> None:
 
 
 def _page(request: HttpRequest, fragment: str, page: str, context: dict[str, Any]) -> HttpResponse:
-    status = 400 if context["form"].errors else 200
+    # htmx 2 swaps no 4xx answer: a fragment with its errors comes back as a 200
+    status = 400 if context["form"].errors and not request.htmx else 200
     return render(request, fragment if request.htmx else page, context, status=status)
 
 
