@@ -147,6 +147,13 @@ class PromiseDecisionTests(PromiseTestCase):
         self.alpha.save()
         self.assertEqual(plans.decide_promises(self.alpha.pk, TODAY), (1, 0))
 
+    def test_a_promise_below_the_tolerance_needs_a_payment_still(self) -> None:
+        promise = self.promise(50)
+        self.assertEqual(plans.decide_promises(self.alpha.pk, TODAY), (0, 0))
+        self.pay(10)
+        promise.refresh_from_db()
+        self.assertEqual(promise.status, PromiseStatus.KEPT)
+
     def test_payments_add_up_and_older_ones_do_not_count(self) -> None:
         self.pay(20_000, on=TODAY - timedelta(days=3))  # before the promise was made
         promise = self.promise(30_000)

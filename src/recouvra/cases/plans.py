@@ -158,8 +158,9 @@ def _promise_paid(promise: Promise) -> int:
 
 
 def _is_kept(promise: Promise, paid: int) -> bool:
+    # a promise smaller than the tolerance is still kept only by a payment
     tolerance = promise.organization.promise_tolerance_cents
-    return paid >= promise.amount_cents - tolerance
+    return paid >= max(promise.amount_cents - tolerance, 1)
 
 
 def decide_promise(promise: Promise, today: date) -> str:
