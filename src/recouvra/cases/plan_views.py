@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from recouvra.law.instalments import beyond_court_grace
 from recouvra.web import generic
 
 from .models import Case, PaymentPlan
 from .plan_forms import CancelPlanForm, PlanForm, PromiseForm
 from .plans import (
+    COURT_GRACE_NOTICE,
     balance_due,
     cancel_plan,
     draft_plan,
@@ -162,6 +164,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         "paid_cents": sum(item.paid_cents for item in instalments),
         "left_cents": plan_left_cents(obj),
         "cancel_form": CancelPlanForm(),
+        "court_grace_notice": COURT_GRACE_NOTICE if beyond_court_grace(instalments) else "",
     }
     return render(request, "cases/plans/plan.html", context)
 

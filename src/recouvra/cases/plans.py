@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
@@ -127,18 +129,17 @@ def record_promise(
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if case.is_closed:
-        raise ValidationError({"case": "Ce dossier est clos."})
+        raise ValidationError({"case": _("Ce dossier est clos.")})
     if amount_cents <= 0:
-        errors["amount_cents"] = "Le montant promis doit être positif."
+        errors["amount_cents"] = _("Le montant promis doit être positif.")
     else:
         balance = balance_due(case, today).total_cents
         if amount_cents > balance:
-            errors["amount_cents"] = (
-                f"Le montant promis ({_money(amount_cents)}) dépasse le solde dû aujourd'hui "
-                f"({_money(balance)})."
-            )
+            errors["amount_cents"] = _(
+                "Le montant promis (%(amount)s) dépasse le solde dû aujourd'hui (%(balance)s)."
+            ) % {"amount": _money(amount_cents), "balance": _money(balance)}
     if promised_on < today:
-        errors["promised_on"] = "La date promise ne peut pas être passée."
+        errors["promised_on"] = _("La date promise ne peut pas être passée.")
     if errors:
         raise ValidationError(errors)
     promise = Promise.objects.create(
@@ -244,8 +245,8 @@ class PlanDraft:
     notices: list[str] = field(default_factory=list)
 
 
-NOTHING_DUE = "Ce dossier ne doit rien aujourd'hui : rien à échelonner."
-COURT_GRACE_NOTICE = (
+NOTHING_DUE = gettext_lazy("Ce dossier ne doit rien aujourd'hui : rien à échelonner.")
+COURT_GRACE_NOTICE = gettext_lazy(
     "Cet échéancier dépasse deux ans : un délai de grâce accordé par un juge ne peut pas "
     "excéder deux ans (article 1343-5 du code civil). Convenu à l'amiable, il reste possible ; "
     "l'accord le mentionne."
@@ -257,21 +258,22 @@ def draft_plan(case: Case, terms: PlanTerms, *, today: date | None = None) -> Pl
     creditor's rules); ValidationError naming the field otherwise. Nothing is saved."""
     today = today or timezone.localdate()
     if case.is_closed:
-        raise ValidationError({"case": "Ce dossier est clos."})
+        raise ValidationError({"case": _("Ce dossier est clos.")})
     _check_terms(terms, today)
     due = balance_due(case, today)
     balance = due.without_interest_cents if terms.interest_waived else due.total_cents
     if balance <= 0:
-        raise ValidationError({"total_cents": NOTHING_DUE})
+        raise ValidationError({"total_cents": str(NOTHING_DUE)})
     total = balance
     if terms.total_cents is not None:
         if terms.total_cents < balance:
             raise ValidationError(
                 {
-                    "total_cents": (
-                        f"Les échéances ({_money(terms.total_cents)}) ne couvrent pas le solde "
-                        f"dû aujourd'hui ({_money(balance)})."
+                    "total_cents": _(
+                        "Les échéances (%(total)s) ne couvrent pas le solde dû aujourd'hui "
+                        "(%(balance)s)."
                     )
+                    % {"total": _money(terms.total_cents), "balance": _money(balance)}
                 }
             )
         total = terms.total_cents
@@ -283,34 +285,38 @@ def draft_plan(case: Case, terms: PlanTerms, *, today: date | None = None) -> Pl
         total_cents=total,
         instalments=schedule,
         beyond_court_grace=beyond,
-        notices=[COURT_GRACE_NOTICE] if beyond else [],
+        notices=[str(COURT_GRACE_NOTICE)] if beyond else [],
     )
 
 
 def _check_terms(terms: PlanTerms, today: date) -> None:
     errors: dict[str, str] = {}
     if terms.starts_on < today:
-        errors["starts_on"] = "La première échéance ne peut pas être dans le passé."
+        errors["starts_on"] = _("La première échéance ne peut pas être dans le passé.")
     if terms.frequency not in law.Frequency.__members__.values():
-        errors["frequency"] = "Périodicité inconnue."
+        errors["frequency"] = _("Périodicité inconnue.")
     if (terms.count is None) == (terms.instalment_cents is None):
-        errors["count"] = "Indiquez soit le nombre d'échéances, soit le montant d'une échéance."
+        errors["count"] = _("Indiquez soit le nombre d'échéances, soit le montant d'une échéance.")
     elif terms.count is not None and not 1 <= terms.count <= law.MAX_INSTALMENTS:
-        errors["count"] = f"Le nombre d'échéances va de 1 à {law.MAX_INSTALMENTS}."
+        errors["count"] = _("Le nombre d'échéances va de 1 à %(max)d.") % {
+            "max": law.MAX_INSTALMENTS
+        }
     elif terms.instalment_cents is not None and not 0 < terms.instalment_cents <= MAX_CENTS:
-        errors["instalment_cents"] = "Le montant d'une échéance doit être positif."
+        errors["instalment_cents"] = _("Le montant d'une échéance doit être positif.")
     for name in ("total_cents", "down_payment_cents", "reduced_amount_cents"):
         value = getattr(terms, name)
         if value is not None and not 0 <= value <= MAX_CENTS:
-            errors[name] = "Montant hors limites."
+            errors[name] = _("Montant hors limites.")
     if not 0 <= terms.reduced_count <= law.MAX_INSTALMENTS:
-        errors["reduced_count"] = f"De 0 à {law.MAX_INSTALMENTS} échéances réduites."
+        errors["reduced_count"] = _("De 0 à %(max)d échéances réduites.") % {
+            "max": law.MAX_INSTALMENTS
+        }
     elif (terms.reduced_count > 0) != (terms.reduced_amount_cents > 0):
-        errors["reduced_amount_cents"] = (
+        errors["reduced_amount_cents"] = _(
             "Une réduction temporaire a un nombre d'échéances et un montant."
         )
     elif terms.count is not None and terms.reduced_count >= terms.count:
-        errors["reduced_count"] = "Il faut au moins une échéance après les échéances réduites."
+        errors["reduced_count"] = _("Il faut au moins une échéance après les échéances réduites.")
     if errors:
         raise ValidationError(errors)
 
@@ -318,15 +324,15 @@ def _check_terms(terms: PlanTerms, today: date) -> None:
 def _schedule(terms: PlanTerms, total: int) -> list[law.Instalment]:
     by = "count" if terms.count is not None else "instalment_cents"
     if terms.down_payment_cents >= total:
-        raise ValidationError({"down_payment_cents": "L'acompte doit être inférieur au solde."})
+        raise ValidationError({"down_payment_cents": _("L'acompte doit être inférieur au solde.")})
     rest = total - terms.down_payment_cents
     if terms.reduced_count * terms.reduced_amount_cents >= rest:
         raise ValidationError(
-            {"reduced_amount_cents": "Les échéances réduites paieraient tout le solde."}
+            {"reduced_amount_cents": _("Les échéances réduites paieraient tout le solde.")}
         )
     if terms.instalment_cents is not None and terms.reduced_amount_cents >= terms.instalment_cents:
         raise ValidationError(
-            {"reduced_amount_cents": "Une échéance réduite doit être inférieure à l'échéance."}
+            {"reduced_amount_cents": _("Une échéance réduite doit être inférieure à l'échéance.")}
         )
     try:
         return law.schedule(
@@ -342,7 +348,7 @@ def _schedule(terms: PlanTerms, total: int) -> list[law.Instalment]:
             )
         )
     except DateOutOfRange as exc:
-        out = "La dernière échéance tomberait hors des dates admises."
+        out = _("La dernière échéance tomberait hors des dates admises.")
         raise ValidationError({by: out}) from exc
     except law.PlanError as exc:
         raise ValidationError({by: str(exc)}) from exc
@@ -358,11 +364,17 @@ def _check_creditor_rules(case: Case, terms: PlanTerms, schedule: list[law.Insta
         if last > limit:
             raise ValidationError(
                 {
-                    by: (
-                        f"Règle du créancier {creditor.name} : un échéancier dure au plus "
-                        f"{creditor.plan_max_months} mois ; la dernière échéance tomberait le "
-                        f"{last:%d/%m/%Y} (au plus tard le {limit:%d/%m/%Y})."
+                    by: _(
+                        "Règle du créancier %(creditor)s : un échéancier dure au plus "
+                        "%(months)d mois ; la dernière échéance tomberait le %(last)s (au plus "
+                        "tard le %(limit)s)."
                     )
+                    % {
+                        "creditor": creditor.name,
+                        "months": creditor.plan_max_months,
+                        "last": f"{last:%d/%m/%Y}",
+                        "limit": f"{limit:%d/%m/%Y}",
+                    }
                 }
             )
     minimum = creditor.plan_min_instalment_cents
@@ -373,19 +385,25 @@ def _check_creditor_rules(case: Case, terms: PlanTerms, schedule: list[law.Insta
         if smallest < minimum:
             raise ValidationError(
                 {
-                    by: (
-                        f"Règle du créancier {creditor.name} : une échéance est d'au moins "
-                        f"{_money(minimum)} (ici {_money(smallest)})."
+                    by: _(
+                        "Règle du créancier %(creditor)s : une échéance est d'au moins "
+                        "%(minimum)s (ici %(amount)s)."
                     )
+                    % {
+                        "creditor": creditor.name,
+                        "minimum": _money(minimum),
+                        "amount": _money(smallest),
+                    }
                 }
             )
         if terms.reduced_count and terms.reduced_amount_cents < minimum:
             raise ValidationError(
                 {
-                    "reduced_amount_cents": (
-                        f"Règle du créancier {creditor.name} : une échéance, même réduite, "
-                        f"est d'au moins {_money(minimum)}."
+                    "reduced_amount_cents": _(
+                        "Règle du créancier %(creditor)s : une échéance, même réduite, est "
+                        "d'au moins %(minimum)s."
                     )
+                    % {"creditor": creditor.name, "minimum": _money(minimum)}
                 }
             )
 
@@ -591,7 +609,7 @@ def follow_payments(
     organization_id: int,
     claim_ids: Iterable[int] = (),
     payment_ids: Iterable[int] = (),
-    **_: Any,
+    **kwargs: Any,
 ) -> None:
     """ledger.services.payments_applied and payments_reversed's receiver: the promises
     and plans of the cases the payments touched are decided again."""
@@ -694,7 +712,7 @@ def cancel_plan(plan: PaymentPlan, *, reason: str, actor: Any = None) -> bool:
     it was no longer active."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Indiquez le motif de l'annulation."})
+        raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
     if plan.status != PlanStatus.ACTIVE:
         return False
     text = f"Échéancier du {plan.starts_on:%d/%m/%Y} annulé : {reason}"
