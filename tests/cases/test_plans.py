@@ -319,7 +319,9 @@ class PlanPageTests(PlanTestCase):
     def test_the_form_the_preview_then_the_plan_s_page(self) -> None:
         self.client.force_login(self.bob)
         new = reverse("cases:plan_new", args=[self.case.pk])
-        self.assertContains(self.client.get(new), 'id="plan-form"')
+        form = self.client.get(new)
+        self.assertContains(form, 'id="plan-form"')
+        self.assertContains(form, f'value="{TODAY.isoformat()}"')  # a date the picker reads
         preview = self.client.get(reverse("cases:plan_preview", args=[self.case.pk]), self.form())
         self.assertContains(preview, 'data-testid="plan-preview"')
         self.assertContains(preview, "Acompte")

@@ -21,7 +21,8 @@ MAX_REASON = 1_000
 class PromiseForm(forms.Form):
     amount_cents = MoneyField(label=_("Montant promis (€)"))
     promised_on = forms.DateField(
-        label=_("Au plus tard le"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Au plus tard le"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -31,7 +32,8 @@ class PromiseForm(forms.Form):
 
 class PlanForm(forms.Form):
     starts_on = forms.DateField(
-        label=_("Première échéance"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Première échéance"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     frequency = forms.ChoiceField(
         label=_("Périodicité"), choices=PlanFrequency.choices, initial=PlanFrequency.MONTHLY
