@@ -142,7 +142,7 @@ class PromiseDecisionTests(PromiseTestCase):
         promise = self.promise(30_000)
         self.pay(29_899)
         promise.refresh_from_db()
-        self.assertEqual((promise.status, promise.paid_cents), (PromiseStatus.PENDING, 0))
+        self.assertEqual((promise.status, promise.paid_cents), (PromiseStatus.PENDING, 29_899))
         self.alpha.promise_tolerance_cents = 101
         self.alpha.save()
         self.assertEqual(plans.decide_promises(self.alpha.pk, TODAY), (1, 0))

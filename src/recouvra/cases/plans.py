@@ -171,7 +171,11 @@ def decide_promise(promise: Promise, today: date) -> str:
     if promise.status != PromiseStatus.PENDING:
         return promise.status
     paid = _promise_paid(promise)
-    promise.paid_cents = paid
+    if paid != promise.paid_cents:  # what came so far, shown while it is pending
+        Promise.objects.filter(pk=promise.pk, status=PromiseStatus.PENDING).update(
+            paid_cents=paid, updated_at=timezone.now()
+        )
+        promise.paid_cents = paid
     if _is_kept(promise, paid):
         keep_promise(promise, paid_cents=paid, on=today)
     elif today > promise.promised_on + timedelta(days=promise.organization.promise_grace_days):
