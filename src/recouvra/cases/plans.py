@@ -706,7 +706,8 @@ def lapse_plan(
         assigned_to=case.assigned_to,
         actor=actor,
     )
-    change_stage(case, _resume_stage(case), actor=actor)
+    if case.status == CaseStatus.PAYMENT_PLAN:  # not a case moved on meanwhile (court…)
+        change_stage(case, _resume_stage(case), actor=actor)
     return True
 
 
