@@ -13,7 +13,15 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 
-from recouvra.cases.models import Case, Dispute, Interaction, PaymentPlan, Promise, Task
+from recouvra.cases.models import (
+    Case,
+    Dispute,
+    Interaction,
+    PaymentPlan,
+    PlanInstalment,
+    Promise,
+    Task,
+)
 from recouvra.cases.services import add_event
 from recouvra.core.models import Organization
 from recouvra.dunning.engine import run_dunning
@@ -38,7 +46,10 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
     add_event(claim.case, "note", f"{tag} note")
     run_dunning(org.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
     Promise.objects.create(organization=org, case=claim.case, amount_cents=5_000, promised_on=DUE)
-    PaymentPlan.objects.create(organization=org, case=claim.case, starts_on=DUE)
+    plan = PaymentPlan.objects.create(organization=org, case=claim.case, starts_on=DUE)
+    PlanInstalment.objects.create(
+        organization=org, plan=plan, number=1, due_on=DUE, amount_cents=5_000
+    )
     Dispute.objects.create(organization=org, case=claim.case, reason=f"{tag} litige")
     Task.objects.create(
         organization=org, case=claim.case, kind="call", title=f"{tag} appel", due_on=DUE
@@ -142,7 +153,8 @@ class ApiIsolationTests(ApiTestCase):
         self.assertEqual(self.alices_rows(), before)
 
     def alices_rows(self) -> dict[str, list[dict]]:
-        models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, Dispute, Task)
+        models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, PlanInstalment)
+        models += (Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
         return {
             model.__name__: list(

@@ -22,6 +22,7 @@ from recouvra.core.models import Membership, Organization, User
 from recouvra.ledger.models import Allocation, Claim, Contact, Creditor, Debtor, Payment
 from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims
 
+from .agreements import add_agreements, agent_of
 from .dunning import add_scenarios
 from .field import add_field_round
 from .ledger import LedgerPart, old_contracts
@@ -65,6 +66,10 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             self._write(debtors, plans)
             scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
             field_round = add_field_round(self.agency, self.rng, self.today)
+            agreements = [
+                add_agreements(org, agent_of(self.users, org), self.rng, self.today)
+                for org in (self.company, self.agency)
+            ]
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -77,6 +82,8 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "échanges": len(self.events),
             "scénarios de relance": sum(found["scénarios"] for found in scenarios),
             "visites terrain": field_round["visites"],
+            "échéanciers": sum(found["échéanciers"] for found in agreements),
+            "promesses": sum(found["promesses"] for found in agreements),
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -149,7 +156,7 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
-        from recouvra.cases.models import Dispute, PaymentPlan, Promise, Task
+        from recouvra.cases.models import Dispute, PaymentPlan, PlanInstalment, Promise, Task
         from recouvra.dunning.models import (
             Assignment,
             DunningRun,
@@ -178,6 +185,7 @@ def delete_demo() -> None:
             Task,
             Dispute,
             Promise,
+            PlanInstalment,
             PaymentPlan,
             PayerFact,
             MatchProposal,

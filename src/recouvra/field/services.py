@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from recouvra.cases.models import Case, Interaction, Promise, PromiseStatus, Task, TaskKind
-from recouvra.cases.services import complete_task, create_task, record_promise
+from recouvra.cases.plans import record_promise
+from recouvra.cases.services import complete_task, create_task
 from recouvra.core import audit
 from recouvra.core.models import AuditAction, Membership, Role
 from recouvra.dunning.models import Channel, Message
@@ -209,7 +210,15 @@ def record_visit(
     if errors:
         raise ValidationError(errors)
     if outcome == Outcome.PROMISE:
-        record_promise(task.case, amount_cents=promise_cents, promised_on=promised_on, actor=actor)
+        try:
+            record_promise(
+                task.case, amount_cents=promise_cents, promised_on=promised_on, actor=actor
+            )
+        except ValidationError as refused:  # the form names the amount promise_amount
+            errors = refused.message_dict
+            raise ValidationError(
+                {("promise_amount" if k == "amount_cents" else k): v for k, v in errors.items()}
+            ) from refused
     text = f"Issue : {OUTCOME_TEXT[Outcome(outcome)]}."
     if note.strip():
         text += f" {note.strip()}"
