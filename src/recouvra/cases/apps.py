@@ -8,15 +8,24 @@ class CasesConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self) -> None:
-        from recouvra.ledger.services import claim_created, payment_recorded
+        from recouvra.ledger.services import (
+            claim_created,
+            payment_recorded,
+            payments_applied,
+            payments_reversed,
+        )
         from recouvra.web import cards
 
         from . import views
+        from .queue import rank_after_payments
         from .services import file_created_claim, tell_payment
 
         # the ledger sits below cases: a claim it creates is filed here, and its page
         # shows the case's timeline
         claim_created.connect(file_created_claim, dispatch_uid="cases.file_created_claim")
         payment_recorded.connect(tell_payment, dispatch_uid="cases.tell_payment")
+        # a payment moves its cases in their agents' queues
+        payments_applied.connect(rank_after_payments, dispatch_uid="cases.rank_paid")
+        payments_reversed.connect(rank_after_payments, dispatch_uid="cases.rank_reversed")
         cards.register("claim", "cases/_claim_timeline.html", views.claim_timeline_card)
         cards.register("debtor_timeline", "cases/_debtor_timeline.html", views.debtor_timeline_card)

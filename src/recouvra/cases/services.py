@@ -79,6 +79,7 @@ def open_or_join_case(debtor: Any, creditor: Any, *, actor: Any = None) -> Case:
         return Case.objects.filter(**lookup).exclude(status=CaseStatus.CLOSED).get()
     audit.record(case, AuditAction.CREATE, actor=actor)
     add_event(case, InteractionKind.SYSTEM, CASE_OPENED, author=actor)
+    case.just_opened = True  # file_claim applies the assignment rules once it has a claim
     return case
 
 
@@ -117,6 +118,11 @@ def file_claim(claim: Any, *, actor: Any = None) -> Case:
     type(claim).objects.filter(pk=claim.pk).update(case=case)
     text = claim_added_text(claim.reference, claim.principal_cents, claim.currency, claim.due_date)
     add_event(case, InteractionKind.CLAIM, text, author=actor)
+    if getattr(case, "just_opened", False) and case.assigned_to_id is None:
+        from .queue import assign_new_case
+
+        case.just_opened = False
+        assign_new_case(case, actor=actor)
     return case
 
 
@@ -200,6 +206,7 @@ def _close_promise(promise: Promise, status: str, *, actor: Any) -> bool:
     amount = format_amount(promise.amount_cents, "EUR")
     text = f"Promesse de paiement du {promise.promised_on:%d/%m/%Y} ({amount}) {what}."
     add_event(promise.case, InteractionKind.PROMISE, text, author=actor)
+    _rank(promise.case)
     if status == PromiseStatus.BROKEN:
         promise_broken.send(sender=Promise, promise=promise, actor=actor)
     return True
@@ -310,6 +317,13 @@ def record_interaction(
     return interaction
 
 
+def _rank(case: Case) -> None:
+    """The case's place in its agent's queue after an event (cases.queue)."""
+    from .queue import rank_touched
+
+    rank_touched(case.organization_id, [case.pk])
+
+
 def _created(obj: models.Model, case: Case, kind: str, text: str, actor: Any) -> None:
     audit.record(obj, AuditAction.CREATE, actor=actor)
     add_event(case, kind, text, author=actor)
@@ -342,6 +356,7 @@ def record_promise(
     amount = format_amount(amount_cents)
     text = f"Promesse de paiement : {amount} au plus tard le {promised_on:%d/%m/%Y}."
     _created(promise, case, InteractionKind.PROMISE, text, actor)
+    _rank(case)
     return promise
 
 
@@ -353,6 +368,7 @@ def record_plan(case: Case, *, starts_on: date, notes: str = "", actor: Any = No
     )
     text = f"Échéancier convenu, première échéance le {starts_on:%d/%m/%Y}."
     _created(plan, case, InteractionKind.SYSTEM, text, actor)
+    _rank(case)
     return plan
 
 
