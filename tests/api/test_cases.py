@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from recouvra.api.models import Scope
-from recouvra.cases import services
+from recouvra.cases import disputes, services
 from recouvra.cases.models import (
     Case,
     CaseStatus,
@@ -708,7 +708,7 @@ class QueryCountTests(CasesApiTestCase):
             services.record_interaction(case, kind="note", text="Note", actor=self.bob)
             services.record_promise(case, amount_cents=100, promised_on=DUE, actor=self.bob)
             services.record_plan(case, starts_on=DUE, actor=self.bob)
-            services.open_dispute(case, reason="Contestée", actor=self.bob)
+            disputes.open_dispute(case, reason="Contestée", actor=self.bob)
             services.create_task(case, kind="call", title="Appel", due_on=DUE, actor=self.bob)
         self.get("cases/")  # the key's last use is written once a minute: not in the counts
         for resource in ("cases", "interactions", "promises", "payment-plans", "disputes", "tasks"):

@@ -23,7 +23,6 @@ from .models import (
     Case,
     CaseStatus,
     Direction,
-    Dispute,
     Interaction,
     InteractionKind,
     PaymentPlan,
@@ -386,34 +385,6 @@ def end_plan(plan: PaymentPlan, status: str, *, actor: Any = None) -> bool:
     audit.record(plan, AuditAction.UPDATE, actor=actor, before=before)
     text = f"Échéancier du {plan.starts_on:%d/%m/%Y} {PLAN_OUTCOMES[status]}."
     add_event(plan.case, InteractionKind.SYSTEM, text, author=actor)
-    return True
-
-
-@transaction.atomic
-def open_dispute(case: Case, *, reason: str, claim: Any = None, actor: Any = None) -> Dispute:
-    """A contested case, or one claim of it: while open, dunning pauses for the case."""
-    if claim is not None and claim.case_id != case.pk:
-        raise ValueError("the contested claim belongs to another case")
-    dispute = Dispute.objects.create(
-        organization_id=case.organization_id, case=case, claim=claim, reason=reason
-    )
-    what = f"Créance {claim.reference} contestée" if claim is not None else "Dossier contesté"
-    _created(dispute, case, InteractionKind.DISPUTE, f"{what} : {reason}", actor)
-    return dispute
-
-
-@transaction.atomic
-def resolve_dispute(
-    dispute: Dispute, *, resolution: str, on: date | None = None, actor: Any = None
-) -> bool:
-    """Close an open dispute with its outcome, once; False when it was closed already."""
-    before = audit.snapshot(dispute)
-    changes = {"closed_on": on or timezone.localdate(), "resolution": resolution}
-    if not _moved(Dispute, dispute, changes, closed_on__isnull=True):
-        return False
-    audit.record(dispute, AuditAction.UPDATE, actor=actor, before=before)
-    text = f"Litige du {dispute.opened_on:%d/%m/%Y} clos : {resolution}"
-    add_event(dispute.case, InteractionKind.DISPUTE, text, author=actor)
     return True
 
 
