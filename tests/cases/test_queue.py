@@ -178,7 +178,9 @@ class AssignmentRulesTestCase(RecouvraTestCase):
         self.assertEqual(self.new_case(self.creditor, 200_000).assigned_to, self.dora)
         self.assertEqual(self.new_case(self.creditor, 600_000, "69003").assigned_to, self.bob)
         self.assertIsNone(self.new_case(self.creditor, 600_000, "75001").assigned_to)
-        self.assertIn("règle d'attribution", self.new_case(self.creditor, 300_000).interactions.first().text)
+        self.assertIn(
+            "règle d'attribution", self.new_case(self.creditor, 300_000).interactions.first().text
+        )
 
     def test_an_inactive_rule_is_skipped(self) -> None:
         self.rule(1, self.dora, is_active=False)
@@ -279,7 +281,9 @@ class ReassignmentTestCase(RecouvraTestCase):
         self.assertContains(self.client.get(reverse("cases:case_list")), 'name="cases"')
 
     def test_an_agent_cannot_reassign(self) -> None:
-        self.client.force_login(make_user("m@example.org", self.alpha, Role.MANDANT, creditor=self.creditor))
+        self.client.force_login(
+            make_user("m@example.org", self.alpha, Role.MANDANT, creditor=self.creditor)
+        )
         response = self.client.post(
             reverse("cases:reassign"), {"cases": [self.cases[0].pk], "user": self.bob.pk}
         )
@@ -292,15 +296,15 @@ class QueuePageTestCase(RecouvraTestCase):
         self.cases = []
         for i, cents in enumerate((10_000, 3_000_000, 200_000)):
             case = make_claim(
-                self.creditor, make_debtor(self.alpha, f"Débiteur {i}"), cents,
+                self.creditor,
+                make_debtor(self.alpha, f"Débiteur {i}"),
+                cents,
                 due_date=date.today() - timedelta(days=10),
             ).case
             self.cases.append(case)
         Case.objects.filter(pk__in=[c.pk for c in self.cases]).update(assigned_to=self.bob)
         queue.rank_cases(self.alpha.pk)
-        self.order = list(
-            Case.objects.filter(assigned_to=self.bob).order_by("-priority", "id")
-        )
+        self.order = list(Case.objects.filter(assigned_to=self.bob).order_by("-priority", "id"))
 
     def test_the_queue_lists_my_cases_by_priority_with_reasons(self) -> None:
         self.client.force_login(self.bob)

@@ -84,13 +84,14 @@ def open_dispute(
         if disputed_cents > due:
             raise ValidationError(
                 {
-                    "disputed_cents": _(
-                        "Le montant contesté dépasse le reste dû (%(due)s)."
-                    )
+                    "disputed_cents": _("Le montant contesté dépasse le reste dû (%(due)s).")
                     % {"due": format_amount(due)}
                 }
             )
-    if owner is not None and not assignable_users(case.organization_id).filter(pk=owner.pk).exists():
+    if (
+        owner is not None
+        and not assignable_users(case.organization_id).filter(pk=owner.pk).exists()
+    ):
         raise ValidationError({"owner": _("Ce responsable ne traite pas les dossiers ici.")})
     dispute = Dispute.objects.create(
         organization_id=case.organization_id,
@@ -112,7 +113,9 @@ def open_dispute(
     return dispute
 
 
-def add_document(dispute: Dispute, upload: Any, *, title: str = "", actor: Any = None) -> DisputeDocument:
+def add_document(
+    dispute: Dispute, upload: Any, *, title: str = "", actor: Any = None
+) -> DisputeDocument:
     """A document for the dispute (checked as any attachment: size, type, content)."""
     document = DisputeDocument(
         organization_id=dispute.organization_id,
@@ -137,9 +140,13 @@ def previous_stage(case: Case) -> str:
     ).order_by("-created_at", "-id")
     for changes in events.values_list("changes", flat=True)[:200]:
         status = (changes or {}).get("status")
-        if isinstance(status, list) and len(status) == 2 and status[1] == CaseStatus.DISPUTED:
-            if status[0] not in (CaseStatus.DISPUTED, CaseStatus.CLOSED):
-                return status[0]
+        if not (isinstance(status, list) and len(status) == 2):
+            continue
+        if status[1] == CaseStatus.DISPUTED and status[0] not in (
+            CaseStatus.DISPUTED,
+            CaseStatus.CLOSED,
+        ):
+            return status[0]
     return CaseStatus.AMICABLE
 
 
@@ -159,7 +166,9 @@ def reduce_principal(
             continue
         before = audit.snapshot(claim)
         claim.principal_cents -= take
-        Claim.objects.filter(pk=claim.pk).update(principal_cents=claim.principal_cents, updated_at=now)
+        Claim.objects.filter(pk=claim.pk).update(
+            principal_cents=claim.principal_cents, updated_at=now
+        )
         audit.record(claim, AuditAction.UPDATE, actor=actor, before=before)
         done.append(
             f"{claim.reference} : principal {format_amount(before['principal_cents'])} → "

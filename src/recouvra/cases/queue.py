@@ -77,9 +77,7 @@ def _rank_sql(case_filter: str) -> str:
     case, debtor, promise = _table(Case), _table(Debtor), _table(Promise)
     plan, instalment, task = _table(PaymentPlan), _table(PlanInstalment), _table(Task)
     amount = " ".join(f"WHEN balance >= {cents} THEN {points}" for cents, points in AMOUNT_STEPS)
-    age = " ".join(
-        f"WHEN oldest < %(d{days})s THEN {points}" for days, points in AGE_STEPS
-    )
+    age = " ".join(f"WHEN oldest < %(d{days})s THEN {points}" for days, points in AGE_STEPS)
     risk = " ".join(f"WHEN risk = '{level}' THEN {points}" for level, points in RISK_POINTS.items())
     events = " + ".join(f"{weight} * {key}" for key, weight in WEIGHTS.items())
     reasons = " || ".join(
@@ -199,7 +197,9 @@ def rank_touched(organization_id: int, case_ids: Iterable[int]) -> int:
     return rank_cases(organization_id, timezone.localdate(), ids)
 
 
-def rank_after_payments(sender: Any, organization_id: int, claim_ids: Sequence[int], **_: Any) -> None:
+def rank_after_payments(
+    sender: Any, organization_id: int, claim_ids: Sequence[int], **_: Any
+) -> None:
     """ledger.services.payments_applied / payments_reversed's receiver: the cases of those
     claims are ranked again."""
     case_ids = set()
@@ -314,7 +314,7 @@ def assign_new_case(case: Case, *, actor: Any = None) -> bool:
 
 
 def apply_rules(member: Membership, *, actor: Any = None) -> int:
-    """"Appliquer les règles": the rules once more on every unassigned open case."""
+    """ "Appliquer les règles": the rules once more on every unassigned open case."""
     ids = (
         Case.objects.visible_to(member)
         .active()
@@ -344,7 +344,10 @@ def reassign_cases(
         raise ValidationError(
             {"cases": _("Au plus %(n)d dossiers à la fois.") % {"n": MAX_REASSIGNED}}
         )
-    if user is not None and not assignable_users(member.organization_id).filter(pk=user.pk).exists():
+    if (
+        user is not None
+        and not assignable_users(member.organization_id).filter(pk=user.pk).exists()
+    ):
         raise ValidationError({"user": _("Cet utilisateur ne traite pas les dossiers ici.")})
     cases: list[Case] = []
     for chunk in batches(wanted):

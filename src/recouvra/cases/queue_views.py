@@ -76,9 +76,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(status=data["status"])
         if data.get("raison"):
             cases = _reason_filter(cases, data["raison"])
-    rows = list(
-        cases.with_balance().select_related("debtor", "creditor")[:QUEUE_SHOWN]
-    )
+    rows = list(cases.with_balance().select_related("debtor", "creditor")[:QUEUE_SHOWN])
     for case in rows:
         case.reason_labels = queue.reason_labels(case.priority_reasons or [])
     context = {
@@ -244,7 +242,11 @@ def reassign(request: HttpRequest) -> HttpResponse:
     """Selected cases of the case list → one agent (cases.queue.reassign_cases)."""
     member = generic.require_write(request)
     raw = request.POST.getlist("cases")
-    if not raw or len(raw) > queue.MAX_REASSIGNED or not all(v.isdigit() and len(v) < 19 for v in raw):
+    if (
+        not raw
+        or len(raw) > queue.MAX_REASSIGNED
+        or not all(v.isdigit() and len(v) < 19 for v in raw)
+    ):
         messages.error(request, _("Choisissez au moins un dossier de la liste."))
         return generic.back_to(request, reverse("cases:case_list"))
     form = ReassignForm({"user": request.POST.get("user", "")}, member=member)
@@ -270,4 +272,3 @@ def reassign_context(request: HttpRequest) -> dict[str, Any]:
     if not member.can_write:
         return {}
     return {"reassign_users": assignable_users(member.organization_id).distinct()}
-

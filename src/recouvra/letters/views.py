@@ -1,4 +1,5 @@
-"""Letters made on demand: a payment's receipt, a payment plan's agreement."""
+"""Letters made on demand: a payment's receipt, a payment plan's agreement, the answer to
+a rejected dispute."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recouvra.cases.models import PaymentPlan
+from recouvra.cases.models import Dispute, DisputeOutcome, PaymentPlan
 from recouvra.ledger.models import Payment
 from recouvra.web import generic
 
 from .content import (
     FiguresUnavailable,
     case_context,
+    dispute_rejection_data,
     instalments,
     plan_agreement_data,
     receipt_data,
@@ -71,4 +73,24 @@ def plan_agreement(request: HttpRequest, pk: int) -> HttpResponse:
     data = plan_agreement_data(context, schedule, reference=f"échéancier n° {plan.pk}")
     response = HttpResponse(letter_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="echeancier-{plan.pk}.pdf"'
+    return response
+
+
+@login_required
+def dispute_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The letter answering a rejected dispute (its explanation), as PDF."""
+    queryset = Dispute.objects.filter(outcome=DisputeOutcome.REJECTED).select_related(
+        "claim", "case__debtor", "case__creditor", "case__organization", "case__assigned_to"
+    )
+    dispute = generic.get_visible(request, queryset, pk)
+    try:
+        context = case_context(dispute.case, dispute.closed_on or timezone.localdate())
+    except FiguresUnavailable as missing:
+        messages.error(
+            request, _("Lettre impossible à établir : %(why)s") % {"why": missing.reason}
+        )
+        return redirect("cases:dispute", dispute.pk)
+    data = dispute_rejection_data(context, dispute)
+    response = HttpResponse(letter_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="litige-{dispute.pk}.pdf"'
     return response
