@@ -105,7 +105,7 @@ def dispute_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return response
             return redirect("cases:dispute", dispute.pk)
     template = "cases/_dispute_form.html" if request.htmx else "cases/dispute_new.html"
-    status = 400 if form.errors else 200
+    status = 400 if form.errors and not request.htmx else 200  # HTMX swaps only a 200
     return render(request, template, {"form": form, "case": case}, status=status)
 
 
