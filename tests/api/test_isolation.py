@@ -13,16 +13,24 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 
-from recouvra.cases.models import Case, Dispute, Interaction, PaymentPlan, Promise, Task
+from recouvra.cases.models import (
+    AssignmentRule,
+    Case,
+    Dispute,
+    Interaction,
+    PaymentPlan,
+    Promise,
+    Task,
+)
 from recouvra.cases.services import add_event
-from recouvra.core.models import Organization
+from recouvra.core.models import Organization, Role
 from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.models import Message
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.lettrage.models import MatchProposal
 
-from ..base import make_claim, make_creditor, make_debtor, make_payment
+from ..base import make_claim, make_creditor, make_debtor, make_payment, make_user
 from ..dunning.base import DUE, at, make_scenario
 from .base import ApiTestCase
 
@@ -42,6 +50,8 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
     Task.objects.create(
         organization=org, case=claim.case, kind="call", title=f"{tag} appel", due_on=DUE
     )
+    agent = make_user(f"{tag}-agent@example.org", org, Role.AGENT)
+    AssignmentRule.objects.create(organization=org, creditor=creditor, assign_to=agent)
     batch = ImportBatch.objects.create(
         organization=org,
         filename=f"{tag}.csv",
@@ -138,6 +148,7 @@ class ApiIsolationTests(ApiTestCase):
     def alices_rows(self) -> dict[str, list[dict]]:
         models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
+        models += (AssignmentRule,)
         return {
             model.__name__: list(
                 model.objects.filter(organization=self.alpha).order_by("pk").values()

@@ -16,7 +16,7 @@ from recouvra.core.models import Role
 from recouvra.dunning.models import Channel, Message, Template
 from recouvra.ledger.models import RiskLevel
 
-from ..base import RecouvraTestCase, make_claim, make_debtor, make_user
+from ..base import RecouvraTestCase, make_claim, make_user
 
 HTMX = {"HX-Request": "true"}
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from recouvra.cases.queue import rank_cases
 from recouvra.cases.services import settle_due_promises
 from recouvra.core.worker import TaskKind, register
 
@@ -21,10 +22,12 @@ from .delivery_reports import read_notices
 
 @task()
 def run_dunning_task(organization_id: int, day: str) -> int:
-    """The day's check of the promises (kept or broken once their date is past), then the
-    run. Both are safe to run again: a promise moves out of pending once."""
+    """The day's check of the promises (kept or broken once their date is past), the work
+    queues ranked for the day, then the run. All are safe to run again: a promise moves out
+    of pending once, ranking twice gives the same order."""
     today = date.fromisoformat(day)
     settle_due_promises(organization_id, today)
+    rank_cases(organization_id, today)
     run = engine.run_dunning(organization_id, today=today)
     return run.steps_run
 

@@ -25,7 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from recouvra.cases import disputes, services
+from recouvra.cases import disputes, services, workbench
 from recouvra.cases.forms import MANUAL_KINDS
 from recouvra.cases.models import (
     Case,
@@ -156,6 +156,11 @@ def nothing_sent(request: Request) -> None:
 
 class CaseSerializer(StrictModelSerializer):
     balance_cents = SignedCentsField(read_only=True)
+    priority_reasons = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Pourquoi le dossier est urgent (voir /queue/)."),
+    )
     currency = serializers.SerializerMethodField()
     claims = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -177,6 +182,10 @@ class CaseSerializer(StrictModelSerializer):
             "balance_cents",
             "currency",
             "claims",
+            "priority",
+            "priority_reasons",
+            "next_action",
+            "next_action_on",
             "created_at",
             "updated_at",
         ]
@@ -185,6 +194,13 @@ class CaseSerializer(StrictModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_currency(self, case: Case) -> str:
         return CASE_CURRENCY
+
+
+class NextActionSerializer(StrictSerializer):
+    next_action = serializers.CharField(max_length=200, allow_blank=True)
+    next_action_on = serializers.DateField(
+        allow_null=True, validators=[validate_date_in_range], help_text=_("Vide : sans date.")
+    )
 
 
 class CaseFilter(UpdatedSince):
@@ -360,6 +376,23 @@ class CaseViewSet(ReadViewSet):
         incoming = StageSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.change_stage(case, incoming.validated_data["status"], actor=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        request=NextActionSerializer,
+        responses={200: CaseSerializer},
+        summary=_("Prochaine action du dossier"),
+        description=_("Ce qu'il faut faire ensuite sur le dossier, et quand (la file le montre)."),
+    )
+    @action(detail=True, methods=["post"], url_path="next-action", url_name="next-action")
+    def next_action(self, request: Request, pk: Any = None) -> Response:
+        case = self.get_object()
+        incoming = NextActionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        workbench.set_next_action(
+            case, text=data["next_action"], on=data["next_action_on"], actor=request.user
+        )
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
