@@ -102,8 +102,10 @@ class CaseIds(serializers.ListField):
     child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     def to_internal_value(self, data: Any) -> list[int]:
-        if isinstance(data, list) and any(isinstance(v, bool) for v in data):
-            raise serializers.ValidationError(_("Des identifiants entiers."))
+        if isinstance(data, list) and not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in data
+        ):
+            raise serializers.ValidationError(_("Une liste d'identifiants (entiers JSON)."))
         return super().to_internal_value(data)
 
 
