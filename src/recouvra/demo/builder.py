@@ -27,6 +27,7 @@ from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
 from .stories import StoriesPart
+from .workbench import add_workbench
 
 BATCH = 500
 
@@ -63,6 +64,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 self._plan_activity(plan)
             self._write(debtors, plans)
             scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
+            work = add_workbench(self)
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -74,6 +76,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "imputations": len(self.allocations),
             "échanges": len(self.events),
             "scénarios de relance": sum(found["scénarios"] for found in scenarios),
+            **work,
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -146,7 +149,14 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
-        from recouvra.cases.models import Dispute, PaymentPlan, Promise, Task
+        from recouvra.cases.models import (
+            AssignmentRule,
+            Dispute,
+            DisputeDocument,
+            PaymentPlan,
+            Promise,
+            Task,
+        )
         from recouvra.dunning.models import (
             Assignment,
             DunningRun,
@@ -173,7 +183,9 @@ def delete_demo() -> None:
             Scenario,
             Template,
             Task,
+            DisputeDocument,
             Dispute,
+            AssignmentRule,
             Promise,
             PaymentPlan,
             PayerFact,
