@@ -147,7 +147,7 @@ class RankingTestCase(RecouvraTestCase):
 
     def test_ranking_twice_changes_nothing_the_second_time(self) -> None:
         self.case("Stable", 2_000_000, TODAY - timedelta(days=100))
-        queue.rank_cases(self.alpha.pk, TODAY)
+        self.assertEqual(queue.rank_cases(self.alpha.pk, TODAY), 1)
         self.assertEqual(queue.rank_cases(self.alpha.pk, TODAY), 0)
 
 

@@ -175,18 +175,26 @@ def rank_cases(
     changed = 0
     with connection.cursor() as cursor:
         if case_ids is None:
-            cursor.execute(_rank_sql(""), params)
-            changed += max(cursor.rowcount, 0)
+            changed += _execute(cursor, _rank_sql(""), params)
         else:
             for chunk in batches(sorted(set(case_ids))):
                 ids = ", ".join(str(int(pk)) for pk in chunk)  # ints: safe to inline
-                cursor.execute(_rank_sql(f"AND c.id IN ({ids})"), params)
-                changed += max(cursor.rowcount, 0)
+                changed += _execute(cursor, _rank_sql(f"AND c.id IN ({ids})"), params)
     closed = Case.objects.filter(organization_id=organization_id, status=CaseStatus.CLOSED)
     if case_ids is not None:
         closed = closed.filter(pk__in=list(case_ids))
     closed.exclude(priority=0, priority_reasons=[]).update(priority=0, priority_reasons=[])
     return changed
+
+
+def _execute(cursor: Any, sql: str, params: dict[str, Any]) -> int:
+    """Run the UPDATE; how many rows it changed (SQLite's driver does not count the rows of
+    a statement that starts with WITH: its changes() does)."""
+    cursor.execute(sql, params)
+    if connection.vendor == "sqlite":
+        cursor.execute("SELECT changes()")
+        return int(cursor.fetchone()[0])
+    return max(cursor.rowcount, 0)
 
 
 def rank_touched(organization_id: int, case_ids: Iterable[int]) -> int:
