@@ -252,12 +252,13 @@ SELECT c.id, c.reference, c.priority, c.priority_reasons, c.status, c.next_actio
            JOIN ledger_payment p ON p.id = a.payment_id
            WHERE a.claim_id = cl.id AND p.reversed_at IS NULL), 0))
          FROM ledger_claim cl WHERE cl.case_id = c.id AND cl.status IN ('open', 'disputed')), 0)
-FROM cases_case c
+FROM (SELECT id FROM cases_case
+      WHERE organization_id = %s AND assigned_to_id = %s AND status <> 'closed'
+      ORDER BY priority DESC, id LIMIT 100) top
+JOIN cases_case c ON c.id = top.id
 JOIN ledger_debtor d ON d.id = c.debtor_id
 JOIN ledger_creditor k ON k.id = c.creditor_id
-WHERE c.organization_id = %s AND c.assigned_to_id = %s AND c.status <> 'closed'
 ORDER BY c.priority DESC, c.id
-LIMIT 100
 """
     times = []
     with connection.cursor() as cursor:

@@ -76,7 +76,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(status=data["status"])
         if data.get("raison"):
             cases = _reason_filter(cases, data["raison"])
-    rows = list(cases.with_balance().select_related("debtor", "creditor")[:QUEUE_SHOWN])
+    rows = queue.with_balances(cases.select_related("debtor", "creditor")[:QUEUE_SHOWN])
     for case in rows:
         case.reason_labels = queue.reason_labels(case.priority_reasons or [])
     context = {

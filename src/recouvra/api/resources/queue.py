@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -131,8 +131,22 @@ class QueueViewSet(ReadViewSet):
     http_method_names: ClassVar[list[str]] = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet:
-        cases = super().get_queryset().active().with_balance()
-        return cases.annotate(balance_cents=F("balance"))
+        return super().get_queryset().active()
+
+    def paginate_queryset(self, queryset: QuerySet) -> list[Case] | None:
+        """The page, then the balance of its cases only (queue.with_balances)."""
+        page = super().paginate_queryset(queryset)
+        return self._balanced(page) if page is not None else None
+
+    def get_object(self) -> Case:
+        return self._balanced([super().get_object()])[0]
+
+    @staticmethod
+    def _balanced(cases: list[Case]) -> list[Case]:
+        rows = queue.with_balances(cases)
+        for case in rows:
+            case.balance_cents = case.balance
+        return rows
 
     @extend_schema(
         request=ReassignSerializer,
