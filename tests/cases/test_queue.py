@@ -354,3 +354,39 @@ class QueuePageTestCase(RecouvraTestCase):
         self.assertNotContains(response, self.order[0].reference)
         response = self.client.get(reverse("cases:next_case"), {"apres": self.order[0].pk})
         self.assertEqual(response.status_code, 404)
+
+
+class ImportAssignmentTestCase(RecouvraTestCase):
+    def test_an_import_gives_its_new_cases_by_the_rules(self) -> None:
+        from django.core.files.base import ContentFile
+
+        from recouvra.imports.ledger_import import import_claims
+        from recouvra.imports.models import ImportBatch, ImportKind
+        from recouvra.imports.records import LedgerClaim
+
+        AssignmentRule.objects.create(
+            organization=self.alpha, position=1, assign_to=self.alice, min_cents=100_000
+        )
+        AssignmentRule.objects.create(organization=self.alpha, position=2, assign_to=self.bob)
+        rows = [
+            LedgerClaim(
+                reference=f"IMP-{n}",
+                issue_date=date(2026, 1, 5),
+                due_date=date(2026, 2, 4),
+                amount_cents=cents,
+                debtor_name=name,
+                line_no=n + 2,
+            )
+            for n, (name, cents) in enumerate((("Gros Client", 500_000), ("Petit Client", 5_000)))
+        ]
+        batch = ImportBatch.objects.create(
+            organization=self.alpha,
+            kind=ImportKind.LEDGER,
+            filename="balance.csv",
+            file=ContentFile(b"x", name="balance.csv"),
+            sha256="1" * 64,
+            creditor=self.creditor,
+        )
+        import_claims(batch, rows)
+        owners = dict(Case.objects.values_list("debtor__name", "assigned_to"))
+        self.assertEqual(owners, {"Gros Client": self.alice.pk, "Petit Client": self.bob.pk})
