@@ -390,3 +390,21 @@ class ImportAssignmentTestCase(RecouvraTestCase):
         import_claims(batch, rows)
         owners = dict(Case.objects.values_list("debtor__name", "assigned_to"))
         self.assertEqual(owners, {"Gros Client": self.alice.pk, "Petit Client": self.bob.pk})
+
+
+class QueuePagingTestCase(RecouvraTestCase):
+    def test_the_queue_is_paged_and_loses_no_case(self) -> None:
+        from recouvra.cases.queue_views import QUEUE_PAGE
+
+        for n in range(QUEUE_PAGE + 3):
+            make_claim(self.creditor, make_debtor(self.alpha, f"Débiteur {n:03d}"), 10_000 + n)
+        Case.objects.update(assigned_to=self.bob)
+        queue.rank_cases(self.alpha.pk)
+        self.client.force_login(self.bob)
+        first = self.client.get(reverse("cases:queue"))
+        self.assertContains(first, 'data-testid="queue-more"')
+        second = self.client.get(reverse("cases:queue"), {"page": "2"})
+        self.assertNotContains(second, 'data-testid="queue-more"')
+        shown = first.content.decode().count("?file=1") + second.content.decode().count("?file=1")
+        self.assertEqual(shown, QUEUE_PAGE + 3)
+        self.assertEqual(self.client.get(reverse("cases:queue"), {"page": "x"}).status_code, 200)

@@ -26,7 +26,12 @@ from . import queue
 from .models import AssignmentRule, Case, CaseStatus
 from .services import assignable_users
 
-QUEUE_SHOWN = 100
+QUEUE_PAGE = 50  # cases a page of the queue shows, the most urgent first
+# what the queue's rows show: nothing more is read
+QUEUE_FIELDS = ("reference", "priority", "priority_reasons", "status", "next_action")
+QUEUE_FIELDS += ("next_action_on", "debtor__name", "debtor__mobile", "debtor__phone")
+QUEUE_FIELDS += ("creditor__name",)
+MAX_QUEUE_PAGE = 10_000
 
 
 class QueueFilter(forms.Form):
@@ -76,7 +81,12 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(status=data["status"])
         if data.get("raison"):
             cases = _reason_filter(cases, data["raison"])
-    rows = queue.with_balances(cases.select_related("debtor", "creditor")[:QUEUE_SHOWN])
+    raw = request.GET.get("page", "1")
+    page = min(int(raw), MAX_QUEUE_PAGE) if raw.isdigit() and len(raw) < 6 else 1
+    page = max(page, 1)
+    rows = queue.first_cases(cases, QUEUE_PAGE + 1, (page - 1) * QUEUE_PAGE, only=QUEUE_FIELDS)
+    more = len(rows) > QUEUE_PAGE
+    rows = rows[:QUEUE_PAGE]
     for case in rows:
         case.reason_labels = queue.reason_labels(case.priority_reasons or [])
     context = {
@@ -85,7 +95,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "agent": agent,
         "mine": agent == request.user,
         "member": member,
-        "shown": QUEUE_SHOWN,
+        "page": page,
+        "more": more,
+        "rank_offset": (page - 1) * QUEUE_PAGE,
     }
     if request.htmx and request.htmx.target == "queue-table":
         return render(request, "cases/_queue_table.html", context)

@@ -96,7 +96,7 @@ def case_message(request: HttpRequest, pk: int, channel: str) -> HttpResponse:
         response["HX-Redirect"] = case.get_absolute_url()
         messages.success(request, done)
         return response
-    context = {"object": case, "form": form, "channel": channel, "channel_key": pk}
+    context = {"object": case, "form": form, "channel": channel}
     context["title"] = _("Envoyer un e-mail") if channel == Channel.EMAIL else _("Envoyer un SMS")
     context["url_channel"] = "email" if channel == Channel.EMAIL else "sms"
     template = "dunning/_case_message.html" if request.htmx else "dunning/case_message.html"

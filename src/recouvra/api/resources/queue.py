@@ -134,16 +134,17 @@ class QueueViewSet(ReadViewSet):
         return super().get_queryset().active()
 
     def paginate_queryset(self, queryset: QuerySet) -> list[Case] | None:
-        """The page, then the balance of its cases only (queue.with_balances)."""
-        page = super().paginate_queryset(queryset)
-        return self._balanced(page) if page is not None else None
+        """The page's order on two columns, then its cases read with their balance
+        (queue.first_cases says why)."""
+        page = super().paginate_queryset(queryset.only("id", "priority"))
+        return self._balanced([case.pk for case in page]) if page is not None else None
 
     def get_object(self) -> Case:
-        return self._balanced([super().get_object()])[0]
+        return self._balanced([super().get_object().pk])[0]
 
     @staticmethod
-    def _balanced(cases: list[Case]) -> list[Case]:
-        rows = queue.with_balances(cases)
+    def _balanced(ids: list[int]) -> list[Case]:
+        rows = queue.cases_with_balance(ids)
         for case in rows:
             case.balance_cents = case.balance
         return rows
