@@ -125,8 +125,8 @@ class CorrectionForm(forms.Form):
 
 
 def timeline_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    """One page of the timeline, newest first, filtered by kind (?kind=), and whether there
-    are older entries (?avant=<page>): always two queries, whatever its length."""
+    """One page of the timeline (?page=), newest first, filtered by kind (?kind=), and
+    whether there are older entries: one query, whatever the timeline's length."""
     kind = request.GET.get("kind", "")
     if kind not in InteractionKind.values:
         kind = ""
