@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recouvra.api.models import Scope
-from recouvra.cases import plans, services
+from recouvra.cases import disputes, plans, services
 from recouvra.cases.models import (
     Case,
     CaseStatus,
@@ -544,7 +544,7 @@ class QueryCountTests(CasesApiTestCase):
             services.record_interaction(case, kind="note", text="Note", actor=self.bob)
             plans.record_promise(case, amount_cents=100, promised_on=LATER, actor=self.bob)
             plans.record_plan(case, starts_on=LATER, count=3, actor=self.bob)
-            services.open_dispute(case, reason="Contestée", actor=self.bob)
+            disputes.open_dispute(case, reason="Contestée", actor=self.bob)
             services.create_task(case, kind="call", title="Appel", due_on=DUE, actor=self.bob)
         self.get("cases/")  # the key's last use is written once a minute: not in the counts
         for resource in ("cases", "interactions", "promises", "payment-plans", "disputes", "tasks"):

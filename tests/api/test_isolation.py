@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 
 from recouvra.cases.models import (
+    AssignmentRule,
     Case,
     Dispute,
     Interaction,
@@ -23,7 +24,7 @@ from recouvra.cases.models import (
     Task,
 )
 from recouvra.cases.services import add_event
-from recouvra.core.models import Organization
+from recouvra.core.models import Organization, Role
 from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.models import Message
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
@@ -31,7 +32,7 @@ from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.ledger.services import number_receipt
 from recouvra.lettrage.models import MatchProposal
 
-from ..base import make_claim, make_creditor, make_debtor, make_payment
+from ..base import make_claim, make_creditor, make_debtor, make_payment, make_user
 from ..dunning.base import DUE, at, make_scenario
 from .base import ApiTestCase
 
@@ -59,6 +60,8 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
         organization=org, case=claim.case, kind="visit", title=f"{tag} visite", due_on=DUE
     )
     number_receipt(make_payment(claim, 1_000))
+    agent = make_user(f"{tag}-agent@example.org", org, Role.AGENT)
+    AssignmentRule.objects.create(organization=org, creditor=creditor, assign_to=agent)
     batch = ImportBatch.objects.create(
         organization=org,
         filename=f"{tag}.csv",
@@ -156,6 +159,7 @@ class ApiIsolationTests(ApiTestCase):
         models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, PlanInstalment)
         models += (Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
+        models += (AssignmentRule,)
         return {
             model.__name__: list(
                 model.objects.filter(organization=self.alpha).order_by("pk").values()

@@ -16,7 +16,16 @@ from django_tasks_db.models import DBTaskResult
 
 from recouvra.api.keys import create_key
 from recouvra.api.models import ApiKey
-from recouvra.cases.models import Case, Interaction, PaymentPlan, Task
+from recouvra.cases.models import (
+    AssignmentRule,
+    Case,
+    Dispute,
+    DisputeDocument,
+    DisputeOutcome,
+    Interaction,
+    PaymentPlan,
+    Task,
+)
 from recouvra.cases.services import add_event
 from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.models import Message, PrintBatch, Scenario, Step, Template
@@ -52,6 +61,23 @@ FUNCTION_VIEW_MODELS = {
     "cases:add_interaction": Case,
     "cases:interaction_attachment": Interaction,
     "cases:task_done": Task,
+    "cases:timeline": Case,
+    "cases:log_call": Case,
+    "cases:add_note": Case,
+    "cases:next_action": Case,
+    "cases:request_visit": Case,
+    "cases:escalate": Case,
+    "cases:correct": Interaction,
+    "cases:dispute_new": Case,
+    "cases:dispute": Dispute,
+    "cases:dispute_resolve": Dispute,
+    "cases:dispute_document_add": Dispute,
+    "cases:dispute_document": DisputeDocument,
+    "cases:assignment_rule_edit": AssignmentRule,
+    "cases:assignment_rule_move": AssignmentRule,
+    "cases:assignment_rule_delete": AssignmentRule,
+    "dunning:case_message": Case,
+    "letters:dispute_letter": Dispute,
     "ledger:add_contact": Debtor,
     "imports:batch": ImportBatch,
     "imports:confirm": ImportBatch,
@@ -92,11 +118,16 @@ FUNCTION_VIEW_MODELS = {
     "webhooks:event_replay": WebhookEvent,
 }
 # the other arguments some detail URLs take besides the object's pk
-OTHER_ARGUMENTS = {"dunning:assign": {"kind": "debiteur"}}
+OTHER_ARGUMENTS = {
+    "dunning:assign": {"kind": "debiteur"},
+    "dunning:case_message": {"channel": "email"},
+}
 # URLs named by another argument than pk: (argument, model)
 PARENT_ARGUMENTS = {"dunning:step_add": ("scenario_pk", Scenario)}
 POST_ONLY = {"pages:switch_organization", "pages:organization_logo", "lettrage:run_matching"}
 POST_ONLY |= {"dunning:preview", "dunning:delivery_report", "api:key_create"}
+# (and the ones that answer a GET with a redirect: "Dossier suivant" opens a case)
+POST_ONLY |= {"cases:reassign", "cases:assignment_apply", "cases:next_case"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -171,6 +202,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
                 organization=self.beta, case=charlie_claim.case, starts_on=charlie_claim.due_date
             ),
             ApiKey: create_key(self.beta, name=f"{MARKER} clé", scopes=["read"]).api_key,
+            **self.charlie_disputes(charlie_claim),
             **self.charlie_webhooks(),
         }
         self.client.force_login(self.alice)
@@ -194,6 +226,27 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Message: Message.objects.get(case=claim.case),
             PrintBatch: batch,
         }
+
+    def charlie_disputes(self, claim: Claim) -> dict[type, object]:
+        """Charlie's dispute (rejected: its letter exists), its document, his rule."""
+        dispute = Dispute.objects.create(
+            organization=self.beta,
+            case=claim.case,
+            reason=f"{MARKER} litige",
+            outcome=DisputeOutcome.REJECTED,
+            resolution=f"{MARKER} rejet",
+            closed_on=claim.due_date,
+        )
+        document = DisputeDocument.objects.create(
+            organization=self.beta,
+            dispute=dispute,
+            title=f"{MARKER} pièce",
+            file=ContentFile(b"%PDF-1.4", name="piece.pdf"),
+        )
+        rule = AssignmentRule.objects.create(
+            organization=self.beta, assign_to=self.charlie, postcode_prefix="99"
+        )
+        return {Dispute: dispute, DisputeDocument: document, AssignmentRule: rule}
 
     def charlie_webhooks(self) -> dict[type, object]:
         """Charlie's endpoint and a message of it (its secret and URL would give him away)."""

@@ -18,6 +18,7 @@ class CasesConfig(AppConfig):
 
         from . import views
         from .plans import follow_payments
+        from .queue import rank_after_payments
         from .services import file_created_claim, tell_payment
 
         # the ledger sits below cases: a claim it creates is filed here, and its page
@@ -27,5 +28,8 @@ class CasesConfig(AppConfig):
         # promises and plans are decided again as soon as a payment comes or goes
         payments_applied.connect(follow_payments, dispatch_uid="cases.follow_payments_applied")
         payments_reversed.connect(follow_payments, dispatch_uid="cases.follow_payments_reversed")
+        # a payment moves its cases in their agents' queues
+        payments_applied.connect(rank_after_payments, dispatch_uid="cases.rank_paid")
+        payments_reversed.connect(rank_after_payments, dispatch_uid="cases.rank_reversed")
         cards.register("claim", "cases/_claim_timeline.html", views.claim_timeline_card)
         cards.register("debtor_timeline", "cases/_debtor_timeline.html", views.debtor_timeline_card)

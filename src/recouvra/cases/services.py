@@ -22,7 +22,6 @@ from .models import (
     Case,
     CaseStatus,
     Direction,
-    Dispute,
     Interaction,
     InteractionKind,
     Promise,
@@ -73,6 +72,7 @@ def open_or_join_case(debtor: Any, creditor: Any, *, actor: Any = None) -> Case:
         return Case.objects.filter(**lookup).exclude(status=CaseStatus.CLOSED).get()
     audit.record(case, AuditAction.CREATE, actor=actor)
     add_event(case, InteractionKind.SYSTEM, CASE_OPENED, author=actor)
+    case.just_opened = True  # file_claim applies the assignment rules once it has a claim
     return case
 
 
@@ -111,6 +111,11 @@ def file_claim(claim: Any, *, actor: Any = None) -> Case:
     type(claim).objects.filter(pk=claim.pk).update(case=case)
     text = claim_added_text(claim.reference, claim.principal_cents, claim.currency, claim.due_date)
     add_event(case, InteractionKind.CLAIM, text, author=actor)
+    if getattr(case, "just_opened", False) and case.assigned_to_id is None:
+        from .queue import assign_new_case
+
+        case.just_opened = False
+        assign_new_case(case, actor=actor)
     return case
 
 
@@ -202,6 +207,7 @@ def _close_promise(
     if paid_cents is not None and status == PromiseStatus.BROKEN:
         text += f" Reçu depuis : {format_amount(paid_cents, 'EUR')}."
     add_event(promise.case, InteractionKind.PROMISE, text, author=actor)
+    _rank(promise.case)
     if status == PromiseStatus.BROKEN:
         create_task(
             promise.case,
@@ -295,6 +301,13 @@ def record_interaction(
     return interaction
 
 
+def _rank(case: Case) -> None:
+    """The case's place in its agent's queue after an event (cases.queue)."""
+    from .queue import rank_touched
+
+    rank_touched(case.organization_id, [case.pk])
+
+
 def _created(obj: models.Model, case: Case, kind: str, text: str, actor: Any) -> None:
     audit.record(obj, AuditAction.CREATE, actor=actor)
     add_event(case, kind, text, author=actor)
@@ -310,34 +323,6 @@ def _moved(model: type[models.Model], obj: Any, changes: dict[str, Any], **where
             setattr(obj, name, value)
         obj.updated_at = now
     return bool(moved)
-
-
-@transaction.atomic
-def open_dispute(case: Case, *, reason: str, claim: Any = None, actor: Any = None) -> Dispute:
-    """A contested case, or one claim of it: while open, dunning pauses for the case."""
-    if claim is not None and claim.case_id != case.pk:
-        raise ValueError("the contested claim belongs to another case")
-    dispute = Dispute.objects.create(
-        organization_id=case.organization_id, case=case, claim=claim, reason=reason
-    )
-    what = f"Créance {claim.reference} contestée" if claim is not None else "Dossier contesté"
-    _created(dispute, case, InteractionKind.DISPUTE, f"{what} : {reason}", actor)
-    return dispute
-
-
-@transaction.atomic
-def resolve_dispute(
-    dispute: Dispute, *, resolution: str, on: date | None = None, actor: Any = None
-) -> bool:
-    """Close an open dispute with its outcome, once; False when it was closed already."""
-    before = audit.snapshot(dispute)
-    changes = {"closed_on": on or timezone.localdate(), "resolution": resolution}
-    if not _moved(Dispute, dispute, changes, closed_on__isnull=True):
-        return False
-    audit.record(dispute, AuditAction.UPDATE, actor=actor, before=before)
-    text = f"Litige du {dispute.opened_on:%d/%m/%Y} clos : {resolution}"
-    add_event(dispute.case, InteractionKind.DISPUTE, text, author=actor)
-    return True
 
 
 @transaction.atomic

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +11,15 @@ from .models import Case
 
 
 class CaseTable(tables.Table):
+    # the bulk reassignment's selection (its form is below the table: cases/case_list.html)
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "input": {"name": "cases", "form": "reassign-form"},
+            "th__input": {"aria-label": _("Tout sélectionner"), "disabled": "disabled"},
+        },
+        orderable=False,
+    )
     reference = tables.Column(linkify=True)
     debtor = tables.Column(linkify=True)
     status = BadgeColumn()
@@ -17,6 +28,7 @@ class CaseTable(tables.Table):
     class Meta:
         model = Case
         fields = (
+            "select",
             "reference",
             "debtor",
             "creditor",
@@ -26,3 +38,9 @@ class CaseTable(tables.Table):
             "balance",
         )
         attrs = {"class": "table"}
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        member = getattr(request, "membership", None)
+        if member is None or not member.can_write:
+            self.columns.hide("select")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -13,17 +14,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvra.core import audit
+from recouvra.ledger.models import AGEING_BUCKETS
 from recouvra.web import generic
 
 from . import filtersets, forms, tables
-from .models import Case, Interaction, PaymentPlan, Task
+from .models import Case, Dispute, Interaction, PaymentPlan, Task
+from .queue import reason_labels
+from .queue_views import reassign_context
 from .services import change_stage, complete_task, record_interaction
+from .workbench_views import timeline_context
 
 
 class CaseListView(generic.ObjectListView):
     model = Case
     filterset = filtersets.CaseFilterSet
     table = tables.CaseTable
+    template_name = "cases/case_list.html"
+
+    def extra_context(self, request: HttpRequest, queryset: QuerySet) -> dict[str, Any]:
+        return reassign_context(request)
 
     def base_queryset(self) -> QuerySet:
         return Case.objects.with_balance().select_related("debtor", "creditor", "assigned_to")
@@ -39,17 +48,40 @@ class CaseView(generic.ObjectDetailView):
         )
 
     def extra_context(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
+        """The workbench: the header's figures, the timeline's first page, the quick
+        actions; a constant number of queries whatever the length of the timeline."""
         member = generic.member_of(request)
-        claims = obj.claims.visible_to(member).with_balance().select_related("creditor")
+        today = timezone.localdate()
+        claims = list(obj.claims.visible_to(member).with_balance().select_related("creditor"))
+        days, bucket = ageing(claims, today)
+        open_disputes = Dispute.objects.visible_to(member).filter(case=obj, closed_on__isnull=True)
         return {
             "claims": claims,
             "ageing_total": sum(c.balance for c in claims if c.is_open),
-            "timeline": obj.interactions.select_related("author"),
+            "ageing_days": days,
+            "ageing_bucket": bucket,
+            "reason_labels": reason_labels(obj.priority_reasons or []),
+            "from_queue": request.GET.get("file") == "1",
+            "open_disputes": list(open_disputes),
             "interaction_form": forms.InteractionForm(member=member),
             "payment_plans": PaymentPlan.objects.visible_to(member).filter(case=obj),
             "history": audit.history(obj)[:10],
-            "today": timezone.localdate(),
+            "today": today,
+            **timeline_context(request, obj),
         }
+
+
+AGEING_LIMITS = ((30, "d0_30"), (60, "d31_60"), (90, "d61_90"), (180, "d91_180"))
+
+
+def ageing(claims: list[Any], today: date) -> tuple[int | None, str]:
+    """Days past the oldest due date still unpaid, and its ageing bucket's label."""
+    due = [c.due_date for c in claims if c.is_open and c.balance > 0 and c.due_date < today]
+    if not due:
+        return None, ""
+    days = (today - min(due)).days
+    key = next((name for limit, name in AGEING_LIMITS if days <= limit), "d180_plus")
+    return days, str(dict(AGEING_BUCKETS)[key])
 
 
 def claim_timeline_card(request: HttpRequest, claim: Any) -> dict[str, Any]:
@@ -109,7 +141,7 @@ def add_interaction(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("L'échange n'a pas été enregistré : complétez le texte."))
         return redirect(case)
-    context = {"object": case, "interaction_form": form, "timeline": case.interactions.all()}
+    context = {"object": case, "interaction_form": form, **timeline_context(request, case)}
     context["member"] = member  # the template shows the form to those who may write
     return render(request, "cases/_timeline.html", context)
 

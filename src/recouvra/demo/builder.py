@@ -29,6 +29,7 @@ from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
 from .stories import StoriesPart
+from .workbench import add_workbench
 
 BATCH = 500
 
@@ -70,6 +71,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 add_agreements(org, agent_of(self.users, org), self.rng, self.today)
                 for org in (self.company, self.agency)
             ]
+            work = add_workbench(self)
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -84,6 +86,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "visites terrain": field_round["visites"],
             "échéanciers": sum(found["échéanciers"] for found in agreements),
             "promesses": sum(found["promesses"] for found in agreements),
+            **work,
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -156,7 +159,15 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
-        from recouvra.cases.models import Dispute, PaymentPlan, PlanInstalment, Promise, Task
+        from recouvra.cases.models import (
+            AssignmentRule,
+            Dispute,
+            DisputeDocument,
+            PaymentPlan,
+            PlanInstalment,
+            Promise,
+            Task,
+        )
         from recouvra.dunning.models import (
             Assignment,
             DunningRun,
@@ -183,7 +194,9 @@ def delete_demo() -> None:
             Scenario,
             Template,
             Task,
+            DisputeDocument,
             Dispute,
+            AssignmentRule,
             Promise,
             PlanInstalment,
             PaymentPlan,

@@ -14,6 +14,7 @@ from django_tasks import task
 
 from recouvra.cases.models import PaymentPlan
 from recouvra.cases.plans import decide_promises, lapse_overdue_plans
+from recouvra.cases.queue import rank_cases
 from recouvra.core.worker import TaskKind, register
 from recouvra.letters.content import FiguresUnavailable
 from recouvra.letters.views import lapse_letter_pdf
@@ -34,6 +35,7 @@ def run_dunning_task(organization_id: int, day: str) -> int:
     decide_promises(organization_id, today)
     for plan in lapse_overdue_plans(organization_id, today):
         send_lapse_letter(plan)
+    rank_cases(organization_id, today)
     run = engine.run_dunning(organization_id, today=today)
     return run.steps_run
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import case_messages, views
 
 app_name = "dunning"
 
@@ -35,4 +35,9 @@ urlpatterns = [
     path("relances/modeles/apercu/", views.preview, name="preview"),
     path("relances/retours/", views.delivery_report, name="delivery_report"),
     path("relances/affectation/<str:kind>/<int:pk>/", views.assign, name="assign"),
+    path(
+        "relances/dossiers/<int:pk>/<str:channel>/",
+        case_messages.case_message,
+        name="case_message",
+    ),
 ]

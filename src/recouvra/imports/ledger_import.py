@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from recouvra.cases.models import InteractionKind
+from recouvra.cases.queue import assign_new_cases
 from recouvra.cases.services import add_events, open_cases
 from recouvra.core import audit
 from recouvra.core.bulk import among, batches, insert_rows
@@ -493,6 +494,9 @@ def _create_claims(
         _audit_created(org, ids, values, author_id)
     entries = ((case_id, _added_text(source, added)) for case_id, added in per_case.items())
     add_events(org, entries, InteractionKind.CLAIM, author_id=author_id)
+    # the cases still without an agent (those just opened) get one by the assignment rules,
+    # now that their claims give them an amount
+    assign_new_cases(org, per_case, actor_id=author_id)
     return ids
 
 

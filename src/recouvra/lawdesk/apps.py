@@ -18,3 +18,4 @@ class LawdeskConfig(AppConfig):
         cards.register("claim_statement", "lawdesk/_statement.html", claim_statement)
         cards.register("case_alerts", "lawdesk/_floor_banner.html", case_statement)
         cards.register("case_statement", "lawdesk/_statement.html", case_statement)
+        cards.register("case_kpis", "lawdesk/_case_total.html", case_statement)

@@ -616,4 +616,33 @@ def plan_lapse_data(
             ),
         }
     )
+
+
+DISPUTE_REJECTION = "dispute_rejection"
+
+
+def dispute_rejection_data(context: dict[str, Any], dispute: Any) -> dict[str, Any]:
+    """The letter telling the debtor their dispute is rejected: what they contested, why it
+    does not hold (the explanation recorded when the dispute was resolved), and what
+    remains due (the statement of `context`, case_context of the dispute's case)."""
+    contested = (
+        f"la facture {dispute.claim.reference}" if dispute.claim_id else "les sommes réclamées"
+    )
+    amount = (
+        f" à hauteur de {format_amount(dispute.disputed_cents)}" if dispute.disputed_cents else ""
+    )
+    text = "\n\n".join(
+        part
+        for part in (
+            f"Par votre réclamation du {long_date(dispute.opened_on)}, vous avez contesté "
+            f"{contested}{amount}, au motif suivant : « {' '.join(dispute.reason.split())} ».",
+            "Après examen, nous ne pouvons pas donner suite à votre contestation, pour la "
+            f"raison suivante : {' '.join(dispute.resolution.split())}",
+            "Les sommes restent dues. Nous vous remercions de bien vouloir les régler, ou de "
+            "nous contacter pour convenir de modalités de paiement.",
+        )
+        if part
+    )
+    letter = letter_data(context, subject="Réponse à votre contestation", text=text)
+    letter.update({"kind": DISPUTE_REJECTION, "title": "RÉPONSE À VOTRE CONTESTATION"})
     return letter

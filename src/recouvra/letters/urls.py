@@ -8,4 +8,5 @@ urlpatterns = [
     path("paiements/<int:pk>/quittance/", views.receipt, name="receipt"),
     path("echeanciers/<int:pk>/accord/", views.plan_agreement, name="plan_agreement"),
     path("echeanciers/<int:pk>/decheance/", views.plan_lapse, name="plan_lapse"),
+    path("litiges/<int:pk>/lettre/", views.dispute_letter, name="dispute_letter"),
 ]

@@ -1,4 +1,5 @@
-"""Letters made on demand: a payment's receipt, a payment plan's agreement and lapse."""
+"""Letters made on demand: a payment's receipt, a payment plan's agreement and lapse,
+the answer to a rejected dispute."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recouvra.cases.models import PaymentPlan
+from recouvra.cases.models import Dispute, DisputeOutcome, PaymentPlan
 from recouvra.cases.plans import plan_left_cents
 from recouvra.ledger.models import Payment
 from recouvra.web import generic
@@ -19,6 +20,7 @@ from recouvra.web import generic
 from .content import (
     FiguresUnavailable,
     case_context,
+    dispute_rejection_data,
     plan_agreement_data,
     plan_lapse_data,
 )
@@ -86,3 +88,23 @@ def lapse_letter_pdf(plan: PaymentPlan) -> bytes:
     context = case_context(plan.case, timezone.localdate())
     items = list(plan.instalments.order_by("due_on", "number"))
     return letter_pdf(lapse_letter(context, plan, items))
+
+
+@login_required
+def dispute_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The letter answering a rejected dispute (its explanation), as PDF."""
+    queryset = Dispute.objects.filter(outcome=DisputeOutcome.REJECTED).select_related(
+        "claim", "case__debtor", "case__creditor", "case__organization", "case__assigned_to"
+    )
+    dispute = generic.get_visible(request, queryset, pk)
+    try:
+        context = case_context(dispute.case, dispute.closed_on or timezone.localdate())
+    except FiguresUnavailable as missing:
+        messages.error(
+            request, _("Lettre impossible à établir : %(why)s") % {"why": missing.reason}
+        )
+        return redirect("cases:dispute", dispute.pk)
+    data = dispute_rejection_data(context, dispute)
+    response = HttpResponse(letter_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="litige-{dispute.pk}.pdf"'
+    return response

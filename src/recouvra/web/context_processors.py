@@ -10,6 +10,8 @@ NAVIGATION = [
     ("debtors", _("Débiteurs"), "ledger:debtor_list", "/debiteurs/"),
     ("claims", _("Créances"), "ledger:claim_list", "/creances/"),
     ("cases", _("Dossiers"), "cases:case_list", "/dossiers/"),
+    ("queue", _("Ma file"), "cases:queue", "/file/"),
+    ("disputes", _("Litiges"), "cases:disputes", "/litiges/"),
     ("tasks", _("Tâches"), "cases:tasks", "/taches/"),
     ("imports", _("Imports"), "imports:home", "/imports/"),
     ("dunning", _("Relances"), "pages:dunning", "/relances/"),

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,24 +26,27 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from recouvra.cases import services
+from recouvra.cases import disputes, services, workbench
 from recouvra.cases.forms import MANUAL_KINDS
 from recouvra.cases.models import (
     Case,
     CaseStatus,
     Direction,
     Dispute,
+    DisputeDocument,
+    DisputeOutcome,
     Interaction,
     InteractionKind,
     Task,
     TaskKind,
 )
 from recouvra.core.validators import validate_date_in_range
+from recouvra.law.money import MAX_CENTS
 from recouvra.lawdesk.statements import case_claims, settle
 from recouvra.ledger.models import Claim
 
 from ..filters import MomentFilter, UpdatedSince
-from ..serializers import SignedCentsField, StrictModelSerializer, StrictSerializer
+from ..serializers import CentsField, SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
 from .shared import IdFilter
 
@@ -149,6 +153,11 @@ def nothing_sent(request: Request) -> None:
 
 class CaseSerializer(StrictModelSerializer):
     balance_cents = SignedCentsField(read_only=True)
+    priority_reasons = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Pourquoi le dossier est urgent (voir /queue/)."),
+    )
     currency = serializers.SerializerMethodField()
     claims = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -170,6 +179,10 @@ class CaseSerializer(StrictModelSerializer):
             "balance_cents",
             "currency",
             "claims",
+            "priority",
+            "priority_reasons",
+            "next_action",
+            "next_action_on",
             "created_at",
             "updated_at",
         ]
@@ -178,6 +191,13 @@ class CaseSerializer(StrictModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_currency(self, case: Case) -> str:
         return CASE_CURRENCY
+
+
+class NextActionSerializer(StrictSerializer):
+    next_action = serializers.CharField(max_length=200, allow_blank=True)
+    next_action_on = serializers.DateField(
+        allow_null=True, validators=[validate_date_in_range], help_text=_("Vide : sans date.")
+    )
 
 
 class CaseFilter(UpdatedSince):
@@ -356,6 +376,23 @@ class CaseViewSet(ReadViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
+        request=NextActionSerializer,
+        responses={200: CaseSerializer},
+        summary=_("Prochaine action du dossier"),
+        description=_("Ce qu'il faut faire ensuite sur le dossier, et quand (la file le montre)."),
+    )
+    @action(detail=True, methods=["post"], url_path="next-action", url_name="next-action")
+    def next_action(self, request: Request, pk: Any = None) -> Response:
+        case = self.get_object()
+        incoming = NextActionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        workbench.set_next_action(
+            case, text=data["next_action"], on=data["next_action_on"], actor=request.user
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
         parameters=[
             OpenApiParameter(
                 "as_of",
@@ -487,8 +524,34 @@ class InteractionViewSet(RecordViewSet):
 # -- disputes
 
 
+class DisputeDocumentSerializer(StrictModelSerializer):
+    """A document's metadata (the file itself is served on the dispute page)."""
+
+    name = serializers.SerializerMethodField()
+    size = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisputeDocument
+        fields = ["id", "title", "name", "size", "added_by", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_name(self, document: DisputeDocument) -> str:
+        return document.file.name.rsplit("/", 1)[-1]
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_size(self, document: DisputeDocument) -> int | None:
+        try:
+            return document.file.size
+        except OSError:  # the file is gone from the storage
+            return None
+
+
 class DisputeSerializer(StrictModelSerializer):
     is_open = serializers.SerializerMethodField()
+    disputed_cents = CentsField(read_only=True, allow_null=True)
+    resolved_cents = CentsField(read_only=True, allow_null=True)
+    documents = DisputeDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Dispute
@@ -497,10 +560,16 @@ class DisputeSerializer(StrictModelSerializer):
             "case",
             "claim",
             "reason",
+            "disputed_cents",
+            "owner",
+            "due_on",
             "opened_on",
             "is_open",
             "closed_on",
+            "outcome",
+            "resolved_cents",
             "resolution",
+            "documents",
             "created_at",
             "updated_at",
         ]
@@ -511,10 +580,24 @@ class DisputeSerializer(StrictModelSerializer):
         return dispute.closed_on is None
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_CENTS, "nullable": True})
+class PositiveCents(CentsField):
+    def to_internal_value(self, data: Any) -> int:
+        cents = super().to_internal_value(data)
+        if cents <= 0:
+            raise serializers.ValidationError(_("Le montant doit être positif."))
+        return cents
+
+
 class NewDisputeSerializer(OpenCaseMixin, StrictSerializer):
     case = VisibleCase()
     claim = VisibleClaim(required=False, allow_null=True, help_text=_("Vide : tout le dossier."))
     reason = serializers.CharField(max_length=MAX_REASON)
+    disputed_cents = PositiveCents(
+        required=False, allow_null=True, help_text=_("Au plus le reste dû contesté.")
+    )
+    owner = AssignableUser(required=False, allow_null=True)
+    due_on = bounded_date(required=False, allow_null=True, help_text=_("À traiter avant le."))
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         claim = data.get("claim")
@@ -524,31 +607,58 @@ class NewDisputeSerializer(OpenCaseMixin, StrictSerializer):
 
 
 class ResolutionSerializer(StrictSerializer):
-    resolution = serializers.CharField(max_length=MAX_REASON)
+    outcome = serializers.ChoiceField(
+        choices=DisputeOutcome.choices,
+        required=False,
+        help_text=_(
+            "credit_note (avoir : réduit le principal), write_off (abandon partiel), "
+            "rejected (explication obligatoire, lettre au débiteur), withdrawn."
+        ),
+    )
+    amount_cents = PositiveCents(
+        required=False, allow_null=True, help_text=_("Le montant de l'avoir ou de l'abandon.")
+    )
+    resolution = serializers.CharField(max_length=MAX_REASON, required=False, allow_blank=True)
     closed_on = bounded_date(required=False, help_text=_("Aujourd'hui par défaut."))
 
 
 class DisputeFilter(OnCaseFilter):
     is_open = flag("closed_on", "isnull")
     claim = IdFilter(field_name="claim_id")
+    owner = IdFilter(field_name="owner_id")
+    outcome = django_filters.ChoiceFilter(choices=DisputeOutcome.choices)
 
     class Meta:
         model = Dispute
-        fields = ["case", "claim", "is_open"]
+        fields = ["case", "claim", "is_open", "owner", "outcome"]
+
+
+def as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A service's refusal (Django's ValidationError, by field) as the API's 400."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 @created(DisputeSerializer, NewDisputeSerializer)
 class DisputeViewSet(RecordViewSet):
-    """An open dispute pauses the dunning of its case."""
+    """An open dispute pauses the dunning of its case (at the stage "Litige" until the last
+    open dispute is resolved)."""
 
     model = Dispute
     serializer_class = DisputeSerializer
     create_serializer_class = NewDisputeSerializer
     filterset_class = DisputeFilter
-    ordering_fields: ClassVar[list[str]] = ["id", "opened_on", "updated_at"]
+    ordering_fields: ClassVar[list[str]] = ["id", "opened_on", "due_on", "updated_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().prefetch_related("documents")
 
     def make(self, data: dict[str, Any]) -> Model:
-        return services.open_dispute(data.pop("case"), actor=self.request.user, **data)
+        try:
+            return disputes.open_dispute(data.pop("case"), actor=self.request.user, **data)
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
 
     @change(DisputeSerializer, _("Clore le litige"), ResolutionSerializer)
     @action(detail=True, methods=["post"])
@@ -556,14 +666,27 @@ class DisputeViewSet(RecordViewSet):
         dispute = self.get_object()
         incoming = ResolutionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        on = incoming.validated_data.get("closed_on") or timezone.localdate()
+        data = incoming.validated_data
+        on = data.get("closed_on") or timezone.localdate()
         if on < dispute.opened_on or on > timezone.localdate():
             raise serializers.ValidationError(
                 {"closed_on": _("Entre l'ouverture du litige et aujourd'hui.")}
             )
-        resolution = incoming.validated_data["resolution"]
-        done = services.resolve_dispute(dispute, resolution=resolution, on=on, actor=request.user)
-        return self.changed(dispute, done, _("Ce litige est déjà clos."))
+        try:
+            done = disputes.resolve_dispute(
+                dispute,
+                outcome=data.get("outcome", ""),
+                resolution=data.get("resolution", ""),
+                amount_cents=data.get("amount_cents"),
+                on=on,
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            if dispute.closed_on is not None:
+                done = False
+            else:
+                raise as_api_error(exc) from exc
+        return self.changed(self.get_object(), done, _("Ce litige est déjà clos."))
 
 
 # -- tasks
