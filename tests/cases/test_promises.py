@@ -75,14 +75,14 @@ class PromiseFormTests(PromiseTestCase):
         self.assertContains(page, "<html")
         self.assertContains(page, 'id="promise-form"')
 
-    def test_an_htmx_post_records_it_and_answers_with_the_timeline(self) -> None:
+    def test_an_htmx_post_records_it_and_refreshes_the_timeline_in_place(self) -> None:
         self.client.force_login(self.bob)
         on = TODAY + timedelta(days=7)
         data = {"amount_cents": "300,00", "promised_on": on.isoformat()}
         response = self.client.post(self.url, data, headers={"HX-Request": "true"})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response["HX-Retarget"], "#timeline")
-        self.assertContains(response, 'id="timeline"')
+        self.assertContains(response, 'data-testid="quick-done"')
+        self.assertContains(response, 'id="timeline" hx-swap-oob="true"')
         self.assertContains(response, f"au plus tard le {on:%d/%m/%Y}")
         promise = Promise.objects.get()
         self.assertEqual((promise.amount_cents, promise.promised_on), (30_000, on))
@@ -100,7 +100,7 @@ class PromiseFormTests(PromiseTestCase):
         above = {"amount_cents": format_plain(balance + 1), "promised_on": TODAY.isoformat()}
         response = self.client.post(self.url, above, headers={"HX-Request": "true"})
         self.assertEqual(response.status_code, 200)  # htmx 2 swaps no 4xx answer
-        self.assertEqual(response["HX-Retarget"], "#promise-form")
+        self.assertContains(response, 'id="promise-form"')  # back into the panel
         self.assertContains(response, "dépasse le solde dû aujourd")
         self.assertContains(response, 'data-field="amount_cents"')
         past = {"amount_cents": "100", "promised_on": (TODAY - timedelta(days=1)).isoformat()}

@@ -20,7 +20,7 @@ from recouvra.cases.models import (
     Task,
     TaskKind,
 )
-from recouvra.cases.services import record_promise
+from recouvra.cases.plans import record_promise
 from recouvra.core.models import Membership, Role
 from recouvra.ledger.models import PaymentMethod, RiskLevel
 from recouvra.ledger.services import record_payment

@@ -29,6 +29,7 @@ from .plans import (
     record_plan,
     record_promise,
 )
+from .workbench_views import quick_done
 
 CASE_RELATED = ("debtor", "creditor", "organization")
 
@@ -65,29 +66,9 @@ def promise_new(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, _("Promesse de paiement enregistrée."))
                 return redirect(case)
-            return _timeline(request, case, "promise-recorded")
+            return quick_done(request, case, _("Promesse de paiement enregistrée."))
     context = {"object": case, "form": form, "balance": balance_due(case)}
     response = _page(request, "cases/plans/_promise_form.html", "cases/plans/promise.html", context)
-    if request.htmx and form.errors:  # the errors go back into the panel, not the timeline
-        response["HX-Retarget"] = "#promise-form"
-        response["HX-Reswap"] = "outerHTML"
-    return response
-
-
-def _timeline(request: HttpRequest, case: Case, event: str) -> HttpResponse:
-    from .forms import InteractionForm
-
-    member = generic.member_of(request)
-    context = {
-        "object": case,
-        "member": member,
-        "interaction_form": InteractionForm(member=member),
-        "timeline": case.interactions.select_related("author"),
-    }
-    response = render(request, "cases/_timeline.html", context)
-    response["HX-Retarget"] = "#timeline"
-    response["HX-Reswap"] = "outerHTML"
-    response["HX-Trigger"] = event
     return response
 
 

@@ -42,6 +42,7 @@ from .models import (
     PromiseStatus,
     TaskKind,
 )
+from .queue import rank_touched
 from .services import add_event, break_promise, change_stage, create_task, keep_promise
 
 # ---------------------------------------------------------------- the balance due today
@@ -150,6 +151,7 @@ def record_promise(
     )
     audit.record(promise, AuditAction.CREATE, actor=actor)
     text = f"Promesse de paiement : {_money(amount_cents)} au plus tard le {promised_on:%d/%m/%Y}."
+    rank_touched(case.organization_id, [case.pk])  # its place in the agent's queue
     add_event(case, InteractionKind.PROMISE, text, author=actor)
     return promise
 
@@ -488,6 +490,7 @@ def record_plan(
         text += " Par prélèvement SEPA."
     add_event(case, InteractionKind.PLAN, text, author=actor)
     change_stage(case, CaseStatus.PAYMENT_PLAN, actor=actor)
+    rank_touched(case.organization_id, [case.pk])  # its place in the agent's queue
     follow_plan(plan, today)
     return plan
 

@@ -168,7 +168,7 @@ def _case_for_writing(request: HttpRequest, pk: int) -> tuple[Any, Case]:
     return member, case
 
 
-def _done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
+def quick_done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
     """After a quick action: the timeline and the next action refreshed (HTMX), or the
     case page again."""
     if not request.htmx:
@@ -221,7 +221,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
             next_action_on=data["next_action_on"],
             actor=request.user,
         )
-        return _done(request, case, _("Appel noté au dossier."))
+        return quick_done(request, case, _("Appel noté au dossier."))
     return _panel(
         request, case, form, "cases:log_call", _("Noter un appel"), _("Enregistrer l'appel")
     )
@@ -239,7 +239,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
             direction=Direction.INTERNAL,
             actor=request.user,
         )
-        return _done(request, case, _("Note ajoutée au dossier."))
+        return quick_done(request, case, _("Note ajoutée au dossier."))
     return _panel(request, case, form, "cases:add_note", _("Ajouter une note"), _("Enregistrer"))
 
 
@@ -253,7 +253,7 @@ def next_action(request: HttpRequest, pk: int) -> HttpResponse:
         workbench.set_next_action(
             case, text=data["next_action"], on=data["next_action_on"], actor=request.user
         )
-        return _done(request, case, _("Prochaine action enregistrée."))
+        return quick_done(request, case, _("Prochaine action enregistrée."))
     return _panel(request, case, form, "cases:next_action", _("Prochaine action"), _("Enregistrer"))
 
 
@@ -274,7 +274,7 @@ def request_visit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _refused(form, exc)
         else:
-            return _done(request, case, _("Visite demandée à l'agent de terrain."))
+            return quick_done(request, case, _("Visite demandée à l'agent de terrain."))
     return _panel(
         request, case, form, "cases:request_visit", _("Demander une visite"), _("Demander")
     )
@@ -295,7 +295,7 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = case.get_absolute_url()
                 return response
-            return _done(request, case, _("Dossier passé au contentieux."))
+            return quick_done(request, case, _("Dossier passé au contentieux."))
     return _panel(
         request,
         case,
@@ -314,7 +314,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workbench.correct_interaction(original, text=form.cleaned_data["text"], actor=request.user)
-        return _done(request, original.case, _("Correction ajoutée au dossier."))
+        return quick_done(request, original.case, _("Correction ajoutée au dossier."))
     context = {
         "object": original.case,
         "form": form,

@@ -616,6 +616,7 @@ def plan_lapse_data(
             ),
         }
     )
+    return letter
 
 
 DISPUTE_REJECTION = "dispute_rejection"
