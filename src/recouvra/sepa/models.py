@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -58,6 +59,14 @@ class Mandate(TenantModel):
     )
     revoked_on = models.DateField(_("révoqué le"), null=True, blank=True)
     last_used_on = models.DateField(_("dernier prélèvement le"), null=True, blank=True)
+    # the pre-notification's notice: 14 calendar days unless the debtor agreed to less
+    # (SEPA Core rulebook; the mandate is where that agreement is written)
+    prenotice_days = models.PositiveSmallIntegerField(
+        _("préavis de pré-notification (jours)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("14 jours, sauf délai plus court convenu avec le débiteur."),
+    )
 
     creditor_lookup = "creditor"
     partner_lookup = "debtor__cases__legal_partner"
@@ -120,6 +129,11 @@ class Collection(TenantModel):
         verbose_name = _("remise de prélèvements")
         verbose_name_plural = _("remises de prélèvements")
         ordering = ["-collection_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "collection_on"], name="one_collection_per_date"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{_('Remise du')} {self.collection_on:%d/%m/%Y}"
