@@ -13,7 +13,15 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 
-from recouvra.cases.models import Case, Dispute, Interaction, PaymentPlan, Promise, Task
+from recouvra.cases.models import (
+    Case,
+    Dispute,
+    Interaction,
+    PaymentPlan,
+    PlanInstalment,
+    Promise,
+    Task,
+)
 from recouvra.cases.services import add_event
 from recouvra.core.models import Organization
 from recouvra.dunning.engine import run_dunning
@@ -21,6 +29,7 @@ from recouvra.dunning.models import Message
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.lettrage.models import MatchProposal
+from recouvra.sepa.models import Collection, DirectDebit, Mandate
 
 from ..base import make_claim, make_creditor, make_debtor, make_payment
 from ..dunning.base import DUE, at, make_scenario
@@ -37,7 +46,7 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
     add_event(claim.case, "note", f"{tag} note")
     run_dunning(org.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
     Promise.objects.create(organization=org, case=claim.case, amount_cents=5_000, promised_on=DUE)
-    PaymentPlan.objects.create(organization=org, case=claim.case, starts_on=DUE)
+    plan = PaymentPlan.objects.create(organization=org, case=claim.case, starts_on=DUE)
     Dispute.objects.create(organization=org, case=claim.case, reason=f"{tag} litige")
     Task.objects.create(
         organization=org, case=claim.case, kind="call", title=f"{tag} appel", due_on=DUE
@@ -63,7 +72,41 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
         organization=org, bank_line=line, debtor=debtor, score=55
     )
     proposal.claims.add(claim)
+    build_sepa(org, plan, creditor, debtor, tag)
     return claim
+
+
+def build_sepa(
+    org: Organization, plan: PaymentPlan, creditor: Creditor, debtor: Debtor, tag: str
+) -> None:
+    """A mandate, a pain.008 file and a debit of one instalment of the plan."""
+    instalment = PlanInstalment.objects.create(
+        organization=org, plan=plan, number=1, due_on=DUE, amount_cents=5_000
+    )
+    mandate = Mandate.objects.create(
+        organization=org,
+        debtor=debtor,
+        creditor=creditor,
+        reference=f"{tag}-RUM",
+        iban="DE89370400440532013000",
+        account_holder=f"{tag} titulaire",
+        signed_on=DUE,
+    )
+    collection, _ = Collection.objects.get_or_create(
+        organization=org,
+        collection_on=DUE,
+        defaults={"file": ContentFile(f"<xml>{tag}</xml>".encode(), name="pain008.xml")},
+    )
+    DirectDebit.objects.create(
+        organization=org,
+        instalment=instalment,
+        mandate=mandate,
+        amount_cents=5_000,
+        collection_on=DUE,
+        end_to_end_id=f"{tag}-E2E",
+        status="in_file",
+        collection=collection,
+    )
 
 
 class ApiIsolationTests(ApiTestCase):
@@ -138,6 +181,7 @@ class ApiIsolationTests(ApiTestCase):
     def alices_rows(self) -> dict[str, list[dict]]:
         models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
+        models += (Mandate, Collection, DirectDebit)
         return {
             model.__name__: list(
                 model.objects.filter(organization=self.alpha).order_by("pk").values()
