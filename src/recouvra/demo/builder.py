@@ -26,6 +26,7 @@ from .dunning import add_scenarios
 from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
+from .sepa import add_sepa
 from .stories import StoriesPart
 
 BATCH = 500
@@ -63,6 +64,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 self._plan_activity(plan)
             self._write(debtors, plans)
             scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
+            direct_debits = add_sepa(self.company, self.rng, self.today)
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -74,6 +76,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "imputations": len(self.allocations),
             "échanges": len(self.events),
             "scénarios de relance": sum(found["scénarios"] for found in scenarios),
+            "mandats SEPA": direct_debits["mandats"],
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -163,8 +166,12 @@ def delete_demo() -> None:
             ImportBatch,
         )
         from recouvra.lettrage.models import MatchProposal, PayerFact
+        from recouvra.sepa.models import Collection, DirectDebit, Mandate
 
         for model in (
+            DirectDebit,
+            Collection,
+            Mandate,
             Message,
             StepRun,
             DunningRun,
