@@ -168,3 +168,30 @@ class PageTests(SepaTestCase):
         self.assertEqual(
             self.client.get(reverse("sepa:mandate_add", args=[other.pk])).status_code, 200
         )
+
+
+class IdentityPageTests(SepaTestCase):
+    def test_an_administrator_sets_the_ics_and_account(self) -> None:
+        self.client.force_login(self.alice)
+        data = {"sepa_creditor_id": "FR72 ZZZ 123456", "bank_iban": DEBTOR_IBAN, "bank_bic": ""}
+        response = self.client.post(reverse("sepa:identity"), data)
+        self.assertRedirects(response, reverse("sepa:collections"))
+        self.alpha.refresh_from_db()
+        self.assertEqual(
+            (self.alpha.sepa_creditor_id, self.alpha.bank_iban), ("FR72ZZZ123456", DEBTOR_IBAN)
+        )
+        page = self.client.get(reverse("sepa:collections"))
+        self.assertContains(page, 'data-testid="identity-error"', count=1)  # the BIC
+
+    def test_a_bad_ics_is_a_form_error_and_nothing_changes(self) -> None:
+        self.client.force_login(self.alice)
+        data = {"sepa_creditor_id": "FR00ZZZ123456", "bank_iban": DEBTOR_IBAN, "bank_bic": ""}
+        response = self.client.post(reverse("sepa:identity"), data)
+        self.assertEqual(response.status_code, 400)
+        self.assertTrue(response.context["form"].errors["sepa_creditor_id"])
+        self.alpha.refresh_from_db()
+        self.assertEqual(self.alpha.bank_iban, "FR7630006000011234567890189")
+
+    def test_an_agent_may_not_change_it(self) -> None:
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(reverse("sepa:identity")).status_code, 403)

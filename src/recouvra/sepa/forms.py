@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from recouvra.core.models import Membership
+from recouvra.core.models import Membership, Organization
 from recouvra.core.uploads import validate_upload_size
 from recouvra.ledger.models import Creditor
 from recouvra.web.forms import bound_dates
@@ -64,3 +64,12 @@ class ReturnFileForm(forms.Form):
         validators=[validate_upload_size],
         help_text=_("Relevé camt.053, avis camt.054 ou relevé CFONB 120 de la banque."),
     )
+
+
+class CreditorIdentityForm(forms.ModelForm):
+    """The organisation's identity as the creditor of the direct debits: its ICS and the
+    account the debits are credited to."""
+
+    class Meta:
+        model = Organization
+        fields = ["sepa_creditor_id", "bank_iban", "bank_bic"]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("prelevements/generer/", views.build, name="build"),
     path("prelevements/programmer/", views.run_now, name="run"),
     path("prelevements/retours/", views.returns, name="returns"),
+    path("prelevements/identite/", views.identity, name="identity"),
     path("prelevements/remises/<int:pk>/", views.collection, name="collection"),
     path("prelevements/remises/<int:pk>/fichier/", views.collection_file, name="collection_file"),
     path("prelevements/remises/<int:pk>/encaisser/", views.settle, name="settle"),

@@ -24,7 +24,7 @@ from recouvra.ledger.models import Debtor
 from recouvra.web import generic
 
 from . import services
-from .forms import BuildForm, MandateForm, ReturnFileForm
+from .forms import BuildForm, CreditorIdentityForm, MandateForm, ReturnFileForm
 from .models import Collection, CollectionStatus, DirectDebit, Mandate
 
 
@@ -253,3 +253,26 @@ def case_card(request: HttpRequest, case: Case) -> dict[str, Any]:
         "sepa_direct_debit": plans.exists(),
         "sepa_collected": collected.aggregate(s=Sum("amount_cents"))["s"] or 0,
     }
+
+
+@login_required
+def identity(request: HttpRequest) -> HttpResponse:
+    """The organisation's ICS and collection account (administrators)."""
+    member = generic.require_admin(request)
+    org = member.organization
+    form = CreditorIdentityForm(request.POST or None, instance=org)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.set_creditor_identity(org, actor=request.user, **data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(name if name in form.fields else None, error)
+            else:
+                messages.success(request, _("Identité de créancier SEPA enregistrée."))
+                return HttpResponseRedirect(reverse("sepa:collections"))
+        org.refresh_from_db()
+    status = 400 if form.errors else 200
+    return render(request, "sepa/identity.html", {"form": form}, status=status)
