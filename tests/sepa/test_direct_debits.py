@@ -355,3 +355,44 @@ class ParserReturnTests(SepaTestCase):
         self.assertEqual(line.return_code, "AC01")
         self.assertEqual(line.return_reason, "Kontonummer falsch")
         self.assertEqual(line.end_to_end_id, "EndToEndId-001-03-04")
+
+
+class ImportedStatementTests(ReadyDebits):
+    def test_a_statement_imported_in_imports_returns_our_debit_then_the_file_gives_its_code(
+        self,
+    ) -> None:
+        from recouvra.imports.bank_import import import_statement
+        from recouvra.imports.models import ImportBatch, ImportKind
+        from recouvra.imports.records import BankStatement, StatementAccount, StatementLine
+        from recouvra.imports.services import statement_imported
+
+        self.mandate()
+        (debit,) = self.ready_debits()
+        services.settle_collection(services.build_collection(self.alpha.pk, debit.collection_on))
+        debit.refresh_from_db()
+        batch = ImportBatch.objects.create(
+            organization=self.alpha,
+            kind=ImportKind.BANK,
+            filename="releve.xml",
+            file="imports/releve.xml",
+            sha256="1" * 64,
+            uploaded_by=self.alice,
+        )
+        line = StatementLine(
+            booking_date=date(2027, 1, 4),
+            amount_cents=-30_000,
+            label="IMPAYE PRLV SEPA",
+            end_to_end_id=debit.end_to_end_id,
+        )
+        account = StatementAccount(iban=ORG_IBAN, currency="EUR", lines=[line])
+        import_statement(batch, BankStatement(format="camt.053", accounts=[account]))
+        statement_imported.send(sender=ImportBatch, batch=batch)
+        debit.refresh_from_db()
+        self.assertEqual((debit.status, debit.return_code), (DebitStatus.RETURNED, ""))
+        self.assertIsNotNone(Payment.objects.get(pk=debit.payment_id).reversed_at)
+        data = camt054(e2e_1=debit.end_to_end_id, rum_1=debit.mandate.reference)
+        again = services.record_returns(self.alpha.pk, parse_camt(data))
+        self.assertEqual((again.returned, again.already), ([], 1))
+        debit.refresh_from_db()
+        self.assertEqual(debit.return_code, "AM04")
+        self.assertEqual(Task.objects.filter(case=self.case).count(), 1)

@@ -11,11 +11,14 @@ class SepaConfig(AppConfig):
 
     def ready(self) -> None:
         from recouvra.core.worker import register_periodic
+        from recouvra.imports.services import statement_imported
         from recouvra.web import cards
 
-        from . import tasks, views
+        from . import services, tasks, views
 
         cards.register("debtor", "sepa/_debtor_mandates.html", views.debtor_card)
         cards.register("case", "sepa/_case_debits.html", views.case_card)
         # the clock: each organisation's daily steps (schedule, pre-notify), once a day
         register_periodic(tasks.check_daily)
+        # a bank statement imported in Imports may give back some of our debits
+        statement_imported.connect(services.returns_from_import, dispatch_uid="sepa.returns")

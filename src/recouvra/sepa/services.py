@@ -37,7 +37,7 @@ from recouvra.core import audit
 from recouvra.core.models import AuditAction, Organization
 from recouvra.core.validators import compact
 from recouvra.dunning.outbox import queue_message
-from recouvra.imports.records import BankStatement, StatementLine
+from recouvra.imports.records import BankStatement, StatementAccount, StatementLine
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import Creditor, Debtor, PaymentMethod
 from recouvra.ledger.services import record_payment, reverse_payment
@@ -543,12 +543,54 @@ def record_returns(organization_id: int, statement: BankStatement, *, actor: Any
         if debit is None:
             result.unmatched.append(line)
         elif debit.status == DebitStatus.RETURNED:
+            _complete_reason(debit, line, actor)
             result.already += 1
         elif return_debit(debit, line, actor=actor):
             result.returned.append(debit)
         else:
             result.already += 1
     return result
+
+
+def _complete_reason(debit: DirectDebit, line: StatementLine, actor: Any) -> None:
+    """A return first read from a statement without its reason (Imports), now read from a
+    file that gives it: the code and reason are filled in, nothing else changes."""
+    code = line.return_code.strip().upper()[:8]
+    if debit.return_code or not code:
+        return
+    before = audit.snapshot(debit)
+    debit.return_code = code
+    debit.return_reason = reason_label(code, line.return_reason or line.label)
+    debit.save(update_fields=["return_code", "return_reason", "updated_at"])
+    audit.record(debit, AuditAction.UPDATE, actor=actor, before=before)
+
+
+def returns_from_import(sender: Any, batch: Any, **_: Any) -> None:
+    """imports.services.statement_imported's receiver: a bank statement imported in Imports
+    whose debit lines give back our direct debits (their end-to-end id) returns them, as the
+    returns page would (the reason code, which the stored lines do not keep, is filled in
+    when the bank's return file is read on that page)."""
+    lines = batch.bank_lines.filter(amount_cents__lt=0).exclude(end_to_end_id="")
+    ids = list(lines.values_list("end_to_end_id", flat=True)[:10_000])
+    ours = DirectDebit.objects.filter(
+        organization_id=batch.organization_id, end_to_end_id__in=ids
+    ).exclude(status=DebitStatus.RETURNED)
+    if not ours.exists():
+        return
+    wanted = set(ours.values_list("end_to_end_id", flat=True))
+    returned = [
+        StatementLine(
+            booking_date=line.booking_date,
+            amount_cents=line.amount_cents,
+            label=line.label,
+            end_to_end_id=line.end_to_end_id,
+            mandate_reference=line.mandate_reference,
+            reversal=True,
+        )
+        for line in lines.filter(end_to_end_id__in=wanted)
+    ]
+    statement = BankStatement(format="import", accounts=[StatementAccount(lines=returned)])
+    record_returns(batch.organization_id, statement, actor=batch.uploaded_by)
 
 
 def _debit_of(organization_id: int, line: StatementLine) -> DirectDebit | None:
