@@ -396,3 +396,21 @@ class ImportedStatementTests(ReadyDebits):
         debit.refresh_from_db()
         self.assertEqual(debit.return_code, "AM04")
         self.assertEqual(Task.objects.filter(case=self.case).count(), 1)
+
+
+class AuditTests(ReadyDebits):
+    def test_every_step_of_a_debit_is_in_the_audit_log(self) -> None:
+        from recouvra.core.audit import history
+
+        mandate = self.mandate()
+        (debit,) = self.ready_debits()
+        collection = services.build_collection(self.alpha.pk, debit.collection_on, actor=self.alice)
+        services.settle_collection(collection, actor=self.alice)
+        debit.refresh_from_db()
+        statuses = [
+            event.changes.get("status") for event in history(debit).order_by("created_at", "pk")
+        ]
+        self.assertEqual(statuses[1:], [["scheduled", "prenotified"], ["prenotified", "in_file"],
+                                        ["in_file", "collected"]])  # fmt: skip
+        self.assertTrue(history(mandate).filter(changes__has_key="next_sequence").exists())
+        self.assertTrue(history(collection).exists())

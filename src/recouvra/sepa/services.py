@@ -420,11 +420,34 @@ def build_collection(organization_id: int, collection_on: date, *, actor: Any = 
             collection=collection,
             updated_at=now,
         )
-    mandate_ids = {d.mandate_id for d in debits}
-    Mandate.objects.filter(pk__in=mandate_ids).update(
+    audit.record_updated(
+        DirectDebit,
+        (
+            (d.pk, str(d), organization_id, {"status": d.status, "collection_id": None})
+            + ({"status": DebitStatus.IN_FILE, "collection_id": collection.pk},)
+            for d in debits
+        ),
+        actor_id=_actor_id(actor),
+    )
+    mandates = {d.mandate_id: d.mandate for d in debits}
+    Mandate.objects.filter(pk__in=mandates).update(
         next_sequence=Sequence.RECURRING, last_used_on=collection_on, updated_at=now
     )
+    audit.record_updated(
+        Mandate,
+        (
+            (m.pk, str(m), organization_id)
+            + ({"next_sequence": m.next_sequence, "last_used_on": m.last_used_on},)
+            + ({"next_sequence": Sequence.RECURRING, "last_used_on": collection_on},)
+            for m in mandates.values()
+        ),
+        actor_id=_actor_id(actor),
+    )
     return collection
+
+
+def _actor_id(actor: Any) -> int | None:
+    return actor.pk if getattr(actor, "is_authenticated", False) else None
 
 
 def pain008(
@@ -506,6 +529,15 @@ def settle_collection(collection: Collection, on: date | None = None, *, actor: 
         )
         DirectDebit.objects.filter(pk=debit.pk).update(
             status=DebitStatus.COLLECTED, payment=payment, updated_at=timezone.now()
+        )
+        audit.record_updated(
+            DirectDebit,
+            [
+                (debit.pk, str(debit), debit.organization_id)
+                + ({"status": debit.status, "payment_id": None},)
+                + ({"status": DebitStatus.COLLECTED, "payment_id": payment.pk},)
+            ],
+            actor_id=_actor_id(actor),
         )
         paid += 1
     return paid
