@@ -106,6 +106,13 @@ class PageTests(SepaTestCase):
         self.assertEqual(collection.status, CollectionStatus.SENT)
         self.assertEqual(DirectDebit.objects.get().status, DebitStatus.COLLECTED)
 
+    def test_a_file_lost_by_the_storage_is_a_404_not_a_crash(self) -> None:
+        debit = self.collected()
+        collection = debit.collection
+        collection.file.storage.delete(collection.file.name)
+        url = reverse("sepa:collection_file", args=[collection.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)
+
     def test_generating_without_debits_says_so(self) -> None:
         response = self.client.post(
             reverse("sepa:build"), {"collection_on": "2027-01-04"}, follow=True

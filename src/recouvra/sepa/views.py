@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -113,9 +113,11 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
 def collection_file(request: HttpRequest, pk: int) -> HttpResponse:
     obj = generic.get_visible(request, Collection.objects.all(), pk)
     name = f"pain008-{obj.collection_on:%Y%m%d}.xml"
-    return FileResponse(
-        obj.file.open("rb"), as_attachment=True, filename=name, content_type="application/xml"
-    )
+    try:
+        content = obj.file.open("rb")
+    except FileNotFoundError as exc:  # the storage lost it: say so, do not crash
+        raise Http404(_("Le fichier de cette remise est introuvable.")) from exc
+    return FileResponse(content, as_attachment=True, filename=name, content_type="application/xml")
 
 
 @login_required

@@ -223,8 +223,12 @@ class CollectionViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     def file(self, request: Request, pk: Any = None) -> FileResponse:
         collection = self.get_object()
         name = f"pain008-{collection.collection_on:%Y%m%d}.xml"
+        try:
+            content = collection.file.open("rb")
+        except FileNotFoundError as exc:
+            raise exceptions.NotFound(_("Le fichier de cette remise est introuvable.")) from exc
         return FileResponse(
-            collection.file.open("rb"),
+            content,
             as_attachment=True,
             filename=name,
             content_type="application/xml",
