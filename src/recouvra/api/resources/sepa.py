@@ -329,6 +329,7 @@ class ReturnViewSet(TenantViewSet):
     the same file again changes nothing."""
 
     model = DirectDebit
+    serializer_class = ReturnFileSerializer
     http_method_names: ClassVar[list[str]] = ["post", "options"]
     parser_classes: ClassVar[list] = [MultiPartParser]
     write_scope = Scope.PAYMENTS
