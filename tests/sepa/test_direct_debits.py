@@ -414,3 +414,23 @@ class AuditTests(ReadyDebits):
                                         ["in_file", "collected"]])  # fmt: skip
         self.assertTrue(history(mandate).filter(changes__has_key="next_sequence").exists())
         self.assertTrue(history(collection).exists())
+
+
+class StaleDebitTests(ReadyDebits):
+    def test_a_debit_of_a_plan_ended_meanwhile_does_not_leave(self) -> None:
+        from recouvra.cases.models import PaymentPlan, PlanStatus
+
+        self.mandate()
+        (debit,) = self.ready_debits()
+        PaymentPlan.objects.filter(pk=self.plan.pk).update(status=PlanStatus.CANCELLED)
+        with self.assertRaises(ValidationError):
+            services.build_collection(self.alpha.pk, debit.collection_on)
+        self.assertFalse(DirectDebit.objects.exists())
+        self.assertTrue(self.case.interactions.filter(text__contains="annulé avant").exists())
+
+    def test_a_debit_of_an_instalment_paid_otherwise_does_not_leave(self) -> None:
+        self.mandate()
+        (debit,) = self.ready_debits()
+        PlanInstalment.objects.filter(pk=debit.instalment_id).update(paid_cents=10_000)
+        self.assertEqual(services.drop_stale_debits(self.alpha.pk), 1)
+        self.assertFalse(DirectDebit.objects.exists())

@@ -368,8 +368,52 @@ def _lock(queryset: QuerySet) -> QuerySet:
     return queryset.select_for_update() if connection.features.has_select_for_update else queryset
 
 
+def stale_reason(debit: DirectDebit) -> str:
+    """Why a debit waiting for its file must not leave any more ("" when it may): its plan
+    ended or is no longer paid by direct debit, or its instalment was paid otherwise."""
+    plan, instalment = debit.instalment.plan, debit.instalment
+    if plan.status != PlanStatus.ACTIVE:
+        return f"échéancier {plan.get_status_display().lower()}"
+    if not plan.direct_debit:
+        return "échéancier qui n'est plus réglé par prélèvement"
+    if instalment.status in (InstalmentStatus.PAID, InstalmentStatus.RETURNED):
+        return f"échéance {instalment.get_status_display().lower()}"
+    if instalment.left_cents < debit.amount_cents:
+        return "échéance réglée en partie par un autre moyen"
+    return ""
+
+
 @transaction.atomic
+def drop_stale_debits(organization_id: int, *, actor: Any = None) -> int:
+    """Drop the debits waiting for their file that must not leave any more (stale_reason),
+    each said on its case's timeline. Returns how many."""
+    waiting = DirectDebit.objects.filter(
+        organization_id=organization_id, status__in=WAITING, collection__isnull=True
+    ).select_related("instalment__plan__case", "mandate")
+    dropped = 0
+    for debit in waiting:
+        reason = stale_reason(debit)
+        if not reason:
+            continue
+        audit.record(debit, AuditAction.DELETE, actor=actor)
+        text = (
+            f"Prélèvement de {format_amount(debit.amount_cents)} du "
+            f"{debit.collection_on:%d/%m/%Y} annulé avant l'envoi : {reason}."
+        )
+        add_event(debit.case, InteractionKind.PLAN, text, author=actor)
+        debit.delete()
+        dropped += 1
+    return dropped
+
+
 def build_collection(organization_id: int, collection_on: date, *, actor: Any = None) -> Collection:
+    """The file of `collection_on`, once the debits that must not leave are dropped."""
+    drop_stale_debits(organization_id, actor=actor)
+    return _build_collection(organization_id, collection_on, actor=actor)
+
+
+@transaction.atomic
+def _build_collection(organization_id: int, collection_on: date, *, actor: Any) -> Collection:
     """The pain.008.001.02 of the pre-notified debits of `collection_on`: one PmtInf per
     sequence type (FRST, RCUR), the creditor the organisation (its ICS and account),
     validated against the XSD before it is stored; the debits are then in the file and
@@ -713,6 +757,7 @@ def _after_return(debit: DirectDebit, code: str, actor: Any) -> None:
 
 def run_daily(organization_id: int, today: date) -> dict[str, int]:
     """The daily steps of an organisation that sends direct debits: schedule, pre-notify."""
+    drop_stale_debits(organization_id)
     scheduled = schedule_debits(organization_id, today)
     notified = prenotify(organization_id, today)
     return {
