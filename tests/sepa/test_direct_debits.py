@@ -434,3 +434,67 @@ class StaleDebitTests(ReadyDebits):
         PlanInstalment.objects.filter(pk=debit.instalment_id).update(paid_cents=10_000)
         self.assertEqual(services.drop_stale_debits(self.alpha.pk), 1)
         self.assertFalse(DirectDebit.objects.exists())
+
+
+class CollectedInStatementTests(ReadyDebits):
+    def import_credit(self, debit: DirectDebit) -> None:
+        from recouvra.imports.bank_import import import_statement
+        from recouvra.imports.models import ImportBatch, ImportKind
+        from recouvra.imports.records import BankStatement, StatementAccount, StatementLine
+        from recouvra.imports.services import statement_imported
+
+        batch = ImportBatch.objects.create(
+            organization=self.alpha,
+            kind=ImportKind.BANK,
+            filename="releve.xml",
+            file="imports/releve.xml",
+            sha256="2" * 64,
+            uploaded_by=self.alice,
+        )
+        line = StatementLine(
+            booking_date=debit.collection_on,
+            amount_cents=30_000,
+            label=f"PRLV SEPA {self.claim.reference} MENUISERIE DUBOIS",
+            end_to_end_id=debit.end_to_end_id,
+            mandate_reference=debit.mandate.reference,
+            counterparty_name="MENUISERIE DUBOIS",
+            counterparty_iban=DEBTOR_IBAN,
+        )
+        account = StatementAccount(iban=ORG_IBAN, currency="EUR", lines=[line])
+        import_statement(batch, BankStatement(format="camt.054", accounts=[account]))
+        statement_imported.send(sender=ImportBatch, batch=batch)
+
+    def test_a_credit_of_our_debit_settles_it_and_is_counted_once(self) -> None:
+        from recouvra.imports.models import BankLine, BankLineStatus
+        from recouvra.lettrage.models import MatchProposal, ProposalStatus
+
+        self.mandate()
+        (debit,) = self.ready_debits()
+        collection = services.build_collection(self.alpha.pk, debit.collection_on)
+        self.import_credit(debit)
+        debit.refresh_from_db()
+        self.assertEqual(debit.status, DebitStatus.COLLECTED)
+        live = Payment.objects.filter(reversed_at__isnull=True)
+        self.assertEqual(list(live.values_list("reference", flat=True)), [debit.end_to_end_id])
+        self.assertEqual(Claim.objects.with_balance().get(pk=self.claim.pk).balance, 60_000)
+        line = BankLine.objects.get()
+        self.assertEqual(line.status, BankLineStatus.IGNORED)
+        self.assertFalse(MatchProposal.objects.filter(status=ProposalStatus.APPLIED).exists())
+        collection.refresh_from_db()
+        self.assertEqual(collection.status, "sent")
+        self.assertEqual(services.settle_collection(collection), 0)
+
+    def test_a_credit_of_a_file_settled_already_undoes_the_lettrages_match(self) -> None:
+        from recouvra.lettrage.models import MatchProposal, ProposalStatus
+
+        self.mandate()
+        (debit,) = self.ready_debits()
+        services.settle_collection(services.build_collection(self.alpha.pk, debit.collection_on))
+        self.import_credit(debit)
+        live = Payment.objects.filter(reversed_at__isnull=True)
+        self.assertEqual(live.count(), 1)
+        self.assertEqual(Claim.objects.with_balance().get(pk=self.claim.pk).balance, 60_000)
+        matched = MatchProposal.objects.filter(status=ProposalStatus.APPLIED)
+        self.assertFalse(matched.exists())
+        # the lettrage had matched the credit (a second payment): undone
+        self.assertTrue(MatchProposal.objects.filter(status=ProposalStatus.REVERSED).exists())

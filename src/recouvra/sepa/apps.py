@@ -20,5 +20,7 @@ class SepaConfig(AppConfig):
         cards.register("case", "sepa/_case_debits.html", views.case_card)
         # the clock: each organisation's daily steps (schedule, pre-notify), once a day
         register_periodic(tasks.check_daily)
-        # a bank statement imported in Imports may give back some of our debits
+        # a bank statement imported in Imports may collect or give back some of our debits
+        # (the credits first: a file holding a debit and its return settles, then returns it)
+        statement_imported.connect(services.credits_from_import, dispatch_uid="sepa.credits")
         statement_imported.connect(services.returns_from_import, dispatch_uid="sepa.returns")

@@ -557,34 +557,94 @@ def settle_collection(collection: Collection, on: date | None = None, *, actor: 
     debits = collection.debits.filter(status=DebitStatus.IN_FILE).select_related(
         "mandate", "instalment__plan__case"
     )
-    paid = 0
-    for debit in debits:
-        case = debit.case
-        payment = record_payment(
-            collection.organization_id,
-            creditor_id=case.creditor_id,
-            debtor_id=case.debtor_id,
-            amount_cents=debit.amount_cents,
-            received_on=collection.collection_on,
-            method=PaymentMethod.DIRECT_DEBIT,
-            reference=debit.end_to_end_id,
-            label=f"Prélèvement SEPA {debit.mandate.reference}",
-            actor=actor,
-        )
-        DirectDebit.objects.filter(pk=debit.pk).update(
-            status=DebitStatus.COLLECTED, payment=payment, updated_at=timezone.now()
-        )
-        audit.record_updated(
-            DirectDebit,
-            [
-                (debit.pk, str(debit), debit.organization_id)
-                + ({"status": debit.status, "payment_id": None},)
-                + ({"status": DebitStatus.COLLECTED, "payment_id": payment.pk},)
-            ],
-            actor_id=_actor_id(actor),
-        )
-        paid += 1
-    return paid
+    return sum(settle_debit(debit, collection.collection_on, actor=actor) for debit in debits)
+
+
+@transaction.atomic
+def settle_debit(debit: DirectDebit, on: date, *, actor: Any = None) -> bool:
+    """One debit of a file collected: its payment (record_payment, by direct debit, its
+    end-to-end id as reference), received on `on`. Once: False when it was not in a file
+    waiting any more."""
+    case = debit.case
+    moved = DirectDebit.objects.filter(pk=debit.pk, status=DebitStatus.IN_FILE).update(
+        status=DebitStatus.COLLECTED, updated_at=timezone.now()
+    )
+    if not moved:
+        return False
+    payment = record_payment(
+        debit.organization_id,
+        creditor_id=case.creditor_id,
+        debtor_id=case.debtor_id,
+        amount_cents=debit.amount_cents,
+        received_on=on,
+        method=PaymentMethod.DIRECT_DEBIT,
+        reference=debit.end_to_end_id,
+        label=f"Prélèvement SEPA {debit.mandate.reference}",
+        actor=actor,
+    )
+    DirectDebit.objects.filter(pk=debit.pk).update(payment=payment)
+    audit.record_updated(
+        DirectDebit,
+        [
+            (debit.pk, str(debit), debit.organization_id)
+            + ({"status": debit.status, "payment_id": None},)
+            + ({"status": DebitStatus.COLLECTED, "payment_id": payment.pk},)
+        ],
+        actor_id=_actor_id(actor),
+    )
+    debit.status, debit.payment = DebitStatus.COLLECTED, payment
+    return True
+
+
+def credits_from_import(sender: Any, batch: Any, **_: Any) -> None:
+    """imports.services.statement_imported's receiver: the credits of a bank statement that
+    carry the end-to-end id of one of our debits are its collection. The debit is settled
+    (if its file was not marked collected yet), and the line is kept away from the
+    lettrage, which ran first: a match it made of it is undone, a proposal rejected, the
+    line set aside with a note. The money is then counted once."""
+    from recouvra.imports.models import BankLine, BankLineStatus
+    from recouvra.lettrage.models import MatchProposal, ProposalStatus
+    from recouvra.lettrage.reconcile import reject_proposal, reverse_match
+
+    lines = batch.bank_lines.filter(amount_cents__gt=0).exclude(end_to_end_id="")
+    ids = list(lines.values_list("end_to_end_id", flat=True)[:10_000])
+    ours = {
+        debit.end_to_end_id: debit
+        for debit in DirectDebit.objects.filter(
+            organization_id=batch.organization_id,
+            end_to_end_id__in=ids,
+            status__in=(DebitStatus.IN_FILE, DebitStatus.COLLECTED),
+        ).select_related("mandate", "collection", "instalment__plan__case")
+    }
+    actor = batch.uploaded_by
+    for line in lines.filter(end_to_end_id__in=list(ours)):
+        debit = ours[line.end_to_end_id]
+        with transaction.atomic():
+            proposals = MatchProposal.objects.filter(bank_line=line)
+            for proposal in proposals.filter(status=ProposalStatus.APPLIED):
+                reverse_match(proposal, actor=actor, detail="encaissé par prélèvement SEPA")
+            for proposal in proposals.filter(status=ProposalStatus.PENDING):
+                reject_proposal(proposal, actor=actor)
+            note = f"Prélèvement SEPA {debit.end_to_end_id} de la remise du "
+            note += f"{debit.collection_on:%d/%m/%Y} : compté par les prélèvements."
+            BankLine.objects.filter(pk=line.pk).update(
+                status=BankLineStatus.IGNORED, unapplied_note=note[:200], updated_at=timezone.now()
+            )
+            settle_debit(debit, line.booking_date, actor=actor)
+        _close_if_done(debit.collection, line.booking_date, actor)
+
+
+def _close_if_done(collection: Collection | None, on: date, actor: Any) -> None:
+    """A file whose debits are all collected or returned is collected."""
+    if collection is None or collection.debits.filter(status=DebitStatus.IN_FILE).exists():
+        return
+    before = audit.snapshot(collection)
+    moved = Collection.objects.filter(pk=collection.pk, status=CollectionStatus.BUILT).update(
+        status=CollectionStatus.SENT, settled_on=on, updated_at=timezone.now()
+    )
+    if moved:
+        collection.status, collection.settled_on = CollectionStatus.SENT, on
+        audit.record(collection, AuditAction.UPDATE, actor=actor, before=before)
 
 
 # ---------------------------------------------------------------- returns
