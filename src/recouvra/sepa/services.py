@@ -201,9 +201,9 @@ def schedule_debits(
     organization_id: int, today: date, *, days: int = SCHEDULE_DAYS, actor: Any = None
 ) -> Scheduled:
     """A debit for each instalment of the active direct-debit plans due within `days`
-    (still owing, with no debit on the way). Its date is the instalment's, or the first
-    day the pre-notice allows. A plan whose debtor has no usable mandate gets none: it is
-    listed (mandat manquant)."""
+    (still owing, with no debit on the way; one overdue by more than `days` is left to the
+    agent). Its date is the instalment's, or the first day the pre-notice allows. A plan
+    whose debtor has no usable mandate gets none: it is listed (mandat manquant)."""
     result = Scheduled()
     horizon = today + timedelta(days=days)
     for plan in direct_debit_plans(organization_id):
