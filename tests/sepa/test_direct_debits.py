@@ -498,3 +498,21 @@ class CollectedInStatementTests(ReadyDebits):
         self.assertFalse(matched.exists())
         # the lettrage had matched the credit (a second payment): undone
         self.assertTrue(MatchProposal.objects.filter(status=ProposalStatus.REVERSED).exists())
+
+
+class PlainDebitTests(ReadyDebits):
+    def test_a_debit_line_naming_our_debit_without_a_reason_returns_it(self) -> None:
+        from recouvra.imports.records import BankStatement, StatementAccount, StatementLine
+
+        self.mandate()
+        (debit,) = self.ready_debits()
+        services.settle_collection(services.build_collection(self.alpha.pk, debit.collection_on))
+        lines = [
+            StatementLine(date(2027, 1, 4), -30_000, end_to_end_id=debit.end_to_end_id),
+            StatementLine(date(2027, 1, 4), -5_000, label="VIR FOURNISSEUR", end_to_end_id="X1"),
+        ]
+        statement = BankStatement(format="camt.053", accounts=[StatementAccount(lines=lines)])
+        result = services.record_returns(self.alpha.pk, statement)
+        self.assertEqual((len(result.returned), result.unmatched), (1, []))
+        debit.refresh_from_db()
+        self.assertEqual((debit.status, debit.return_code), (DebitStatus.RETURNED, ""))

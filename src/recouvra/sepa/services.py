@@ -658,13 +658,19 @@ class Returns:
 
 
 def return_lines(statement: BankStatement) -> list[StatementLine]:
-    """The lines of a statement that give back a direct debit: a reason code or a reversal."""
+    """The lines of a statement that may give back a direct debit: a reason code or a
+    reversal, or a debit naming an end-to-end id or a mandate (a bank that says no more)."""
     return [
         line
         for account in statement.accounts
         for line in account.lines
-        if line.return_code or line.reversal
+        if _says_returned(line)
+        or (line.amount_cents < 0 and (line.end_to_end_id or line.mandate_reference))
     ]
+
+
+def _says_returned(line: StatementLine) -> bool:
+    return bool(line.return_code or line.reversal)
 
 
 def record_returns(organization_id: int, statement: BankStatement, *, actor: Any = None) -> Returns:
@@ -677,7 +683,8 @@ def record_returns(organization_id: int, statement: BankStatement, *, actor: Any
     for line in return_lines(statement):
         debit = _debit_of(organization_id, line)
         if debit is None:
-            result.unmatched.append(line)
+            if _says_returned(line):  # not every debit of a statement is a return
+                result.unmatched.append(line)
         elif debit.status == DebitStatus.RETURNED:
             _complete_reason(debit, line, actor)
             result.already += 1
