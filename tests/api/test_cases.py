@@ -1,5 +1,6 @@
-"""The cases through the API: list, read, stage, statement; the timeline; promises, payment
-plans, disputes and tasks with their status changes, each through the pages' services."""
+"""The cases through the API: list, read, stage, statement; the timeline; disputes and tasks
+with their status changes, each through the pages' services (promises and plans:
+test_plans)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,21 @@ from urllib.parse import urlencode, urlsplit
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from recouvra.api.models import Scope
-from recouvra.cases import services
+from recouvra.cases import plans, services
 from recouvra.cases.models import (
     Case,
     CaseStatus,
     Dispute,
     Interaction,
     InteractionKind,
-    PaymentPlan,
-    PlanStatus,
-    Promise,
-    PromiseStatus,
     Task,
 )
 from recouvra.core import audit
 from recouvra.core.models import AuditAction
-from recouvra.dunning.engine import run_dunning
-from recouvra.dunning.models import StepRun
-from recouvra.law.money import MAX_CENTS, format_amount
+from recouvra.law.money import format_amount
 from recouvra.lawdesk.statements import statement_for
 from recouvra.ledger.models import Claim
 
@@ -40,9 +36,10 @@ from ..base import (
     make_debtor,
     make_payment,
 )
-from ..dunning.base import DUE, at, make_scenario
+from ..dunning.base import DUE
 from .base import ApiTestCase
 
+LATER = timezone.localdate() + timedelta(days=30)
 KEY_NAME = "ERP d'alice"  # the name of alice's key (ApiTestCase)
 
 
@@ -397,167 +394,6 @@ class InteractionTests(CasesApiTestCase):
         self.assertEqual(Interaction.objects.filter(kind=InteractionKind.CALL).count(), 1)
 
 
-class PromiseTests(CasesApiTestCase):
-    def new(self, **extra: Any) -> dict:
-        return {"case": self.case.pk, "amount_cents": 60_000, "promised_on": "2026-03-15"} | extra
-
-    def test_a_promise_is_recorded_on_the_timeline_in_the_key_s_name(self) -> None:
-        response = self.post("promises/", self.new())
-        self.assertEqual(response.status_code, 201, response.content)
-        body = response.json()
-        self.assertEqual(
-            (body["amount_cents"], body["currency"], body["promised_on"], body["status"]),
-            (60_000, "EUR", "2026-03-15", "pending"),
-        )
-        promise = Promise.objects.get(pk=body["id"])
-        robot = self.key_user()
-        self.assertEqual(audit.history(promise).get().actor, robot)
-        entry = Interaction.objects.get(case=self.case, kind=InteractionKind.PROMISE)
-        self.assertEqual(entry.author, robot)
-        self.assertIn("15/03/2026", entry.text)
-
-    def test_amounts_and_dates_are_strict(self) -> None:
-        cases = [
-            (self.new(amount_cents=600.5), "amount_cents"),
-            (self.new(amount_cents="60000"), "amount_cents"),
-            (self.new(amount_cents=True), "amount_cents"),
-            (self.new(amount_cents=0), "amount_cents"),
-            (self.new(amount_cents=-100), "amount_cents"),
-            (self.new(amount_cents=MAX_CENTS + 1), "amount_cents"),
-            (self.new(promised_on="15/03/2026"), "promised_on"),
-            (self.new(promised_on="9999-12-31"), "promised_on"),
-            (self.new(status="kept"), "status"),
-            (self.new(currency="USD"), "currency"),
-        ]
-        for data, field in cases:
-            with self.subTest(field=field, data=data):
-                self.assertProblem(self.post("promises/", data), 400, field)
-        self.assertFalse(Promise.objects.exists())
-
-    def test_a_closed_case_gets_no_promise(self) -> None:
-        services.change_stage(self.case, CaseStatus.CLOSED)
-        self.assertProblem(self.post("promises/", self.new()), 400, "case")
-
-    def test_kept_once_then_nothing_more(self) -> None:
-        promise_id = self.post("promises/", self.new()).json()["id"]
-        kept = self.post(f"promises/{promise_id}/keep/", {})
-        self.assertEqual((kept.status_code, kept.json()["status"]), (200, "kept"))
-        self.assertProblem(self.post(f"promises/{promise_id}/break/", {}), 409)
-        self.assertProblem(self.post(f"promises/{promise_id}/keep/", {}), 409)
-        promise = Promise.objects.get(pk=promise_id)
-        self.assertEqual(promise.status, PromiseStatus.KEPT)
-        entries = Interaction.objects.filter(kind=InteractionKind.PROMISE, text__endswith="tenue.")
-        [entry] = entries
-        amount = format_amount(60_000)
-        self.assertEqual(entry.text, f"Promesse de paiement du 15/03/2026 ({amount}) tenue.")
-        self.assertEqual(entry.author, self.key_user())
-        update = audit.history(promise).get(action=AuditAction.UPDATE)
-        self.assertEqual(update.changes["status"], ["pending", "kept"])
-        self.assertEqual(update.actor, self.key_user())
-
-    def test_a_broken_promise_is_announced_once(self) -> None:
-        heard: list[Any] = []
-
-        def listen(sender: Any, promise: Promise, actor: Any, **kwargs: Any) -> None:
-            heard.append((promise.pk, promise.status, actor))
-
-        services.promise_broken.connect(listen)
-        self.addCleanup(services.promise_broken.disconnect, listen)
-        promise_id = self.post("promises/", self.new()).json()["id"]
-        broken = self.post(f"promises/{promise_id}/break/", {})
-        self.assertProblem(self.post(f"promises/{promise_id}/break/", {}), 409)
-        self.assertEqual(broken.json()["status"], "broken")
-        self.assertEqual(heard, [(promise_id, "broken", self.key_user())])
-
-    def test_a_status_change_may_be_sent_without_any_body(self) -> None:
-        promise_id = self.post("promises/", self.new()).json()["id"]
-        response = self.api.generic(
-            "POST",
-            f"/api/v1/promises/{promise_id}/keep/",
-            b"",
-            content_type="",
-            HTTP_AUTHORIZATION=f"Bearer {self.key}",
-        )
-        self.assertEqual(response.status_code, 200, response.content)
-        self.assertEqual(Promise.objects.get(pk=promise_id).status, PromiseStatus.KEPT)
-
-    def test_a_status_change_takes_no_body(self) -> None:
-        promise_id = self.post("promises/", self.new()).json()["id"]
-        response = self.post(f"promises/{promise_id}/keep/", {"status": "broken"})
-        self.assertProblem(response, 400, "status")
-        self.assertEqual(Promise.objects.get(pk=promise_id).status, PromiseStatus.PENDING)
-
-    def test_a_promise_pauses_the_dunning_until_its_date(self) -> None:
-        make_scenario(self.alpha)
-        promised = DUE + timedelta(days=20)
-        self.post("promises/", self.new(promised_on=promised.isoformat()))
-
-        def steps_run_on(day: date) -> int:
-            run_dunning(self.alpha.pk, today=day, now=at(day))
-            return StepRun.objects.filter(case=self.case).count()
-
-        self.assertEqual(steps_run_on(DUE + timedelta(days=6)), 0)
-        self.assertEqual(steps_run_on(promised), 0)
-        self.assertEqual(steps_run_on(promised + timedelta(days=1)), 1)  # once its date passed
-        # the other creditor's case, without a promise, was dunned all along
-        self.assertEqual(StepRun.objects.filter(case=self.other_case).count(), 2)
-
-    def test_isolation_filters_and_scopes(self) -> None:
-        mine = self.post("promises/", self.new()).json()["id"]
-        other = self.post("promises/", self.new(case=self.other_case.pk)).json()["id"]
-        self.post(f"promises/{other}/keep/", {})
-        self.assertEqual(self.ids(self.get("promises/?status=kept")), [other])
-        self.assertEqual(self.ids(self.get(f"promises/?case={self.case.pk}")), [mine])
-        self.assertEqual(self.ids(self.get("promises/", key=self.mandant_key)), [mine])
-        self.assertProblem(self.get(f"promises/{other}/", key=self.mandant_key), 404)
-        self.assertEqual(self.ids(self.get("promises/", key=self.charlie_key)), [])
-        self.assertProblem(self.get(f"promises/{mine}/", key=self.charlie_key), 404)
-        self.assertProblem(self.post(f"promises/{mine}/break/", {}, key=self.charlie_key), 404)
-        self.assertProblem(self.post(f"promises/{mine}/break/", {}, key=self.read_key), 403)
-        self.assertProblem(self.post("promises/", self.new(), key=self.read_key), 403)
-        self.assertEqual(Promise.objects.get(pk=mine).status, PromiseStatus.PENDING)
-
-
-class PaymentPlanTests(CasesApiTestCase):
-    def new(self, **extra: Any) -> dict:
-        return {"case": self.case.pk, "starts_on": "2026-04-10", "notes": "3 × 400 €"} | extra
-
-    def test_a_plan_is_recorded_then_completed_once(self) -> None:
-        response = self.post("payment-plans/", self.new())
-        self.assertEqual(response.status_code, 201, response.content)
-        plan_id = response.json()["id"]
-        self.assertEqual(response.json()["status"], "active")
-        plan = PaymentPlan.objects.get(pk=plan_id)
-        self.assertEqual(
-            (plan.notes, audit.history(plan).get().actor), ("3 × 400 €", self.key_user())
-        )
-        done = self.post(f"payment-plans/{plan_id}/complete/", {})
-        self.assertEqual(done.json()["status"], "completed")
-        self.assertProblem(self.post(f"payment-plans/{plan_id}/break/", {}), 409)
-        self.assertEqual(PaymentPlan.objects.get(pk=plan_id).status, PlanStatus.COMPLETED)
-        texts = list(Interaction.objects.filter(case=self.case).values_list("text", flat=True))
-        self.assertIn("Échéancier du 10/04/2026 soldé.", texts)
-
-    def test_a_plan_may_be_broken(self) -> None:
-        plan_id = self.post("payment-plans/", self.new(notes="")).json()["id"]
-        self.assertEqual(
-            self.post(f"payment-plans/{plan_id}/break/", {}).json()["status"], "broken"
-        )
-
-    def test_bad_input_and_isolation(self) -> None:
-        self.assertProblem(self.post("payment-plans/", self.new(starts_on="")), 400, "starts_on")
-        self.assertProblem(self.post("payment-plans/", self.new(notes="x" * 2001)), 400, "notes")
-        self.assertProblem(self.post("payment-plans/", self.new(count=3)), 400, "count")
-        theirs = self.new(case=self.beta_case.pk)
-        self.assertProblem(self.post("payment-plans/", theirs), 400, "case")
-        plan_id = self.post("payment-plans/", self.new()).json()["id"]
-        self.assertProblem(self.get(f"payment-plans/{plan_id}/", key=self.charlie_key), 404)
-        self.assertEqual(self.ids(self.get("payment-plans/", key=self.charlie_key)), [])
-        self.assertProblem(self.post(f"payment-plans/{plan_id}/break/", {}, key=self.read_key), 403)
-        self.assertEqual(self.ids(self.get("payment-plans/?status=active")), [plan_id])
-        self.assertEqual(self.ids(self.get("payment-plans/?status=broken")), [])
-
-
 class DisputeTests(CasesApiTestCase):
     def new(self, **extra: Any) -> dict:
         return {"case": self.case.pk, "reason": "Livraison incomplète"} | extra
@@ -706,8 +542,8 @@ class QueryCountTests(CasesApiTestCase):
             case = make_claim(self.creditor, debtor, 10_000 + n).case
             make_claim(self.creditor, debtor, 5_000)
             services.record_interaction(case, kind="note", text="Note", actor=self.bob)
-            services.record_promise(case, amount_cents=100, promised_on=DUE, actor=self.bob)
-            services.record_plan(case, starts_on=DUE, actor=self.bob)
+            plans.record_promise(case, amount_cents=100, promised_on=LATER, actor=self.bob)
+            plans.record_plan(case, starts_on=LATER, count=3, actor=self.bob)
             services.open_dispute(case, reason="Contestée", actor=self.bob)
             services.create_task(case, kind="call", title="Appel", due_on=DUE, actor=self.bob)
         self.get("cases/")  # the key's last use is written once a minute: not in the counts

@@ -28,6 +28,7 @@ from recouvra.dunning.engine import run_dunning
 from recouvra.dunning.models import Message
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
+from recouvra.ledger.services import number_receipt
 from recouvra.lettrage.models import MatchProposal
 from recouvra.sepa.models import Collection, DirectDebit, Mandate
 
@@ -47,10 +48,18 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
     run_dunning(org.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
     Promise.objects.create(organization=org, case=claim.case, amount_cents=5_000, promised_on=DUE)
     plan = PaymentPlan.objects.create(organization=org, case=claim.case, starts_on=DUE)
+    PlanInstalment.objects.create(
+        organization=org, plan=plan, number=1, due_on=DUE, amount_cents=5_000
+    )
     Dispute.objects.create(organization=org, case=claim.case, reason=f"{tag} litige")
     Task.objects.create(
         organization=org, case=claim.case, kind="call", title=f"{tag} appel", due_on=DUE
     )
+    # a field visit not done yet (the round of any later day shows it), a numbered receipt
+    Task.objects.create(
+        organization=org, case=claim.case, kind="visit", title=f"{tag} visite", due_on=DUE
+    )
+    number_receipt(make_payment(claim, 1_000))
     batch = ImportBatch.objects.create(
         organization=org,
         filename=f"{tag}.csv",
@@ -79,10 +88,8 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
 def build_sepa(
     org: Organization, plan: PaymentPlan, creditor: Creditor, debtor: Debtor, tag: str
 ) -> None:
-    """A mandate, a pain.008 file and a debit of one instalment of the plan."""
-    instalment = PlanInstalment.objects.create(
-        organization=org, plan=plan, number=1, due_on=DUE, amount_cents=5_000
-    )
+    """A mandate, a pain.008 file and a debit of the plan's first instalment."""
+    instalment = plan.instalments.get(number=1)
     mandate = Mandate.objects.create(
         organization=org,
         debtor=debtor,
@@ -179,7 +186,8 @@ class ApiIsolationTests(ApiTestCase):
         self.assertEqual(self.alices_rows(), before)
 
     def alices_rows(self) -> dict[str, list[dict]]:
-        models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, Dispute, Task)
+        models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, PlanInstalment)
+        models += (Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
         models += (Mandate, Collection, DirectDebit)
         return {

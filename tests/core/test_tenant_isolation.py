@@ -44,6 +44,7 @@ APP_NAMESPACES = (
     "letters",
     "api",
     "webhooks",
+    "field",
     "sepa",
 )
 MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
@@ -73,6 +74,15 @@ FUNCTION_VIEW_MODELS = {
     "dunning:assign": Debtor,
     "letters:receipt": Payment,
     "letters:plan_agreement": PaymentPlan,
+    "field:visit": Task,
+    "field:take_payment": Task,
+    "field:receipt": Payment,
+    "letters:plan_lapse": PaymentPlan,
+    "cases:promise_new": Case,
+    "cases:plan_new": Case,
+    "cases:plan_preview": Case,
+    "cases:plan": PaymentPlan,
+    "cases:plan_cancel": PaymentPlan,
     "api:key_revoke": ApiKey,
     "webhooks:endpoint": Endpoint,
     "webhooks:endpoint_edit": Endpoint,

@@ -108,48 +108,6 @@ class ReceiptTestCase(RecouvraTestCase):
         )
 
 
-class PlanAgreementTestCase(RecouvraTestCase):
-    def test_the_instalments_add_up_to_the_total_the_odd_cents_last(self) -> None:
-        from recouvra.letters.content import instalments
-
-        schedule = instalments(100_000, 3, date(2026, 1, 31))
-        self.assertEqual([i.amount_cents for i in schedule], [33_333, 33_333, 33_334])
-        self.assertEqual(
-            [i.due_on for i in schedule],
-            [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)],  # the month's last day
-        )
-        quarterly = instalments(90_000, 2, date(2026, 11, 15), months=3)
-        self.assertEqual([i.due_on for i in quarterly], [date(2026, 11, 15), date(2027, 2, 15)])
-        with self.assertRaises(ValueError):
-            instalments(100, 0, date(2026, 1, 1))
-
-    def test_a_plan_s_agreement_states_the_schedule_and_the_signatures(self) -> None:
-        from django.urls import reverse
-
-        from recouvra.cases.models import PaymentPlan
-
-        claim = make_claim(self.creditor, self.debtor, 90_000, reference="FA-9")
-        plan = PaymentPlan.objects.create(
-            organization=self.alpha, case=claim.case, starts_on=date(2026, 5, 10)
-        )
-        url = reverse("letters:plan_agreement", args=[plan.pk])
-        self.client.force_login(self.alice)
-        response = self.client.get(url, {"echeances": 4, "mois": 1})
-        self.assertEqual(response["Content-Type"], "application/pdf")
-        text = " ".join(text_of(response.content).split())
-        self.assertIn("ÉCHÉANCIER DE PAIEMENT", text)
-        self.assertIn("FA-9", text)
-        self.assertIn("10/05/2026", text)
-        self.assertIn("10/08/2026", text)  # the fourth instalment
-        self.assertIn("cet accord prend fin", text)
-        self.assertIn("Bon pour accord", text)
-        self.assertIn("Pour le créancier", text)
-        self.assertEqual(self.client.get(url, {"echeances": 0}).status_code, 400)
-        self.assertEqual(self.client.get(url, {"mois": "x"}).status_code, 400)
-        self.client.force_login(self.charlie)
-        self.assertEqual(self.client.get(url).status_code, 404)
-
-
 PNG = tiny_png()
 
 

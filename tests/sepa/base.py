@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from recouvra.cases.models import PaymentPlan, PlanInstalment
-from recouvra.cases.services import record_plan
 from recouvra.ledger.models import Creditor, Debtor
 from recouvra.sepa import services
 from recouvra.sepa.models import Mandate
@@ -53,13 +52,16 @@ class SepaTestCase(RecouvraTestCase):
 
 
 def make_plan(case, first: date, amounts: list[int], *, direct_debit: bool = True) -> PaymentPlan:  # noqa: ANN001
-    """A plan and its monthly instalments, as the plans service will make them.
-    TODO(merge): cases.plans.record_plan once the `plans` branch is in."""
-    plan = record_plan(case, starts_on=first)
-    PaymentPlan.objects.filter(pk=plan.pk).update(
-        direct_debit=direct_debit, total_cents=sum(amounts), agreed_on=first - timedelta(days=20)
+    """A plan of these exact monthly instalments, as rows: the tests of the debits need
+    round amounts, where cases.plans.record_plan would add the late interest of the day."""
+    plan = PaymentPlan.objects.create(
+        organization_id=case.organization_id,
+        case=case,
+        starts_on=first,
+        direct_debit=direct_debit,
+        total_cents=sum(amounts),
+        agreed_on=first - timedelta(days=20),
     )
-    plan.refresh_from_db()
     for number, amount in enumerate(amounts, start=1):
         month = first.month - 1 + number - 1
         due = first.replace(year=first.year + month // 12, month=month % 12 + 1)

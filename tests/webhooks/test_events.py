@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from recouvra.cases.models import CaseStatus, Promise, PromiseStatus
-from recouvra.cases.services import break_promise, change_stage, settle_due_promises
+from recouvra.cases.plans import decide_promises
+from recouvra.cases.services import break_promise, change_stage
 from recouvra.core.models import Membership
 from recouvra.dunning.delivery_reports import BOUNCED, Report, record_report
 from recouvra.dunning.models import Channel, Message, MessageStatus
@@ -222,7 +223,7 @@ class EventsTestCase(WebhookTestCase):
         paid = self.promise(20_000, date(2026, 3, 10), date(2026, 3, 1))
         make_payment(paid.case.claims.get(), 20_000, received_on=date(2026, 3, 9))
         not_yet = self.promise(10_000, date(2026, 3, 12), date(2026, 3, 1))
-        self.assertEqual(settle_due_promises(self.alpha.pk, date(2026, 3, 14)), (1, 1))
+        self.assertEqual(decide_promises(self.alpha.pk, date(2026, 3, 14)), (1, 1))
         statuses = dict(Promise.objects.values_list("pk", "status"))
         self.assertEqual(statuses[unpaid.pk], PromiseStatus.BROKEN)
         self.assertEqual(statuses[paid.pk], PromiseStatus.KEPT)

@@ -3,11 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import keys_views
-from .resources import cases, dunning, imports, law, ledger, lettrage, sepa
+from .resources import cases, dunning, field, imports, law, ledger, lettrage, plans, sepa
 
 app_name = "api"
 
-AREAS = (ledger, cases, dunning, imports, lettrage, sepa, law)
+AREAS = (ledger, cases, plans, dunning, imports, lettrage, sepa, law, field)
 
 router = SimpleRouter()
 # with and without the final slash (DRF's constructor turns any true value into "/")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Sum, Value
+from django.db.models import Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.dispatch import Signal
 from django.utils import timezone, translation
@@ -16,7 +16,6 @@ from recouvra.core import audit
 from recouvra.core.bulk import batches, insert_rows
 from recouvra.core.models import AuditAction, Role, User
 from recouvra.law.money import format_amount
-from recouvra.ledger.models import Allocation
 
 from .models import (
     CASE_REFERENCE_PREFIX,
@@ -26,11 +25,10 @@ from .models import (
     Dispute,
     Interaction,
     InteractionKind,
-    PaymentPlan,
-    PlanStatus,
     Promise,
     PromiseStatus,
     Task,
+    TaskKind,
 )
 
 # The timeline is the case's record, kept in French whatever the reader's language.
@@ -43,10 +41,6 @@ stage_changed = Signal()
 # sent with `promise` and `actor` (None for the daily check) once a promise is marked
 # broken, in its transaction (webhooks: promise.broken)
 promise_broken = Signal()
-
-# a promise is judged this long after its date: the bank statement of a payment made on
-# the day may come a few days later
-PROMISE_GRACE = timedelta(days=3)
 
 
 def number_new_cases(organization_id: int) -> int:
@@ -176,58 +170,49 @@ def change_stage(case: Case, status: str, *, actor: Any = None) -> bool:
     return True
 
 
-def break_promise(promise: Promise, *, actor: Any = None) -> bool:
-    """The debtor did not pay as promised; False when the promise was no longer pending."""
-    return _close_promise(promise, PromiseStatus.BROKEN, actor=actor)
+def break_promise(
+    promise: Promise, *, paid_cents: int | None = None, on: date | None = None, actor: Any = None
+) -> bool:
+    """The debtor did not pay as promised (cases.plans.decide_promise says so from the
+    payments): a call for the case's agent; False when the promise was no longer pending."""
+    return _close_promise(promise, PromiseStatus.BROKEN, paid_cents, on, actor=actor)
 
 
-def keep_promise(promise: Promise, *, actor: Any = None) -> bool:
+def keep_promise(
+    promise: Promise, *, paid_cents: int | None = None, on: date | None = None, actor: Any = None
+) -> bool:
     """The debtor paid as promised; False when the promise was no longer pending."""
-    return _close_promise(promise, PromiseStatus.KEPT, actor=actor)
+    return _close_promise(promise, PromiseStatus.KEPT, paid_cents, on, actor=actor)
 
 
 @transaction.atomic
-def _close_promise(promise: Promise, status: str, *, actor: Any) -> bool:
+def _close_promise(
+    promise: Promise, status: str, paid_cents: int | None, on: date | None, *, actor: Any
+) -> bool:
     before = audit.snapshot(promise)
-    moved = Promise.objects.filter(pk=promise.pk, status=PromiseStatus.PENDING).update(
-        status=status, updated_at=timezone.now()
-    )
-    if not moved:
+    changes: dict[str, Any] = {"status": status, "decided_on": on or timezone.localdate()}
+    if paid_cents is not None:
+        changes["paid_cents"] = paid_cents
+    if not _moved(Promise, promise, changes, status=PromiseStatus.PENDING):
         return False
-    promise.status = status
     audit.record(promise, AuditAction.UPDATE, actor=actor, before=before)
     what = "tenue" if status == PromiseStatus.KEPT else "non tenue"
     amount = format_amount(promise.amount_cents, "EUR")
     text = f"Promesse de paiement du {promise.promised_on:%d/%m/%Y} ({amount}) {what}."
+    if paid_cents is not None and status == PromiseStatus.BROKEN:
+        text += f" Reçu depuis : {format_amount(paid_cents, 'EUR')}."
     add_event(promise.case, InteractionKind.PROMISE, text, author=actor)
     if status == PromiseStatus.BROKEN:
+        create_task(
+            promise.case,
+            kind=TaskKind.CALL,
+            title=f"Promesse non tenue du {promise.promised_on:%d/%m/%Y} ({amount}) : rappeler",
+            due_on=changes["decided_on"],
+            assigned_to=promise.case.assigned_to,
+            actor=actor,
+        )
         promise_broken.send(sender=Promise, promise=promise, actor=actor)
     return True
-
-
-def settle_due_promises(organization_id: int, today: date) -> tuple[int, int]:
-    """The daily check of the pending promises whose date is PROMISE_GRACE past: kept when
-    the payments received on the case's claims from the day it was made to its date (not
-    reversed) reach its amount, else broken. Returns (kept, broken)."""
-    due = Promise.objects.filter(
-        organization_id=organization_id,
-        status=PromiseStatus.PENDING,
-        promised_on__lt=today - PROMISE_GRACE,
-    ).select_related("case")
-    kept = broken = 0
-    for promise in due:
-        made_on = timezone.localdate(promise.created_at)
-        paid = Allocation.objects.filter(
-            claim__case=promise.case_id,
-            payment__reversed_at__isnull=True,
-            payment__received_on__gte=made_on,
-            payment__received_on__lte=promise.promised_on,
-        ).aggregate(total=Sum(F("to_principal") + F("to_interest") + F("to_fees")))["total"]
-        if (paid or 0) >= promise.amount_cents:
-            kept += keep_promise(promise)
-        else:
-            broken += break_promise(promise)
-    return kept, broken
 
 
 def assignable_users(organization_id: int) -> models.QuerySet[User]:
@@ -325,52 +310,6 @@ def _moved(model: type[models.Model], obj: Any, changes: dict[str, Any], **where
             setattr(obj, name, value)
         obj.updated_at = now
     return bool(moved)
-
-
-@transaction.atomic
-def record_promise(
-    case: Case, *, amount_cents: int, promised_on: date, actor: Any = None
-) -> Promise:
-    """A debtor's promise to pay: until its date passes, dunning pauses for the case
-    (dunning.engine reads the pending promises)."""
-    promise = Promise.objects.create(
-        organization_id=case.organization_id,
-        case=case,
-        amount_cents=amount_cents,
-        promised_on=promised_on,
-    )
-    amount = format_amount(amount_cents)
-    text = f"Promesse de paiement : {amount} au plus tard le {promised_on:%d/%m/%Y}."
-    _created(promise, case, InteractionKind.PROMISE, text, actor)
-    return promise
-
-
-@transaction.atomic
-def record_plan(case: Case, *, starts_on: date, notes: str = "", actor: Any = None) -> PaymentPlan:
-    """An agreed payment plan: while it is active, dunning pauses for the case."""
-    plan = PaymentPlan.objects.create(
-        organization_id=case.organization_id, case=case, starts_on=starts_on, notes=notes
-    )
-    text = f"Échéancier convenu, première échéance le {starts_on:%d/%m/%Y}."
-    _created(plan, case, InteractionKind.SYSTEM, text, actor)
-    return plan
-
-
-PLAN_OUTCOMES = {PlanStatus.COMPLETED: "soldé", PlanStatus.BROKEN: "rompu"}
-
-
-@transaction.atomic
-def end_plan(plan: PaymentPlan, status: str, *, actor: Any = None) -> bool:
-    """An active plan completed or broken, once; False when it had ended already."""
-    if status not in PLAN_OUTCOMES:
-        raise ValueError(f"a plan ends completed or broken, not {status!r}")
-    before = audit.snapshot(plan)
-    if not _moved(PaymentPlan, plan, {"status": status}, status=PlanStatus.ACTIVE):
-        return False
-    audit.record(plan, AuditAction.UPDATE, actor=actor, before=before)
-    text = f"Échéancier du {plan.starts_on:%d/%m/%Y} {PLAN_OUTCOMES[status]}."
-    add_event(plan.case, InteractionKind.SYSTEM, text, author=actor)
-    return True
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "cases"
 
@@ -16,4 +16,10 @@ urlpatterns = [
         views.interaction_attachment,
         name="interaction_attachment",
     ),
+    # promises and payment plans (cases.plan_views)
+    path("dossiers/<int:pk>/promesse/", plan_views.promise_new, name="promise_new"),
+    path("dossiers/<int:pk>/echeancier/", plan_views.plan_new, name="plan_new"),
+    path("dossiers/<int:pk>/echeancier/apercu/", plan_views.plan_preview, name="plan_preview"),
+    path("echeanciers/<int:pk>/", plan_views.plan, name="plan"),
+    path("echeanciers/<int:pk>/annuler/", plan_views.plan_cancel, name="plan_cancel"),
 ]

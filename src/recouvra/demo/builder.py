@@ -22,7 +22,9 @@ from recouvra.core.models import Membership, Organization, User
 from recouvra.ledger.models import Allocation, Claim, Contact, Creditor, Debtor, Payment
 from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims
 
+from .agreements import add_agreements, agent_of
 from .dunning import add_scenarios
+from .field import add_field_round
 from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
@@ -64,6 +66,11 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 self._plan_activity(plan)
             self._write(debtors, plans)
             scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
+            field_round = add_field_round(self.agency, self.rng, self.today)
+            agreements = [
+                add_agreements(org, agent_of(self.users, org), self.rng, self.today)
+                for org in (self.company, self.agency)
+            ]
             direct_debits = add_sepa(self.company, self.rng, self.today)
         return {
             "organisations": 2,
@@ -76,6 +83,9 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "imputations": len(self.allocations),
             "échanges": len(self.events),
             "scénarios de relance": sum(found["scénarios"] for found in scenarios),
+            "visites terrain": field_round["visites"],
+            "échéanciers": sum(found["échéanciers"] for found in agreements),
+            "promesses": sum(found["promesses"] for found in agreements),
             "mandats SEPA": direct_debits["mandats"],
         }
 
@@ -149,7 +159,7 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
-        from recouvra.cases.models import Dispute, PaymentPlan, Promise, Task
+        from recouvra.cases.models import Dispute, PaymentPlan, PlanInstalment, Promise, Task
         from recouvra.dunning.models import (
             Assignment,
             DunningRun,
@@ -182,6 +192,7 @@ def delete_demo() -> None:
             Task,
             Dispute,
             Promise,
+            PlanInstalment,
             PaymentPlan,
             PayerFact,
             MatchProposal,

@@ -11,8 +11,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from recouvra.cases.models import Case, CaseStatus, PaymentPlan, PlanInstalment, PlanStatus
-from recouvra.cases.services import record_plan
+from recouvra.cases.models import Case, CaseStatus, PaymentPlan
+from recouvra.cases.plans import record_plan
 from recouvra.core.models import Organization
 from recouvra.imports.records import BankStatement, StatementAccount, StatementLine
 from recouvra.law.identifiers import sepa_creditor_id
@@ -72,25 +72,8 @@ def _mandate_and_plan(org: Organization, case: Case, rng: random.Random, first: 
         account_holder=debtor.name[:70],
         signed_on=first - timedelta(days=30),
     )
-    balance = int(case.balance)
-    amount, rest = divmod(balance, INSTALMENTS)
-    # TODO(merge): cases.plans.record_plan (the plans branch) makes the plan and its
-    # instalments from the law's schedule; until then, made here
-    plan = record_plan(case, starts_on=first)
-    PaymentPlan.objects.filter(pk=plan.pk).update(
-        direct_debit=True,
-        total_cents=balance,
-        agreed_on=first - timedelta(days=30),
-        status=PlanStatus.ACTIVE,
-    )
-    for number in range(1, INSTALMENTS + 1):
-        PlanInstalment.objects.create(
-            organization_id=org.pk,
-            plan=plan,
-            number=number,
-            due_on=first + timedelta(days=30 * (number - 1)),
-            amount_cents=amount + (rest if number == INSTALMENTS else 0),
-        )
+    agreed = first - timedelta(days=30)
+    record_plan(case, starts_on=first, count=INSTALMENTS, direct_debit=True, today=agreed)
 
 
 def _return_one(org: Organization, day: date) -> int:

@@ -12,21 +12,56 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from recouvra.cases.services import settle_due_promises
+from recouvra.cases.models import PaymentPlan
+from recouvra.cases.plans import decide_promises, lapse_overdue_plans
 from recouvra.core.worker import TaskKind, register
+from recouvra.letters.content import FiguresUnavailable
+from recouvra.letters.views import lapse_letter_pdf
 
 from . import delivery, engine
 from .delivery_reports import read_notices
+from .models import Channel
+from .outbox import queue_message
 
 
 @task()
 def run_dunning_task(organization_id: int, day: str) -> int:
-    """The day's check of the promises (kept or broken once their date is past), then the
-    run. Both are safe to run again: a promise moves out of pending once."""
+    """The day's decision of the promises (kept or broken) and of the plans (an instalment
+    unpaid past the grace: the plan lapses, its letter is e-mailed), then the run. All safe
+    to run again: a promise moves out of pending once, a plan lapses once, a letter is
+    queued once (its key)."""
     today = date.fromisoformat(day)
-    settle_due_promises(organization_id, today)
+    decide_promises(organization_id, today)
+    for plan in lapse_overdue_plans(organization_id, today):
+        send_lapse_letter(plan)
     run = engine.run_dunning(organization_id, today=today)
     return run.steps_run
+
+
+def send_lapse_letter(plan: PaymentPlan) -> bool:
+    """E-mail the lapse letter of `plan` to its debtor, if the debtor has an e-mail and the
+    figures can be stated (else the agent prints it from the plan's page)."""
+    email = plan.case.debtor.email
+    if not email:
+        return False
+    try:
+        pdf = lapse_letter_pdf(plan)
+    except FiguresUnavailable:
+        return False
+    queue_message(
+        plan.case,
+        channel=Channel.EMAIL,
+        recipient=email,
+        key=f"plan-lapse-{plan.pk}",
+        subject="Déchéance du terme de votre échéancier",
+        text=(
+            "Bonjour,\n\nUne échéance de votre échéancier n'a pas été réglée : il a pris fin "
+            "et le solde restant dû est exigible. Vous trouverez le courrier ci-joint.\n\n"
+            "Cordialement"
+        ),
+        attachment=(f"decheance-{plan.pk}.pdf", pdf),
+    )
+    return True
 
 
 @task()

@@ -9,3 +9,11 @@ class FieldConfig(AppConfig):
     name = "recouvra.field"
     label = "field"
     verbose_name = _("Recouvrement terrain")
+
+    def ready(self) -> None:
+        from recouvra.web import cards
+
+        from . import views
+
+        # the case page shows its visits and the payments taken on them (with receipts)
+        cards.register("case", "field/_case_visits.html", views.case_visits_card)

@@ -13,19 +13,21 @@ so (C. com. L441-10 II).
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from babel.dates import format_date
 
 from recouvra.cases.models import Case
+from recouvra.cases.plans import Balance
 from recouvra.law.money import format_amount
 from recouvra.law.statement import ENGINE_REFUSALS, StatementLine, refusal_fr
 from recouvra.lawdesk.statements import StatementBook
 from recouvra.ledger.models import Claim, DebtorKind, Payment
+
+from .words import euros_in_words
 
 PAYMENT_DAYS = 8  # the deadline a reminder or a formal notice gives: "sous huit jours"
 
@@ -299,9 +301,10 @@ RECEIPT = "receipt"
 
 
 def receipt_data(payment: Payment) -> dict[str, Any]:
-    """The receipt (quittance) of a payment: who paid what, when, how, and where it went
-    (claim by claim: principal, interest, fees). An agency gives one for every payment
-    it collects (CPCE R124-6)."""
+    """The receipt (quittance) of a payment: its number, who paid what, when, how, who took
+    it, the amount in figures and words, where it went (claim by claim: principal,
+    interest, fees) and what is left to pay. An agency gives one for every payment it
+    collects, on behalf of the creditor it names (CPCE R124-6)."""
     from recouvra.ledger.models import Allocation
 
     allocations = list(
@@ -327,10 +330,12 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
     contact = " · ".join(part for part in (org.phone, org.email) if part)
     how = payment.get_method_display().lower()
     reference = f", référence {payment.reference}" if payment.reference else ""
+    on_behalf = f", pour le compte de {creditor.name}" if agency else ""
     paragraphs = [
-        f"Nous avons reçu de {debtor.name} la somme de {money(payment.amount_cents)} le "
-        f"{long_date(payment.received_on)}, par {how}{reference}, pour le compte de "
-        f"{creditor.name}.",
+        f"Nous avons reçu de {debtor.name} la somme de {money(payment.amount_cents)} "
+        f"({euros_in_words(payment.amount_cents)}) le {long_date(payment.received_on)}, "
+        f"par {how}{reference}{on_behalf}.",
+        _collected_by(payment),
         "Ce paiement a été imputé comme suit :" if allocations else "",
     ]
     rows = [
@@ -345,13 +350,22 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
         }
         for a in allocations
     ]
+    left = _left_to_pay(payment)
+    closing = [
+        f"Reste dû à ce jour sur ce dossier : {money(left)}."
+        if left > 0
+        else "Ce paiement solde les créances de ce dossier."
+    ]
     mentions = []
     if agency:
+        creditor_address = ", ".join(creditor.address_lines)
         mentions.append(
             f"Quittance délivrée par {org.name}, qui recouvre amiablement cette créance pour "
-            f"le compte de {creditor.name} (article R124-6 du code des procédures civiles "
-            "d'exécution)."
+            f"le compte de {creditor.name}{', ' + creditor_address if creditor_address else ''}"
+            ", créancier (article R124-6 du code des procédures civiles d'exécution)."
         )
+    mentions.append(NOT_A_COURT_DOCUMENT)
+    number = payment.receipt_number
     return {
         "kind": RECEIPT,
         "registered": False,
@@ -362,9 +376,13 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
         "mode": "Lettre simple",
         "place": _city(sender["address"]),
         "date": long_date(payment.received_on),
-        "subject": f"Quittance — paiement du {_day(payment.received_on)}",
-        "reference": f"paiement n° {payment.pk}",
-        "title": "QUITTANCE",
+        "subject": f"Quittance {number}" if number else "Quittance",
+        "reference": " — ".join(
+            part
+            for part in (f"quittance n° {number}" if number else "", f"paiement n° {payment.pk}")
+            if part
+        ),
+        "title": f"QUITTANCE N° {number}" if number else "QUITTANCE",
         "paragraphs": [p for p in paragraphs if p],
         "rows": rows,
         "totals": {
@@ -373,96 +391,156 @@ def receipt_data(payment: Payment) -> dict[str, Any]:
             "label": "Total reçu",
         },
         "deadline": "",
-        "closing": [],
+        "closing": closing,
         "signature": sender["name"],
         "mentions": mentions,
         "footer": _footer(sender, {"siren": org.siren}),
     }
 
 
+def _collected_by(payment: Payment) -> str:
+    """Who took the payment by hand (a field collector on a visit), if anyone."""
+    collector = payment.collected_by
+    if collector is None:
+        return ""
+    return f"Paiement remis en main propre à {collector.get_full_name()}, qui l'a encaissé."
+
+
+def _left_to_pay(payment: Payment) -> int:
+    """What the debtor still owes this creditor on its open claims (principal), now."""
+    claims = Claim.objects.filter(
+        organization_id=payment.organization_id,
+        debtor_id=payment.debtor_id,
+        creditor_id=payment.creditor_id,
+        currency=payment.currency,
+    ).open()
+    return sum(max(claim.balance, 0) for claim in claims.with_balance())
+
+
 PLAN_AGREEMENT = "plan_agreement"
 
 
-class Instalment(NamedTuple):
-    due_on: date
-    amount_cents: int
+def statement_balance(case: Case, today: date) -> Balance | None:
+    """What the case owes today by the statement of its open claims (principal, interest,
+    fees): what a promise or a plan is measured against (cases.plans.balance_due). None when
+    the engine cannot compute it all (a missing rate): the open claims' balance is used."""
+    claims = [c for c in Claim.objects.filter(case=case).with_balance() if c.is_open]
+    if not claims:
+        return Balance(0)
+    try:
+        lines = statement_lines(claims, today)
+    except FiguresUnavailable:
+        return None
+    return Balance(
+        principal_cents=sum(max(line.principal_due, 0) for line in lines),
+        interest_cents=sum(max(line.interest_due, 0) for line in lines),
+        fees_cents=sum(max(line.fees_due, 0) for line in lines),
+    )
 
 
-def instalments(total_cents: int, count: int, first_due: date, months: int = 1) -> list[Instalment]:
-    """`total_cents` in `count` equal instalments, `months` apart from `first_due` (the day
-    kept, or the month's last); the cents that do not divide go on the last one."""
-    if count < 1 or months < 1 or total_cents < 0:
-        raise ValueError("an instalment plan needs a count and a period of at least one")
-    share, rest = divmod(total_cents, count)
+def _schedule_items(instalments: Iterable[Any], money: Any) -> list[dict[str, str]]:
     return [
-        Instalment(_months_after(first_due, n * months), share + (rest if n == count - 1 else 0))
-        for n in range(count)
+        {
+            "number": "Acompte" if item.number == 0 else str(item.number),
+            "due_date": _day(item.due_on) + (" (réduite)" if item.reduced else ""),
+            "amount": money(item.amount_cents),
+        }
+        for item in instalments
     ]
 
 
-def _months_after(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def _creditor_side(context: dict[str, Any]) -> str:
+    org, creditor = context["organization"], context["creditor"]
+    return (
+        f"{org['name']}, pour le compte de {creditor['name']}"
+        if org["is_agency"]
+        else (creditor["name"])
+    )
 
 
 def plan_agreement_data(
-    context: dict[str, Any], schedule: list[Instalment], *, reference: str = ""
+    context: dict[str, Any], plan: Any, instalments: list[Any], *, grace_days: int
 ) -> dict[str, Any]:
     """The payment plan agreement (échéancier) about the case of `context` (case_context):
-    the debt, the instalments, what a missed one means, and where both parties sign."""
-    org, creditor, debtor = context["organization"], context["creditor"], context["debtor"]
+    the debt, the stored instalments, the down payment and the reduction, the interest
+    waiver, the lapse clause after `grace_days`, C. civ. 1343-5 when the plan runs past two
+    years, the SEPA mandate when paid by direct debit, and where both parties sign."""
+    from recouvra.law.instalments import beyond_court_grace
+
+    creditor, debtor = context["creditor"], context["debtor"]
     currency = context.get("currency", "EUR")
 
     def money(cents: int) -> str:
         return format_amount(cents, currency)
 
-    total = sum(item.amount_cents for item in schedule)
     letter = letter_data(context, subject="Accord de paiement échelonné", text="")
-    creditor_side = (
-        f"{org['name']}, pour le compte de {creditor['name']}"
-        if org["is_agency"]
-        else creditor["name"]
+    count = sum(1 for item in instalments if item.number > 0)
+    before = [
+        f"Les parties conviennent que la somme de {money(plan.total_cents)} sera réglée "
+        + (
+            f"par un acompte de {money(plan.down_payment_cents)} puis "
+            if plan.down_payment_cents
+            else ""
+        )
+        + f"en {count} échéance(s) {plan.get_frequency_display().lower()}s, selon le "
+        "calendrier suivant :"
+    ]
+    if plan.reduced_count:
+        before.append(
+            f"Les {plan.reduced_count} premières échéances sont temporairement réduites à "
+            f"{money(plan.reduced_amount_cents)}."
+        )
+    after = [
+        "Tant que les échéances sont réglées à leur date, aucune relance ni autre démarche "
+        "de recouvrement n'est engagée pour cette somme.",
+    ]
+    if plan.interest_waived:
+        after.append(
+            "Le créancier renonce aux intérêts de retard et pénalités courus sur cette somme, "
+            "sous réserve du respect de l'échéancier : à défaut, ils redeviennent exigibles."
+        )
+    after.append(
+        "Déchéance du terme : si une échéance reste impayée "
+        f"{grace_days} jours après sa date, le présent accord prend fin de plein droit et le "
+        "solde restant dû, déduction faite des versements reçus, devient immédiatement "
+        "exigible en une seule fois."
     )
+    if plan.direct_debit:
+        after.append(
+            "Les échéances sont réglées par prélèvement SEPA : le débiteur signe à cet effet "
+            "un mandat de prélèvement SEPA ; il est informé de chaque prélèvement avant son "
+            "échéance."
+        )
+    if beyond_court_grace(list(instalments)):
+        after.append(
+            "Cet échéancier, convenu à l'amiable, s'étend au-delà de deux ans : il ne s'agit "
+            "pas d'un délai de grâce judiciaire, qu'un juge ne peut accorder que dans la "
+            "limite de deux années (article 1343-5 du code civil)."
+        )
+    after.append("Un paiement anticipé de tout ou partie du solde reste possible à tout moment.")
     letter.update(
         {
             "kind": PLAN_AGREEMENT,
             "title": "ÉCHÉANCIER DE PAIEMENT",
-            "reference": " — ".join(p for p in (letter["reference"], reference) if p),
+            "reference": " — ".join(
+                p for p in (letter["reference"], f"échéancier n° {plan.pk}") if p
+            ),
             "paragraphs": [
                 f"{debtor['name']} reconnaît devoir à {creditor['name']} la somme de "
-                f"{context['total']} au {context['today_long']}, détaillée ci-dessous.",
+                f"{money(plan.total_cents)} au {long_date(plan.agreed_on or plan.starts_on)}"
+                + (", dont le détail figure ci-dessous." if context["claims"] else "."),
             ],
             "deadline": "",
             "schedule": {
-                "before": [
-                    f"Les parties conviennent que cette somme sera réglée en {len(schedule)} "
-                    f"échéance(s), pour un total de {money(total)}, selon le calendrier "
-                    "suivant :"
-                ],
-                "items": [
-                    {
-                        "number": str(n),
-                        "due_date": _day(item.due_on),
-                        "amount": money(item.amount_cents),
-                    }
-                    for n, item in enumerate(schedule, start=1)
-                ],
-                "total": money(total),
-                "after": [
-                    "Tant que les échéances sont réglées à leur date, aucune relance ni "
-                    "autre démarche de recouvrement n'est engagée pour cette somme.",
-                    "Si une échéance n'est pas réglée à sa date et qu'un rappel écrit reste "
-                    "sans effet pendant quinze jours, cet accord prend fin : le solde restant "
-                    "dû, déduction faite des versements reçus, redevient alors exigible en "
-                    "une seule fois.",
-                    "Un paiement anticipé de tout ou partie du solde reste possible à tout moment.",
-                ],
+                "before": before,
+                "items": _schedule_items(instalments, money),
+                "total": money(sum(item.amount_cents for item in instalments)),
+                "after": after,
             },
             "signatures": [
                 {
                     "role": "Pour le créancier",
-                    "name": creditor_side,
+                    "name": _creditor_side(context),
                     "note": "Date et signature",
                 },
                 {
@@ -471,6 +549,71 @@ def plan_agreement_data(
                     "note": "Date, signature et mention « Bon pour accord »",
                 },
             ],
+        }
+    )
+    return letter
+
+
+PLAN_LAPSE = "plan_lapse"
+
+
+def plan_lapse_data(
+    context: dict[str, Any], plan: Any, instalments: list[Any], *, left_cents: int
+) -> dict[str, Any]:
+    """The letter telling the debtor that the plan lapsed (déchéance du terme): which
+    instalments were missed, and that what is left is due at once."""
+    currency = context.get("currency", "EUR")
+
+    def money(cents: int) -> str:
+        return format_amount(cents, currency)
+
+    lapsed_on = plan.lapsed_on or plan.updated_at.date()
+    missed = [item for item in instalments if item.status != "paid" and item.due_on < lapsed_on]
+    text = (
+        f"Par un accord du {long_date(plan.agreed_on or plan.starts_on)}, vous vous étiez engagé "
+        f"à régler {money(plan.total_cents)} selon un échéancier. "
+        + (
+            f"L'échéance du {_day(missed[0].due_on)} ({money(missed[0].amount_cents)}) n'a pas "
+            "été réglée"
+            if missed
+            else "Une échéance n'a pas été réglée"
+        )
+        + ", malgré le délai laissé après sa date."
+        "\n\n"
+        f"En application de la clause de déchéance du terme de cet accord, l'échéancier a pris "
+        f"fin le {long_date(lapsed_on)} : le solde restant dû de {money(left_cents)} est "
+        "désormais exigible en une seule fois."
+    )
+    if plan.interest_waived:
+        text += (
+            "\n\nLa renonciation aux intérêts de retard, qui supposait le respect de "
+            "l'échéancier, ne s'applique plus."
+        )
+    letter = letter_data(context, subject="Déchéance du terme de votre échéancier", text=text)
+    letter.update(
+        {
+            "kind": PLAN_LAPSE,
+            "title": "DÉCHÉANCE DU TERME",
+            "reference": " — ".join(
+                p for p in (letter["reference"], f"échéancier n° {plan.pk}") if p
+            ),
+            "schedule": {
+                "before": ["Rappel de l'échéancier et des versements reçus :"],
+                "items": [
+                    {
+                        **row,
+                        "amount": f"{row['amount']} — payé {money(item.paid_cents)}",
+                    }
+                    for row, item in zip(
+                        _schedule_items(instalments, money), instalments, strict=True
+                    )
+                ],
+                "total": money(sum(item.amount_cents for item in instalments)),
+                "after": [],
+            },
+            "deadline": (
+                f"Merci de régler {money(left_cents)} au plus tard le {context['deadline_long']}."
+            ),
         }
     )
     return letter

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from recouvra.cases.models import Case, CaseStatus, Interaction
 from recouvra.core.forms import LogoForm, save_logo
 from recouvra.core.middleware import SESSION_KEY
-from recouvra.core.models import Membership
+from recouvra.core.models import Membership, Role
 from recouvra.ledger.ageing import ageing_rows
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.web.generic import back_to, member_of, require_admin
@@ -29,6 +29,8 @@ LEGAL = [CaseStatus.LEGAL, CaseStatus.ENFORCEMENT]
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
+    if member.role == Role.FIELD_COLLECTOR:  # the agency's dashboard is not theirs
+        return redirect("field:today")
     today = timezone.localdate()
     claims = Claim.objects.visible_to(member)
     cases = Case.objects.visible_to(member)

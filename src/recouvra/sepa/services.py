@@ -210,7 +210,7 @@ def schedule_debits(
         case = plan.case
         mandate = usable_mandate(organization_id, case.debtor_id, case.creditor_id, today)
         instalments = plan.instalments.filter(
-            status__in=(InstalmentStatus.DUE, InstalmentStatus.PARTIAL),
+            status__in=(InstalmentStatus.DUE, InstalmentStatus.PARTIAL, InstalmentStatus.UNPAID),
             due_on__lte=horizon,
             due_on__gte=today - timedelta(days=days),
         ).exclude(

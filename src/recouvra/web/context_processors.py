@@ -21,10 +21,20 @@ NAVIGATION = [
 ]
 
 
+# a field collector's menu: their round, and the cases and tasks of their visits
+FIELD_NAVIGATION = [
+    ("field", _("Visites du jour"), "field:today", "/terrain/"),
+    ("cases", _("Dossiers"), "cases:case_list", "/dossiers/"),
+    ("tasks", _("Tâches"), "cases:tasks", "/taches/"),
+]
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     items = []
-    for key, label, url_name, prefix in NAVIGATION:
+    member = getattr(request, "membership", None)
+    menu = FIELD_NAVIGATION if getattr(member, "role", "") == "field_collector" else NAVIGATION
+    for key, label, url_name, prefix in menu:
         active = path.startswith(prefix) if prefix else path == "/"
         items.append({"key": key, "label": label, "url_name": url_name, "active": active})
     if path.startswith("/creanciers/"):

@@ -1,6 +1,7 @@
-"""API resources of the cases: cases and their statement of account, the timeline, promises,
-payment plans, disputes and tasks. Every write goes through recouvra.cases.services, the
-same functions the pages call; nothing is deleted, interactions are never changed."""
+"""API resources of the cases: cases and their statement of account, the timeline, disputes
+and tasks (promises and payment plans: resources.plans). Every write goes through
+recouvra.cases.services, the same functions the pages call; nothing is deleted,
+interactions are never changed."""
 
 from __future__ import annotations
 
@@ -33,20 +34,15 @@ from recouvra.cases.models import (
     Dispute,
     Interaction,
     InteractionKind,
-    PaymentPlan,
-    PlanStatus,
-    Promise,
-    PromiseStatus,
     Task,
     TaskKind,
 )
 from recouvra.core.validators import validate_date_in_range
-from recouvra.law.money import MAX_CENTS
 from recouvra.lawdesk.statements import case_claims, settle
 from recouvra.ledger.models import Claim
 
 from ..filters import MomentFilter, UpdatedSince
-from ..serializers import CentsField, SignedCentsField, StrictModelSerializer, StrictSerializer
+from ..serializers import SignedCentsField, StrictModelSerializer, StrictSerializer
 from ..views import ReadViewSet
 from .shared import IdFilter
 
@@ -488,141 +484,6 @@ class InteractionViewSet(RecordViewSet):
         return services.record_interaction(data.pop("case"), actor=self.request.user, **data)
 
 
-# -- promises
-
-
-class PromiseSerializer(StrictModelSerializer):
-    amount_cents = CentsField(read_only=True)
-    currency = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Promise
-        fields = [
-            "id",
-            "case",
-            "amount_cents",
-            "currency",
-            "promised_on",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_currency(self, promise: Promise) -> str:
-        return CASE_CURRENCY
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_CENTS})
-class PromisedCents(CentsField):
-    pass
-
-
-class NewPromiseSerializer(OpenCaseMixin, StrictSerializer):
-    case = VisibleCase()
-    amount_cents = PromisedCents()
-    promised_on = bounded_date()
-
-    def validate_amount_cents(self, cents: int) -> int:
-        if cents <= 0:
-            raise serializers.ValidationError(_("Le montant promis doit être positif."))
-        return cents
-
-
-class PromiseFilter(OnCaseFilter):
-    status = django_filters.ChoiceFilter(choices=PromiseStatus.choices)
-
-    class Meta:
-        model = Promise
-        fields = ["case", "status"]
-
-
-@created(PromiseSerializer, NewPromiseSerializer)
-class PromiseViewSet(RecordViewSet):
-    """A promise pauses the dunning of its case until its date has passed."""
-
-    model = Promise
-    serializer_class = PromiseSerializer
-    create_serializer_class = NewPromiseSerializer
-    filterset_class = PromiseFilter
-    ordering_fields: ClassVar[list[str]] = ["id", "promised_on", "updated_at"]
-
-    def make(self, data: dict[str, Any]) -> Model:
-        return services.record_promise(data.pop("case"), actor=self.request.user, **data)
-
-    def settle(self, request: Request, close: Any) -> Response:
-        nothing_sent(request)
-        promise = self.get_object()
-        done = close(promise, actor=request.user)
-        return self.changed(promise, done, _("Cette promesse n'est plus en attente."))
-
-    @change(PromiseSerializer, _("Promesse tenue"))
-    @action(detail=True, methods=["post"])
-    def keep(self, request: Request, pk: Any = None) -> Response:
-        return self.settle(request, services.keep_promise)
-
-    @change(PromiseSerializer, _("Promesse non tenue"))
-    @action(detail=True, methods=["post"], url_path="break", url_name="break")
-    def break_(self, request: Request, pk: Any = None) -> Response:
-        return self.settle(request, services.break_promise)
-
-
-# -- payment plans
-
-
-class PaymentPlanSerializer(StrictModelSerializer):
-    class Meta:
-        model = PaymentPlan
-        fields = ["id", "case", "starts_on", "status", "notes", "created_at", "updated_at"]
-        read_only_fields = fields
-
-
-class NewPaymentPlanSerializer(OpenCaseMixin, StrictSerializer):
-    case = VisibleCase()
-    starts_on = bounded_date()
-    notes = serializers.CharField(max_length=MAX_REASON, required=False, allow_blank=True)
-
-
-class PaymentPlanFilter(OnCaseFilter):
-    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
-
-    class Meta:
-        model = PaymentPlan
-        fields = ["case", "status"]
-
-
-@created(PaymentPlanSerializer, NewPaymentPlanSerializer)
-class PaymentPlanViewSet(RecordViewSet):
-    """An active plan pauses the dunning of its case. The instalments are not recorded (the
-    agreement letter computes them from the balance)."""
-
-    model = PaymentPlan
-    serializer_class = PaymentPlanSerializer
-    create_serializer_class = NewPaymentPlanSerializer
-    filterset_class = PaymentPlanFilter
-    ordering_fields: ClassVar[list[str]] = ["id", "starts_on", "updated_at"]
-
-    def make(self, data: dict[str, Any]) -> Model:
-        return services.record_plan(data.pop("case"), actor=self.request.user, **data)
-
-    def end(self, request: Request, outcome: str) -> Response:
-        nothing_sent(request)
-        plan = self.get_object()
-        done = services.end_plan(plan, outcome, actor=request.user)
-        return self.changed(plan, done, _("Cet échéancier n'est plus en cours."))
-
-    @change(PaymentPlanSerializer, _("Échéancier soldé"))
-    @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: Any = None) -> Response:
-        return self.end(request, PlanStatus.COMPLETED)
-
-    @change(PaymentPlanSerializer, _("Échéancier rompu"))
-    @action(detail=True, methods=["post"], url_path="break", url_name="break")
-    def break_(self, request: Request, pk: Any = None) -> Response:
-        return self.end(request, PlanStatus.BROKEN)
-
-
 # -- disputes
 
 
@@ -785,8 +646,6 @@ class TaskViewSet(RecordViewSet):
 routes = [
     ("cases", CaseViewSet, "case"),
     ("interactions", InteractionViewSet, "interaction"),
-    ("promises", PromiseViewSet, "promise"),
-    ("payment-plans", PaymentPlanViewSet, "payment-plan"),
     ("disputes", DisputeViewSet, "dispute"),
     ("tasks", TaskViewSet, "task"),
 ]
