@@ -297,6 +297,10 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "recouvra.ledger.models.RiskLevel",
         "ClaimKindEnum": "recouvra.ledger.models.ClaimKind",
         "ContactKindEnum": "recouvra.ledger.models.ContactKind",
+        "SepaSequenceEnum": "recouvra.sepa.models.Sequence",
+        "MandateStatusEnum": "recouvra.sepa.models.MandateStatus",
+        "CollectionStatusEnum": "recouvra.sepa.models.CollectionStatus",
+        "DirectDebitStatusEnum": "recouvra.sepa.models.DebitStatus",
     },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")

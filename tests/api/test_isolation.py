@@ -31,6 +31,7 @@ from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.ledger.services import number_receipt
 from recouvra.lettrage.models import MatchProposal
+from recouvra.sepa.models import Collection, DirectDebit, Mandate
 
 from ..base import make_claim, make_creditor, make_debtor, make_payment, make_user
 from ..dunning.base import DUE, at, make_scenario
@@ -83,7 +84,39 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
         organization=org, bank_line=line, debtor=debtor, score=55
     )
     proposal.claims.add(claim)
+    build_sepa(org, plan, creditor, debtor, tag)
     return claim
+
+
+def build_sepa(
+    org: Organization, plan: PaymentPlan, creditor: Creditor, debtor: Debtor, tag: str
+) -> None:
+    """A mandate, a pain.008 file and a debit of the plan's first instalment."""
+    instalment = plan.instalments.get(number=1)
+    mandate = Mandate.objects.create(
+        organization=org,
+        debtor=debtor,
+        creditor=creditor,
+        reference=f"{tag}-RUM",
+        iban="DE89370400440532013000",
+        account_holder=f"{tag} titulaire",
+        signed_on=DUE,
+    )
+    collection, _ = Collection.objects.get_or_create(
+        organization=org,
+        collection_on=DUE,
+        defaults={"file": ContentFile(f"<xml>{tag}</xml>".encode(), name="pain008.xml")},
+    )
+    DirectDebit.objects.create(
+        organization=org,
+        instalment=instalment,
+        mandate=mandate,
+        amount_cents=5_000,
+        collection_on=DUE,
+        end_to_end_id=f"{tag}-E2E",
+        status="in_file",
+        collection=collection,
+    )
 
 
 class ApiIsolationTests(ApiTestCase):
@@ -160,6 +193,7 @@ class ApiIsolationTests(ApiTestCase):
         models += (Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
         models += (AssignmentRule,)
+        models += (Mandate, Collection, DirectDebit)
         return {
             model.__name__: list(
                 model.objects.filter(organization=self.alpha).order_by("pk").values()

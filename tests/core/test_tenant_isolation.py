@@ -7,7 +7,7 @@ detail URL shows).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -33,6 +33,7 @@ from recouvra.dunning.tasks import run_dunning_task
 from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.lettrage.models import FactKind, MatchProposal, PayerFact
+from recouvra.sepa.models import Collection, Mandate
 from recouvra.webhooks.emit import emit
 from recouvra.webhooks.models import Endpoint
 from recouvra.webhooks.models import Event as WebhookEvent
@@ -53,6 +54,7 @@ APP_NAMESPACES = (
     "api",
     "webhooks",
     "field",
+    "sepa",
 )
 MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
 
@@ -116,6 +118,12 @@ FUNCTION_VIEW_MODELS = {
     "webhooks:endpoint_delete": Endpoint,
     "webhooks:endpoint_test": Endpoint,
     "webhooks:event_replay": WebhookEvent,
+    "sepa:collection": Collection,
+    "sepa:collection_file": Collection,
+    "sepa:settle": Collection,
+    "sepa:mandate": Mandate,
+    "sepa:mandate_revoke": Mandate,
+    "sepa:mandate_add": Debtor,
 }
 # the other arguments some detail URLs take besides the object's pk
 OTHER_ARGUMENTS = {
@@ -128,6 +136,7 @@ POST_ONLY = {"pages:switch_organization", "pages:organization_logo", "lettrage:r
 POST_ONLY |= {"dunning:preview", "dunning:delivery_report", "api:key_create"}
 # (and the ones that answer a GET with a redirect: "Dossier suivant" opens a case)
 POST_ONLY |= {"cases:reassign", "cases:assignment_apply", "cases:next_case"}
+POST_ONLY |= {"sepa:build", "sepa:run"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -204,6 +213,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             ApiKey: create_key(self.beta, name=f"{MARKER} clé", scopes=["read"]).api_key,
             **self.charlie_disputes(charlie_claim),
             **self.charlie_webhooks(),
+            **self.charlie_sepa(charlie_debtor, charlie_creditor),
         }
         self.client.force_login(self.alice)
 
@@ -263,6 +273,26 @@ class TenantIsolationTestCase(RecouvraTestCase):
             endpoints=[endpoint],
         )
         return {Endpoint: endpoint, WebhookEvent: event}
+
+    def charlie_sepa(self, debtor: Debtor, creditor: Creditor) -> dict[type, object]:
+        """Charlie's mandate and a file of his direct debits."""
+        mandate = Mandate.objects.create(
+            organization=self.beta,
+            debtor=debtor,
+            creditor=creditor,
+            reference=f"{MARKER}-RUM",
+            iban="DE89370400440532013000",
+            account_holder=f"{MARKER} titulaire",
+            signed_on=date(2026, 1, 2),
+        )
+        collection = Collection.objects.create(
+            organization=self.beta,
+            collection_on=date(2026, 2, 2),
+            file=ContentFile(f"<xml>{MARKER}</xml>".encode(), name="pain008.xml"),
+            count=1,
+            total_cents=100,
+        )
+        return {Mandate: mandate, Collection: collection}
 
     def charlie_failed_task(self) -> DBTaskResult:
         """The daily run of charlie's organisation, failed: only his admins may re-queue it."""

@@ -28,6 +28,7 @@ from .field import add_field_round
 from .ledger import LedgerPart, old_contracts
 from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
 from .plans import CasePlan, Event, Segment, rate_risks
+from .sepa import add_sepa
 from .stories import StoriesPart
 from .workbench import add_workbench
 
@@ -71,6 +72,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 add_agreements(org, agent_of(self.users, org), self.rng, self.today)
                 for org in (self.company, self.agency)
             ]
+            direct_debits = add_sepa(self.company, self.rng, self.today)
             work = add_workbench(self)
         return {
             "organisations": 2,
@@ -87,6 +89,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "échéanciers": sum(found["échéanciers"] for found in agreements),
             "promesses": sum(found["promesses"] for found in agreements),
             **work,
+            "mandats SEPA": direct_debits["mandats"],
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -184,8 +187,12 @@ def delete_demo() -> None:
             ImportBatch,
         )
         from recouvra.lettrage.models import MatchProposal, PayerFact
+        from recouvra.sepa.models import Collection, DirectDebit, Mandate
 
         for model in (
+            DirectDebit,
+            Collection,
+            Mandate,
             Message,
             StepRun,
             DunningRun,

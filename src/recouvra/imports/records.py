@@ -153,6 +153,13 @@ class StatementLine:
     currency: str = ""  # when it differs from the account's
     line_no: int | None = None  # where the line starts in the source file
     documents: list[RemittedDocument] = field(default_factory=list)  # structured remittance
+    # an R-transaction (a direct debit or a transfer given back): the reason code as the
+    # bank gives it (ISO 20022 RtrInf/Rsn/Cd: AM04, MD06…; CFONB 120: "CFONB" and the two
+    # characters of positions 41-42), its text, and whether the bank booked it as the
+    # reversal of an earlier operation (camt RvslInd; CFONB 120 operation codes B3/B4)
+    return_code: str = ""
+    return_reason: str = ""
+    reversal: bool = False
 
 
 @dataclass

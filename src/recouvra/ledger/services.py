@@ -301,3 +301,39 @@ def number_receipt(payment: Payment) -> str:
     Payment.objects.filter(pk=payment.pk).update(receipt_number=number, updated_at=timezone.now())
     payment.receipt_number = number
     return number
+
+
+@transaction.atomic
+def reverse_payment(payment: Payment, *, reason: str, actor: Any = None) -> list[Claim]:
+    """Undo a payment, the one home for it (a match undone, a direct debit returned by the
+    debtor's bank): the payment stays, marked reversed, and no longer counts; the claims it
+    had settled are open again; the audit log and the lower apps' listeners are told
+    (payments_reversed, with `reason`). Returns the claims it had paid (with their case),
+    for the caller to tell on the timelines in its own words; [] when it was reversed
+    already (nothing changes the second time)."""
+    now = timezone.now()
+    before = audit.snapshot(payment)
+    moved = Payment.objects.filter(pk=payment.pk, reversed_at__isnull=True).update(
+        reversed_at=now, updated_at=now
+    )
+    if not moved:
+        return []
+    payment.reversed_at = now
+    claims = list(
+        Claim.objects.filter(allocations__payment=payment).distinct().select_related("case")
+    )
+    # the claims this payment had settled owe something again: open them again
+    reopened = Claim.objects.filter(
+        pk__in=[c.pk for c in claims], status=ClaimStatus.PAID
+    ).with_balance()
+    reopened_ids = list(reopened.filter(balance__gt=0).values_list("pk", flat=True))
+    Claim.objects.filter(pk__in=reopened_ids).update(status=ClaimStatus.OPEN, updated_at=now)
+    audit.record(payment, AuditAction.UPDATE, actor=actor, before=before)
+    payments_reversed.send(
+        Payment,
+        organization_id=payment.organization_id,
+        claim_ids=[claim.pk for claim in claims],
+        payment_ids=[payment.pk],
+        reason=reason,
+    )
+    return claims

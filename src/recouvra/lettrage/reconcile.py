@@ -50,7 +50,7 @@ from recouvra.ledger.models import (
     Payment,
     PaymentMethod,
 )
-from recouvra.ledger.services import payments_applied, payments_reversed
+from recouvra.ledger.services import payments_applied, reverse_payment
 
 from .decide import Decision, Job, decisions, payers_aside
 from .facts import Learnt, forget_match, learn_from_answer, learn_from_matches
@@ -346,24 +346,11 @@ def reverse_match(proposal: MatchProposal, *, actor: Any, detail: str = "") -> N
                 return
             raise ReconcileError("Seul un lettrage appliqué peut être annulé.")
         payment = current.payment
-        before = audit.snapshot(payment)
-        Payment.objects.filter(pk=payment.pk, reversed_at__isnull=True).update(
-            reversed_at=now, updated_at=now
-        )
-        payment.reversed_at = now
         BankLine.objects.filter(pk=current.bank_line_id, status=BankLineStatus.MATCHED).update(
             status=BankLineStatus.UNMATCHED, updated_at=now
         )
-        claims = list(
-            Claim.objects.filter(allocations__payment=payment).distinct().select_related("case")
-        )
-        # the claims this payment had settled owe something again: open them again
-        reopened = Claim.objects.filter(
-            pk__in=[c.pk for c in claims], status=ClaimStatus.PAID
-        ).with_balance()
-        reopened_ids = list(reopened.filter(balance__gt=0).values_list("pk", flat=True))
-        Claim.objects.filter(pk__in=reopened_ids).update(status=ClaimStatus.OPEN, updated_at=now)
         why = f" ({detail})" if detail else ""
+        claims = reverse_payment(payment, reason=detail or "lettrage annulé", actor=actor)
         for case in {c.case for c in claims if c.case is not None}:
             refs = ", ".join(c.reference for c in claims if c.case_id == case.pk)
             text = (
@@ -373,14 +360,7 @@ def reverse_match(proposal: MatchProposal, *, actor: Any, detail: str = "") -> N
                 f"pour {refs}."
             )
             add_event(case, InteractionKind.PAYMENT, text, author=actor)
-        audit.record(payment, AuditAction.UPDATE, actor=actor, before=before)
         forget_match(current)
-        payments_reversed.send(
-            Payment,
-            organization_id=current.organization_id,
-            claim_ids=[claim.pk for claim in claims],
-            payment_ids=[payment.pk],
-        )
     proposal.status = ProposalStatus.REVERSED
 
 

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("tasks", _("Tâches"), "cases:tasks", "/taches/"),
     ("imports", _("Imports"), "imports:home", "/imports/"),
     ("dunning", _("Relances"), "pages:dunning", "/relances/"),
+    ("sepa", _("Prélèvements"), "sepa:collections", "/prelevements/"),
     ("legal", _("Contentieux"), "pages:legal", "/contentieux/"),
     ("reports", _("Rapports"), "pages:reports", "/rapports/"),
     ("calculator", _("Calculateur"), "lawdesk:calculator", "/calculateur/"),

@@ -54,6 +54,9 @@ Reading rules
   add up to the transaction amount, a warning says so.
   ``Refs/EndToEndId`` (not ``NOTPROVIDED``) → ``end_to_end_id``; ``Refs/MndtId`` →
   ``mandate_reference``.
+* Returns (R-transactions): ``TxDtls/RtrInf/Rsn/Cd`` (else ``Prtry``) → ``return_code``
+  (ISO 20022 external return reason: AC04, AM04, MD06, MS02…), its ``AddtlInf`` →
+  ``return_reason``; ``RvslInd`` true → ``reversal``.
 * Counterparty: for a credit the debtor (``RltdPties/Dbtr/Nm`` or ``Dbtr/Pty/Nm``, else
   ``UltmtDbtr``; ``DbtrAcct/Id/IBAN``), for a debit the creditor. For a reversal, the party
   of the original operation (a returned direct debit, booked DBIT, names the debtor), or
@@ -268,6 +271,8 @@ class _Tx:
         "documents",
         "extra",
         "party",
+        "return_code",
+        "return_reason",
     )
 
     def __init__(self, tx, entry_ccy: str, original_credit: bool, reversal: bool):
@@ -324,6 +329,15 @@ class _Tx:
         self.refs = _distinct(creditor_refs) or _distinct(paid)
         extra = fields.get("AddtlTxInf")
         self.extra = clean(extra.text or "") if extra is not None else ""
+        # an R-transaction's reason: RtrInf/Rsn/Cd (or Prtry), and its AddtlInf text
+        self.return_code = self.return_reason = ""
+        returned = fields.get("RtrInf")
+        if returned is not None:
+            reason = child(returned, "Rsn")
+            self.return_code = (text(child(reason, "Cd")) or text(child(reason, "Prtry")))[:8]
+            self.return_reason = " ".join(
+                clean(sub.text or "") for sub in returned if _name(sub) == "AddtlInf"
+            ).strip()[:200]
 
         related = fields.get("RltdPties")
         if related is None:
@@ -807,6 +821,9 @@ class _CamtReader:
                         currency=currency,
                         line_no=d.line,
                         documents=d.documents,
+                        return_code=d.return_code,
+                        return_reason=d.return_reason,
+                        reversal=reversal,
                     )
                 )
             return
@@ -828,6 +845,9 @@ class _CamtReader:
                     currency=currency,
                     line_no=line_no,
                     documents=d.documents,
+                    return_code=d.return_code,
+                    return_reason=d.return_reason,
+                    reversal=reversal,
                 )
             )
             return
@@ -851,6 +871,9 @@ class _CamtReader:
                 currency=currency,
                 line_no=line_no,
                 documents=[document for d in details for document in d.documents],
+                return_code=" ".join(_distinct(d.return_code for d in details))[:8],
+                return_reason=_LABEL_SEP.join(_distinct(d.return_reason for d in details))[:200],
+                reversal=reversal,
             )
         )
 

@@ -9,8 +9,13 @@ Fixed-width records of 120 characters:
 
 Positions (1-based) shared by every record: 1-2 record code, 3-7 bank code, 8-11
 operation code (04/05), 12-16 branch code, 17-19 currency, 20 number of decimals of
-the amounts, 22-32 account number, 35-40 date (DDMMYY). A 04 adds 43-48 value date,
-49-79 label, 91-104 amount; 01/07 have their balance at 91-104. The last character
+the amounts, 22-32 account number, 35-40 date (DDMMYY). A 04 adds 33-34 the interbank
+operation code, 41-42 the reject reason code ("code motif de rejet", CFONB's interbank list
+of reject/return reasons), 43-48 value date, 49-79 label, 91-104 amount; 01/07 have their
+balance at 91-104. A returned SEPA direct debit (operation B3 or B4, see
+RETURN_OPERATIONS) is read with ``reversal`` and its reason code in ``return_code`` (the two
+characters as written); the RUM (05 qualifier RUM) and the creditor's end-to-end reference
+(05 qualifier RCN) name the debit it gives back. The last character
 of an amount carries its last digit and its sign: ``{`` and ``A``-``I`` are +0..+9,
 ``}`` and ``J``-``R`` are -0..-9.
 
@@ -64,6 +69,11 @@ RECORD_LENGTH = 120
 DEFAULT_CURRENCY = "EUR"
 DEFAULT_DECIMALS = 2
 _RECORD_CODES = frozenset({"01", "04", "05", "07"})
+# interbank operation codes (positions 33-34 of a 04) of a SEPA direct debit the creditor
+# receives back, rejected or returned by the debtor's bank: B3 (SDD Core), B4 (SDD B2B)
+# (CFONB, "Évolutions du relevé de compte 120 caractères pour les opérations de virements
+# et de prélèvements SEPA", March 2010, v2.0; the same list in silarhi/cfonb-parser)
+RETURN_OPERATIONS = frozenset({"B3", "B4"})
 _MAX_DETAILED_WARNINGS = 20
 
 # last character of an amount -> (last digit, sign)
@@ -517,12 +527,16 @@ def parse_cfonb120(data: bytes, *, filename: str = "") -> BankStatement:
                 continue
             if not exact:
                 sub_cent.append(number)
+            operation = record[32:34]
+            reason = record[40:42].strip()
             line = StatementLine(
                 booking_date=booking,
                 amount_cents=cents,
                 value_date=dates[record[42:48]],
                 label=record[48:79].strip(),
                 line_no=number,
+                return_code=reason,
+                reversal=operation in RETURN_OPERATIONS,
             )
             current.lines.append(line)
             movement = _Movement(line)
