@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
         "MandateStatusEnum": "recouvra.sepa.models.MandateStatus",
         "CollectionStatusEnum": "recouvra.sepa.models.CollectionStatus",
         "DirectDebitStatusEnum": "recouvra.sepa.models.DebitStatus",
+        "DisputeOutcomeEnum": "recouvra.cases.models.DisputeOutcome",
+        "VisitOutcomeEnum": "recouvra.field.services.Outcome",
     },
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
