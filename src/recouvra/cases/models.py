@@ -141,9 +141,11 @@ class Case(TenantModel):
             ),
         ]
         indexes = [
-            # an agent's queue: their open cases, the most urgent first
+            # an agent's queue: their open cases, the most urgent first (cases.queue), read
+            # in index order without sorting the agent's whole queue
             models.Index(
-                fields=["organization", "assigned_to", "status", "-priority"],
+                fields=["organization", "assigned_to", "-priority", "id"],
+                condition=~Q(status="closed"),
                 name="case_queue_idx",
             ),
         ]

@@ -188,7 +188,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['organization', 'assigned_to', 'status', '-priority'], name='case_queue_idx'),
+            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['organization', 'assigned_to', '-priority', 'id'], name='case_queue_idx'),
         ),
         migrations.AddField(
             model_name='assignmentrule',
