@@ -29,6 +29,8 @@ LEGAL = [CaseStatus.LEGAL, CaseStatus.ENFORCEMENT]
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
+    if member.role == "mandant":  # a mandant's home is its space in the agency's books
+        return redirect("agency:mandant_home")
     today = timezone.localdate()
     claims = Claim.objects.visible_to(member)
     cases = Case.objects.visible_to(member)

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("dunning", _("Relances"), "pages:dunning", "/relances/"),
     ("legal", _("Contentieux"), "pages:legal", "/contentieux/"),
     ("reports", _("Rapports"), "pages:reports", "/rapports/"),
+    ("agency", _("Mandants"), "agency:trust", "/mandants/"),
     ("calculator", _("Calculateur"), "lawdesk:calculator", "/calculateur/"),
     ("settings", _("Paramètres"), "pages:settings", "/parametres/"),
 ]
@@ -23,9 +24,21 @@ NAVIGATION = [
 def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     items = []
+    member = getattr(request, "membership", None)
     for key, label, url_name, prefix in NAVIGATION:
+        if key == "agency" and not _keeps_books(member):
+            continue
         active = path.startswith(prefix) if prefix else path == "/"
         items.append({"key": key, "label": label, "url_name": url_name, "active": active})
     if path.startswith("/creanciers/"):
         items[-1]["active"] = True
     return {"nav_items": items, "membership": getattr(request, "membership", None)}
+
+
+def _keeps_books(member: Any) -> bool:
+    """The agency's books (mandants) are shown to an agency's administrators and agents."""
+    return (
+        member is not None
+        and member.organization.is_agency
+        and member.role in ("admin", "agent")
+    )
