@@ -61,9 +61,9 @@ class AdjustmentForm(forms.Form):
 
     def __init__(self, *args: Any, member: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["creditor"].queryset = Creditor.objects.visible_to(member).filter(
-            mandates__isnull=False
-        ).distinct()
+        self.fields["creditor"].queryset = (
+            Creditor.objects.visible_to(member).filter(mandates__isnull=False).distinct()
+        )
         bound_dates(self)
 
 

@@ -116,7 +116,9 @@ def save_mandate(mandate: Mandate, *, actor: Any = None, before: dict | None = N
         list(Creditor.objects.select_for_update().filter(pk=mandate.creditor_id).values("pk"))
         creditor = mandate.creditor
         if creditor.organization_id != mandate.organization_id:
-            raise ValidationError({"creditor": _("Ce créancier appartient à une autre organisation.")})
+            raise ValidationError(
+                {"creditor": _("Ce créancier appartient à une autre organisation.")}
+            )
     mandate.full_clean()
     created = mandate.pk is None
     mandate.save()
@@ -161,9 +163,9 @@ def enter_collections(organization_id: int, payment_ids: Sequence[int]) -> list[
     if not is_agency(organization_id):
         return []
     entered = set(
-        TrustEntry.objects.filter(
-            payment_id__in=payment_ids, kind=EntryKind.COLLECTED
-        ).values_list("payment_id", flat=True)
+        TrustEntry.objects.filter(payment_id__in=payment_ids, kind=EntryKind.COLLECTED).values_list(
+            "payment_id", flat=True
+        )
     )
     payments = [
         _Collected(*row)
@@ -288,9 +290,9 @@ def enter_reversals(organization_id: int, payment_ids: Sequence[int]) -> list[Tr
         organization_id=organization_id, payment_id__in=payment_ids, kind=EntryKind.COLLECTED
     )
     done = set(
-        TrustEntry.objects.filter(
-            payment_id__in=payment_ids, kind=EntryKind.REVERSAL
-        ).values_list("payment_id", flat=True)
+        TrustEntry.objects.filter(payment_id__in=payment_ids, kind=EntryKind.REVERSAL).values_list(
+            "payment_id", flat=True
+        )
     )
     today = timezone.localdate()
     entries = [
@@ -323,7 +325,9 @@ def adjust(
         raise ValidationError({"text": _("Dites pourquoi.")})
     mandate = mandate_on(creditor.pk, on)
     if mandate is None:
-        raise ValidationError({"on": _("Aucun mandat de ce mandant n'est en vigueur à cette date.")})
+        raise ValidationError(
+            {"on": _("Aucun mandat de ce mandant n'est en vigueur à cette date.")}
+        )
     entry = TrustEntry(
         organization_id=creditor.organization_id,
         creditor=creditor,
@@ -698,7 +702,9 @@ def _figures(sums: dict[str, Any], mandate: Mandate, fees: _Fees) -> dict[str, i
     }
 
 
-def _fill(remittance: Remittance, sums: dict[str, Any], figures: dict[str, int], fees: _Fees) -> None:
+def _fill(
+    remittance: Remittance, sums: dict[str, Any], figures: dict[str, int], fees: _Fees
+) -> None:
     remittance.entry_count = sums["n"]
     remittance.collected_cents = sums["collected"]
     remittance.reversed_cents = -sums["reversed"]
@@ -787,7 +793,9 @@ def _transfer_file(
     batch.message_id = transfer.msg_id[:35]
     batch.count = len(remittances)
     batch.total_cents = sum(r.remitted_cents for r in remittances)
-    batch.file.save(f"pain001-{batch.period_end:%Y%m%d}-{batch.pk}.xml", ContentFile(xml), save=False)
+    batch.file.save(
+        f"pain001-{batch.period_end:%Y%m%d}-{batch.pk}.xml", ContentFile(xml), save=False
+    )
     batch.save(update_fields=["message_id", "count", "total_cents", "file", "updated_at"])
 
 

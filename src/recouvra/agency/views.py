@@ -265,8 +265,8 @@ def batch_sent(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def mandant_home(request: HttpRequest) -> HttpResponse:
     member = generic.member_of(request)
-    if member.role != Role.MANDANT:
-        raise Http404
+    if member.role != Role.MANDANT:  # the agency's own people: a word on what this is
+        return render(request, "agency/mandant_home.html", {"creditor": None, "member": member})
     collections = (
         TrustEntry.objects.visible_to(member)
         .filter(kind__in=[EntryKind.COLLECTED, EntryKind.REVERSAL])

@@ -38,7 +38,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 def _keeps_books(member: Any) -> bool:
     """The agency's books (mandants) are shown to an agency's administrators and agents."""
     return (
-        member is not None
-        and member.organization.is_agency
-        and member.role in ("admin", "agent")
+        member is not None and member.organization.is_agency and member.role in ("admin", "agent")
     )
