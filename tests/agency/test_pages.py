@@ -15,7 +15,7 @@ from recouvra.law.money import format_amount
 from recouvra.ledger.models import Creditor
 
 from ..base import make_user
-from .base import MANDANT_IBAN, OTHER_IBAN, BooksTestCase, make_mandate, pay
+from .base import MANDANT_IBAN, OTHER_IBAN, BooksTestCase, pay
 
 END = date(2026, 3, 31)
 
