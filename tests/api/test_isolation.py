@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 
+from recouvra.agency.models import Mandate, Remittance, TrustEntry
+from recouvra.agency.services import enter_collections, run_remittances
 from recouvra.cases.models import Case, Dispute, Interaction, PaymentPlan, Promise, Task
 from recouvra.cases.services import add_event
 from recouvra.core.models import Organization
@@ -22,6 +24,7 @@ from recouvra.imports.models import BankAccount, BankLine, ImportBatch
 from recouvra.ledger.models import Claim, Creditor, Debtor, Payment
 from recouvra.lettrage.models import MatchProposal
 
+from ..agency.base import MANDANT_IBAN, TRUST_IBAN, make_mandate
 from ..base import make_claim, make_creditor, make_debtor, make_payment
 from ..dunning.base import DUE, at, make_scenario
 from .base import ApiTestCase
@@ -33,7 +36,8 @@ WRITES = ("post", "patch", "put", "delete")
 def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str) -> Claim:
     """One row of every kind the API serves, for this creditor and debtor."""
     claim = make_claim(creditor, debtor, 77_700, reference=f"{tag}-001")
-    make_payment(claim, 10_000)
+    payment = make_payment(claim, 10_000)
+    build_books(org, creditor, payment, tag)
     add_event(claim.case, "note", f"{tag} note")
     run_dunning(org.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
     Promise.objects.create(organization=org, case=claim.case, amount_cents=5_000, promised_on=DUE)
@@ -64,6 +68,18 @@ def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str)
     )
     proposal.claims.add(claim)
     return claim
+
+
+def build_books(org: Organization, creditor: Creditor, payment: Payment, tag: str) -> None:
+    """An agency's books: the creditor's mandate, the payment collected and remitted (its
+    remittance, statement, invoice and transfer file)."""
+    if not org.is_agency:
+        return
+    Organization.objects.filter(pk=org.pk).update(bank_iban=TRUST_IBAN)
+    Creditor.objects.filter(pk=creditor.pk).update(iban=MANDANT_IBAN)
+    make_mandate(creditor, reference=f"{tag}-M")
+    enter_collections(org.pk, [payment.pk])
+    run_remittances(org.pk, payment.received_on)
 
 
 class ApiIsolationTests(ApiTestCase):
@@ -138,6 +154,7 @@ class ApiIsolationTests(ApiTestCase):
     def alices_rows(self) -> dict[str, list[dict]]:
         models = (Claim, Case, Payment, Interaction, Promise, PaymentPlan, Dispute, Task)
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
+        models += (Mandate, TrustEntry, Remittance)
         return {
             model.__name__: list(
                 model.objects.filter(organization=self.alpha).order_by("pk").values()

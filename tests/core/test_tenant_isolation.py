@@ -14,6 +14,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from recouvra.agency.models import (
+    CommissionInvoice,
+    Mandate,
+    Remittance,
+    TransferBatch,
+    TrustEntry,
+)
 from recouvra.api.keys import create_key
 from recouvra.api.models import ApiKey
 from recouvra.cases.models import Case, Interaction, PaymentPlan, Task
@@ -43,6 +50,7 @@ APP_NAMESPACES = (
     "letters",
     "api",
     "webhooks",
+    "agency",
 )
 MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
 
@@ -80,6 +88,11 @@ FUNCTION_VIEW_MODELS = {
     "webhooks:endpoint_delete": Endpoint,
     "webhooks:endpoint_test": Endpoint,
     "webhooks:event_replay": WebhookEvent,
+    "agency:remittance": Remittance,
+    "agency:statement_pdf": Remittance,
+    "agency:invoice_pdf": CommissionInvoice,
+    "agency:batch_file": TransferBatch,
+    "agency:batch_sent": TransferBatch,
 }
 # the other arguments some detail URLs take besides the object's pk
 OTHER_ARGUMENTS = {"dunning:assign": {"kind": "debiteur"}}
@@ -87,6 +100,7 @@ OTHER_ARGUMENTS = {"dunning:assign": {"kind": "debiteur"}}
 PARENT_ARGUMENTS = {"dunning:step_add": ("scenario_pk", Scenario)}
 POST_ONLY = {"pages:switch_organization", "pages:organization_logo", "lettrage:run_matching"}
 POST_ONLY |= {"dunning:preview", "dunning:delivery_report", "api:key_create"}
+POST_ONLY |= {"agency:adjust"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -162,6 +176,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             ),
             ApiKey: create_key(self.beta, name=f"{MARKER} clé", scopes=["read"]).api_key,
             **self.charlie_webhooks(),
+            **self.charlie_books(charlie_creditor, charlie_claim.allocations.get().payment),
         }
         self.client.force_login(self.alice)
 
@@ -183,6 +198,65 @@ class TenantIsolationTestCase(RecouvraTestCase):
             Template: Template.objects.filter(organization=self.beta).first(),
             Message: Message.objects.get(case=claim.case),
             PrintBatch: batch,
+        }
+
+    def charlie_books(self, creditor: Creditor, payment: Payment) -> dict[type, object]:
+        """Books written straight in charlie's organisation (a company keeps none: the rows
+        are there only to prove that alice's agency pages never show them)."""
+        mandate = Mandate.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            reference=f"{MARKER}-M",
+            signed_on=payment.received_on,
+            starts_on=payment.received_on,
+            commission_rate=1000,
+            remittance_iban="FR7630006000011234567890189",
+        )
+        batch = TransferBatch.objects.create(
+            organization=self.beta,
+            period_end=payment.received_on,
+            file=ContentFile(f"<xml>{MARKER}</xml>".encode(), name="pain.xml"),
+            errors=[f"{MARKER} erreur"],
+        )
+        remittance = Remittance.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            mandate=mandate,
+            batch=batch,
+            number=f"{MARKER}-RV",
+            period_start=payment.received_on,
+            period_end=payment.received_on,
+            statement=ContentFile(f"%PDF {MARKER}".encode(), name="releve.pdf"),
+        )
+        TrustEntry.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            mandate=mandate,
+            kind="collected",
+            amount_cents=10_000,
+            on=payment.received_on,
+            payment=payment,
+            remittance=remittance,
+            text=MARKER,
+        )
+        invoice = CommissionInvoice.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            remittance=remittance,
+            number=f"{MARKER}-F",
+            issued_on=payment.received_on,
+            period_start=payment.received_on,
+            period_end=payment.received_on,
+            net_cents=1_000,
+            vat_cents=200,
+            total_cents=1_200,
+            pdf=ContentFile(f"%PDF {MARKER}".encode(), name="facture.pdf"),
+        )
+        return {
+            Mandate: mandate,
+            TransferBatch: batch,
+            Remittance: remittance,
+            CommissionInvoice: invoice,
         }
 
     def charlie_webhooks(self) -> dict[type, object]:

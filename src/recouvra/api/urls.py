@@ -3,11 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import keys_views
-from .resources import cases, dunning, imports, law, ledger, lettrage
+from .resources import agency, cases, dunning, imports, law, ledger, lettrage
 
 app_name = "api"
 
-AREAS = (ledger, cases, dunning, imports, lettrage, law)
+AREAS = (ledger, cases, dunning, imports, lettrage, law, agency)
 
 router = SimpleRouter()
 # with and without the final slash (DRF's constructor turns any true value into "/")
