@@ -156,9 +156,12 @@ class _Collected:
     received_on: date
 
 
-def enter_collections(organization_id: int, payment_ids: Sequence[int]) -> list[TrustEntry]:
+def enter_collections(
+    organization_id: int, payment_ids: Sequence[int], *, told: str | None = None
+) -> list[TrustEntry]:
     """One `collected` entry per payment of a creditor under a mandate on the day it was
-    received (a payment already entered is left alone), and the mandant told (R124-5).
+    received (a payment already entered is left alone), and the mandant told (R124-5);
+    `told`: how the mandant was told already (the demo's past payments), nothing sent.
     Returns the entries made."""
     if not is_agency(organization_id):
         return []
@@ -197,7 +200,11 @@ def enter_collections(organization_id: int, payment_ids: Sequence[int]) -> list[
         )
     if not entries:
         return []
-    _tell_mandants(organization_id, entries)
+    if told is None:
+        _tell_mandants(organization_id, entries)
+    else:
+        for entry in entries:
+            entry.notice = told
     TrustEntry.objects.bulk_create(entries)
     return entries
 

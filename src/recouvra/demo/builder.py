@@ -18,13 +18,20 @@ from django.utils import timezone
 
 from recouvra.cases.models import Case, Interaction
 from recouvra.cases.services import number_new_cases
-from recouvra.core.models import Membership, Organization, User
+from recouvra.core.models import Membership, Organization, Role, User
 from recouvra.ledger.models import Allocation, Claim, Contact, Creditor, Debtor, Payment
 from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims
 
+from .agency import add_books
 from .dunning import add_scenarios
 from .ledger import LedgerPart, old_contracts
-from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
+from .organisations import (
+    AGENCY_NAME,
+    DEFAULT_SEED,
+    DEMO_ORG_NAMES,
+    DEMO_USERS,
+    OrganisationsPart,
+)
 from .plans import CasePlan, Event, Segment, rate_risks
 from .stories import StoriesPart
 
@@ -63,6 +70,8 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
                 self._plan_activity(plan)
             self._write(debtors, plans)
             scenarios = [add_scenarios(org) for org in (self.company, self.agency)]
+            admin = self.users[(AGENCY_NAME, Role.ADMIN.value)]
+            books = add_books(self.agency, self.rng, self.today, admin)
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -74,6 +83,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "imputations": len(self.allocations),
             "échanges": len(self.events),
             "scénarios de relance": sum(found["scénarios"] for found in scenarios),
+            **books,
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -146,6 +156,13 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
+        from recouvra.agency.models import (
+            CommissionInvoice,
+            Mandate,
+            Remittance,
+            TransferBatch,
+            TrustEntry,
+        )
         from recouvra.cases.models import Dispute, PaymentPlan, Promise, Task
         from recouvra.dunning.models import (
             Assignment,
@@ -165,6 +182,11 @@ def delete_demo() -> None:
         from recouvra.lettrage.models import MatchProposal, PayerFact
 
         for model in (
+            CommissionInvoice,
+            TrustEntry,
+            Remittance,
+            TransferBatch,
+            Mandate,
             Message,
             StepRun,
             DunningRun,
