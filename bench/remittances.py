@@ -116,7 +116,9 @@ def build(rng: random.Random, n_payments: int, n_mandants: int) -> dict:
         if n % 100 == 7
     ]
     insert_rows(TrustEntry, entry_fields, reversals)
-    print(f"  built {n_payments:,} payments and their entries in {time.perf_counter() - started:.1f} s")
+    print(
+        f"  built {n_payments:,} payments and their entries in {time.perf_counter() - started:.1f} s"
+    )
     return {"org": org}
 
 
