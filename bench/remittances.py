@@ -116,9 +116,8 @@ def build(rng: random.Random, n_payments: int, n_mandants: int) -> dict:
         if n % 100 == 7
     ]
     insert_rows(TrustEntry, entry_fields, reversals)
-    print(
-        f"  built {n_payments:,} payments and their entries in {time.perf_counter() - started:.1f} s"
-    )
+    took = time.perf_counter() - started
+    print(f"  built {n_payments:,} payments and their entries in {took:.1f} s")
     return {"org": org}
 
 
@@ -148,12 +147,10 @@ def floor(org_id: int) -> tuple[float, list]:
 
 
 def run(args: argparse.Namespace) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from recouvra.agency.models import CommissionInvoice, Remittance
     from recouvra.agency.services import run_remittances, write_documents
-
-    from django.db import transaction
 
     rng = random.Random(21)
     with transaction.atomic():  # one transaction: SQLite would commit each row alone
