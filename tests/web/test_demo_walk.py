@@ -109,9 +109,9 @@ class DemoWalkTestCase(TestCase):
     def setUpTestData(cls) -> None:
         cls.media = tempfile.mkdtemp(prefix="recouvra-walk-")
         cls.addClassCleanup(shutil.rmtree, cls.media, True)
-        build_demo(scale=SCALE)
         now = timezone.now()
-        with override_settings(MEDIA_ROOT=cls.media):  # letters and e-mails made
+        with override_settings(MEDIA_ROOT=cls.media):  # letters, e-mails, statements made
+            build_demo(scale=SCALE)
             for org in Organization.objects.all():  # what the clock does each day
                 run_dunning(org.pk, now=now)
                 print_letters(org.pk, now=now)

@@ -215,12 +215,19 @@ def remittance(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "agency/remittance.html", context)
 
 
-def _pdf(document: Any, name: str) -> FileResponse:
+def _download(document: Any, name: str, content_type: str) -> FileResponse:
+    """A stored document, or 404 when there is none (or its file is gone)."""
     if not document:
         raise Http404
-    return FileResponse(
-        document.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
+    try:
+        opened = document.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(opened, as_attachment=True, filename=name, content_type=content_type)
+
+
+def _pdf(document: Any, name: str) -> FileResponse:
+    return _download(document, name, "application/pdf")
 
 
 @login_required
@@ -239,14 +246,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> FileResponse:
 def batch_file(request: HttpRequest, pk: int) -> FileResponse:
     member = books_member(request)
     batch = get_object_or_404(TransferBatch.objects.visible_to(member), pk=pk)
-    if not batch.file:
-        raise Http404
-    return FileResponse(
-        batch.file.open("rb"),
-        as_attachment=True,
-        filename=f"virements-{batch.period_end:%Y%m%d}.xml",
-        content_type="application/xml",
-    )
+    name = f"virements-{batch.period_end:%Y%m%d}.xml"
+    return _download(batch.file, name, "application/xml")
 
 
 @login_required

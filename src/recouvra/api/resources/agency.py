@@ -339,9 +339,11 @@ class RunResultSerializer(StrictSerializer):
 def _file(document: Any, name: str, content_type: str) -> FileResponse:
     if not document:
         raise Http404
-    return FileResponse(
-        document.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    try:
+        opened = document.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(opened, as_attachment=True, filename=name, content_type=content_type)
 
 
 @extend_schema_view(**read_schema(RemittanceSerializer))
