@@ -623,13 +623,7 @@ def run_remittances(
         for (group, mandate, _fees), number in zip(chosen, numbers, strict=True)
     ]
     Remittance.objects.bulk_create(remittances)
-    for remittance, (group, _m, _f) in zip(remittances, chosen, strict=True):
-        # the entries counted above (an entry committed meanwhile has a higher id)
-        pending.filter(
-            creditor_id=remittance.creditor_id,
-            mandate_id=remittance.mandate_id,
-            pk__lte=group["last_id"],
-        ).update(remittance=remittance, updated_at=timezone.now())
+    _settle(pending, remittances, [group for group, _m, _f in chosen])
     settled = {
         row["remittance_id"]: row
         for row in _sums(TrustEntry.objects.filter(remittance__batch=batch), "remittance_id")
@@ -662,6 +656,27 @@ def run_remittances(
     audit.record(batch, AuditAction.CREATE, actor=actor)
     result.batch, result.remittances = batch, remittances
     return result
+
+
+def _settle(
+    pending: QuerySet[TrustEntry], remittances: list[Remittance], groups: list[dict[str, Any]]
+) -> None:
+    """Each pending entry counted above goes to its remittance, in one UPDATE (an entry
+    committed meanwhile has a higher id than the group's last: it waits for the next run)."""
+    counted = Q()
+    choice = []
+    for remittance, group in zip(remittances, groups, strict=True):
+        mine = Q(
+            creditor_id=remittance.creditor_id,
+            mandate_id=remittance.mandate_id,
+            pk__lte=group["last_id"],
+        )
+        counted |= mine
+        choice.append(When(mine, then=Value(remittance.pk)))
+    pending.filter(counted).update(
+        remittance=Case(*choice, default=None, output_field=BigIntegerField()),
+        updated_at=timezone.now(),
+    )
 
 
 def _user(actor: Any) -> Any:
