@@ -202,16 +202,33 @@ class Notice(models.TextChoices):
 
 
 class TrustEntry(TenantModel):
-    """One line of the trust account (compte de tiers) of a mandant. Append-only."""
+    """One line of the trust account (compte de tiers) of a mandant. Append-only (but for
+    the remittance that settles it).
 
+    Few indexes: the run sets the remittance of every entry it settles, and PostgreSQL
+    writes a new entry in every index of the table for each row so updated."""
+
+    # trust_books_idx serves the organisation's queries and a mandant's
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
     creditor = models.ForeignKey(
         "ledger.Creditor",
         verbose_name=_("mandant"),
         on_delete=models.PROTECT,
         related_name="trust_entries",
+        db_index=False,
     )
     mandate = models.ForeignKey(
-        Mandate, verbose_name=_("mandat"), on_delete=models.PROTECT, related_name="entries"
+        Mandate,
+        verbose_name=_("mandat"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,  # read through the entries of an organisation or a remittance
     )
     kind = models.CharField(_("nature"), max_length=12, choices=EntryKind.choices)
     amount_cents = models.BigIntegerField(_("montant"))
@@ -223,6 +240,7 @@ class TrustEntry(TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # trust_payment_once_per_kind starts with it
     )
     remittance = models.ForeignKey(
         "agency.Remittance",
@@ -252,6 +270,8 @@ class TrustEntry(TenantModel):
             ),
         ]
         indexes = [
+            # the organisation's books, a mandant's (visible_to), by date
+            models.Index(fields=["organization", "creditor", "on"], name="trust_books_idx"),
             # the run and the due-soon page: what is not remitted yet, up to a date. Partial:
             # an entry leaves it when remitted (one index write, not a move), and the run
             # reads the pending entries only, however long the books
