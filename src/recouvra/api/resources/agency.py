@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -40,7 +42,7 @@ from recouvra.ledger.models import Creditor
 from ..filters import UpdatedSince
 from ..models import Scope
 from ..serializers import CentsField, SignedCentsField, StrictModelSerializer, StrictSerializer
-from ..views import ReadViewSet, TenantViewSet, WriteViewSet
+from ..views import ApiMixin, ReadViewSet, WriteViewSet
 from .shared import READ, IdFilter, MayWrite, problems, read_schema
 
 PDF = {(200, "application/pdf"): OpenApiTypes.BINARY, **problems(*READ)}
@@ -238,26 +240,23 @@ class BalanceQuery(StrictSerializer):
     on = bounded_date(required=False, help_text=_("Le solde à la fin de ce jour."))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("Soldes du compte de tiers, par mandant et au total"),
-        responses={200: BalancesSerializer, **problems(400, *READ)},
-    )
-)
-class TrustBalanceViewSet(BooksMixin, TenantViewSet):
+class TrustBalanceView(ApiMixin, GenericAPIView):
     """collected − reversals + adjustments = remitted + commission + VAT + held, per
     mandant and in total (`reconciles` checks it)."""
 
-    model = TrustEntry
     serializer_class = BalancesSerializer
-    pagination_class = None
-    filter_backends: ClassVar[list] = []
-    http_method_names: ClassVar[list[str]] = ["get", "head", "options"]
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(
+        summary=_("Soldes du compte de tiers, par mandant et au total"),
+        parameters=[BalanceQuery],
+        responses={200: BalancesSerializer, **problems(400, *READ)},
+    )
+    def get(self, request: Request) -> Response:
         query = BalanceQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        entries = self.get_queryset()
+        entries = TrustEntry.objects.visible_to(self.member)
+        if not self.member.organization.is_agency:
+            entries = entries.none()
         if "on" in query.validated_data:
             entries = entries.filter(on__lte=query.validated_data["on"])
         per, total = services.balances(entries)
@@ -452,8 +451,9 @@ class TransferBatchViewSet(BooksMixin, ReadViewSet):
 routes = [
     ("mandates", MandateViewSet, "mandate"),
     ("trust-entries", TrustEntryViewSet, "trust-entry"),
-    ("trust-balances", TrustBalanceViewSet, "trust-balance"),
     ("remittances", RemittanceViewSet, "remittance"),
     ("transfer-batches", TransferBatchViewSet, "transfer-batch"),
 ]
-paths: list = []
+paths: list = [
+    path("trust-balances/", TrustBalanceView.as_view(), name="trust-balances"),
+]
