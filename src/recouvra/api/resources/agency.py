@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
-from django.urls import path
+from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -455,5 +455,6 @@ routes = [
     ("transfer-batches", TransferBatchViewSet, "transfer-batch"),
 ]
 paths: list = [
-    path("trust-balances/", TrustBalanceView.as_view(), name="trust-balances"),
+    # with and without the final slash, as the router's routes
+    re_path(r"^trust-balances/?$", TrustBalanceView.as_view(), name="trust-balances"),
 ]
