@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -623,7 +623,10 @@ def run_remittances(
         for (group, mandate, _fees), number in zip(chosen, numbers, strict=True)
     ]
     Remittance.objects.bulk_create(remittances)
-    _settle(pending, remittances, [group for group, _m, _f in chosen])
+    groups = [group for group, _m, _f in chosen]
+    _settle(pending, remittances, groups)
+    if sum(group["n"] for group in groups) >= RENEW_STATISTICS_AFTER:
+        _renew_statistics()
     settled = {
         row["remittance_id"]: row
         for row in _sums(TrustEntry.objects.filter(remittance__batch=batch), "remittance_id")
@@ -677,6 +680,18 @@ def _settle(
         remittance=Case(*choice, default=None, output_field=BigIntegerField()),
         updated_at=timezone.now(),
     )
+
+
+RENEW_STATISTICS_AFTER = 10_000  # entries settled at once
+
+
+def _renew_statistics() -> None:
+    """After a big run the planner's statistics still say that most entries are pending:
+    it would read the whole table rather than the pending index for the next run (5.6 s
+    instead of a few ms after 1,000,000 entries on SQLite)."""
+    table = connection.ops.quote_name(TrustEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _user(actor: Any) -> Any:
