@@ -3,8 +3,8 @@
 A mandate per mandant; the payments of last month and of this month entered in the trust
 account (the mandants were told: the notices of this month wait in their space); last
 month's remittance run done (statements, invoices, the pain.001 file). Sums nearing their
-limit: the software publisher's remittance IBAN is missing (its sums of last month wait,
-the run page says why), and the energy supplier agreed to a ten-day delay.
+limit: the energy supplier agreed to a ten-day delay, so this month's first collections
+are due soon.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ def add_books(agency: Organization, rng: random.Random, today: date, admin: Any)
     mandants = Creditor.objects.filter(organization=agency, is_mandant=True).order_by("name")
     for n, creditor in enumerate(mandants):
         rate, fee, delay = TERMS.get(creditor.name, (1200, None, None))
-        if creditor.name == SOFTWARE:  # its remittance IBAN never came: the run skips it
-            Creditor.objects.filter(pk=creditor.pk).update(iban="")
         save_mandate(
             Mandate(
                 organization=agency,
