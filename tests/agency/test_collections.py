@@ -140,3 +140,24 @@ class MandateRulesTestCase(BooksTestCase):
         )
         self.assertEqual(mandate.remit_by(date(2026, 3, 1)), date(2026, 4, 15))
         self.assertEqual(self.mandate.remit_by(date(2026, 1, 31)), date(2026, 2, 28))
+
+
+class ManyAtOnceTestCase(BooksTestCase):
+    def test_a_lettrage_run_of_many_payments_is_entered_in_batches(self) -> None:
+        from recouvra.ledger.models import Payment
+
+        rows = Payment.objects.bulk_create(
+            Payment(
+                organization=self.alpha,
+                creditor=self.creditor,
+                debtor=self.debtor,
+                amount_cents=100 + n,
+                received_on=START_DAY,
+                method="transfer",
+            )
+            for n in range(1_234)
+        )
+        made = enter_collections(self.alpha.pk, [p.pk for p in rows], told=Notice.PORTAL)
+        self.assertEqual(len(made), 1_234)
+        self.assertEqual(TrustEntry.objects.filter(kind=EntryKind.COLLECTED).count(), 1_234)
+        self.assertEqual(len(enter_reversals(self.alpha.pk, [p.pk for p in rows])), 1_234)

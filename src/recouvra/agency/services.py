@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 from recouvra.cases.models import Case as File
 from recouvra.cases.models import PaymentPlan, PlanStatus
 from recouvra.core import audit
+from recouvra.core.bulk import batches
 from recouvra.core.models import AuditAction, Membership, Organization
 from recouvra.dunning.outbox import queue_message
 from recouvra.law.money import format_amount
@@ -163,8 +164,25 @@ def enter_collections(
     received (a payment already entered is left alone), and the mandant told (R124-5);
     `told`: how the mandant was told already (the demo's past payments), nothing sent.
     Returns the entries made."""
-    if not is_agency(organization_id):
+    if not _keeps_books(organization_id):
         return []
+    made: list[TrustEntry] = []
+    for chunk in batches(payment_ids):  # a lettrage run records thousands at once
+        made += _enter_collections(organization_id, chunk, told)
+    return made
+
+
+def _keeps_books(organization_id: int) -> bool:
+    """An agency with a mandate: others have nothing to enter (one query, then none)."""
+    return (
+        is_agency(organization_id)
+        and Mandate.objects.filter(organization_id=organization_id).exists()
+    )
+
+
+def _enter_collections(
+    organization_id: int, payment_ids: Sequence[int], told: str | None
+) -> list[TrustEntry]:
     entered = set(
         TrustEntry.objects.filter(payment_id__in=payment_ids, kind=EntryKind.COLLECTED).values_list(
             "payment_id", flat=True
@@ -293,6 +311,15 @@ def _email_mandant(case: File, payment: Payment) -> None:
 
 def enter_reversals(organization_id: int, payment_ids: Sequence[int]) -> list[TrustEntry]:
     """A `reversal` entry for each collected payment now reversed (once), dated today."""
+    if not _keeps_books(organization_id):
+        return []
+    made: list[TrustEntry] = []
+    for chunk in batches(payment_ids):
+        made += _enter_reversals(organization_id, chunk)
+    return made
+
+
+def _enter_reversals(organization_id: int, payment_ids: Sequence[int]) -> list[TrustEntry]:
     collected = TrustEntry.objects.filter(
         organization_id=organization_id, payment_id__in=payment_ids, kind=EntryKind.COLLECTED
     )
