@@ -651,7 +651,7 @@ def run_remittances(
     ]
     Remittance.objects.bulk_create(remittances)
     groups = [group for group, _m, _f in chosen]
-    _settle(pending, remittances, groups)
+    _settle(organization_id, period_end, remittances, groups)
     if sum(group["n"] for group in groups) >= RENEW_STATISTICS_AFTER:
         _renew_statistics()
     settled = {
@@ -689,24 +689,32 @@ def run_remittances(
 
 
 def _settle(
-    pending: QuerySet[TrustEntry], remittances: list[Remittance], groups: list[dict[str, Any]]
+    organization_id: int,
+    period_end: date,
+    remittances: list[Remittance],
+    groups: list[dict[str, Any]],
 ) -> None:
-    """Each pending entry counted above goes to its remittance, in one UPDATE (an entry
-    committed meanwhile has a higher id than the group's last: it waits for the next run)."""
-    counted = Q()
-    choice = []
-    for remittance, group in zip(remittances, groups, strict=True):
-        mine = Q(
-            creditor_id=remittance.creditor_id,
-            mandate_id=remittance.mandate_id,
-            pk__lte=group["last_id"],
-        )
-        counted |= mine
-        choice.append(When(mine, then=Value(remittance.pk)))
-    pending.filter(counted).update(
-        remittance=Case(*choice, default=None, output_field=BigIntegerField()),
-        updated_at=timezone.now(),
+    """Each pending entry counted above goes to its remittance, in one UPDATE joined to the
+    list of (mandant, mandate, last id counted, remittance): an entry committed meanwhile
+    has a higher id than its group's last and waits for the next run. (UPDATE … FROM, on
+    SQLite since 3.33; the columns of a VALUES list are column1… on both databases.)"""
+    quote = connection.ops.quote_name
+    table = quote(TrustEntry._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(remittances))
+    pairs = zip(remittances, groups, strict=True)
+    listed = [v for r, g in pairs for v in (r.creditor_id, r.mandate_id, g["last_id"], r.pk)]
+    kinds = ", ".join(["%s"] * len(PENDING_KINDS))
+    sql = (
+        f"UPDATE {table} SET remittance_id = v.column4, updated_at = %s "
+        f"FROM (VALUES {rows}) AS v "
+        f"WHERE {table}.organization_id = %s AND {table}.remittance_id IS NULL "
+        f"AND {table}.kind IN ({kinds}) AND {table}.{quote('on')} <= %s "
+        f"AND {table}.creditor_id = v.column1 AND {table}.mandate_id = v.column2 "
+        f"AND {table}.id <= v.column3"
     )
+    params = [timezone.now(), *listed, organization_id, *PENDING_KINDS, period_end]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 RENEW_STATISTICS_AFTER = 10_000  # entries settled at once
