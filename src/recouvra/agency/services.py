@@ -21,7 +21,6 @@ entries not remitted yet: running it twice for a period does nothing new.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ from recouvra.cases.models import Case as File
 from recouvra.cases.models import PaymentPlan, PlanStatus
 from recouvra.core import audit
 from recouvra.core.bulk import batches
-from recouvra.core.models import AuditAction, Membership, Organization
+from recouvra.core.models import AuditAction, Organization
 from recouvra.dunning.outbox import queue_message
 from recouvra.law.money import format_amount
 from recouvra.ledger.models import Allocation, Creditor, Payment
@@ -74,8 +73,6 @@ from .models import (
     TrustEntry,
     percent,
 )
-
-log = logging.getLogger(__name__)
 
 STATEMENT_SERIES, INVOICE_SERIES, RUN_SERIES = "RV", "F", "RUN"
 
@@ -990,7 +987,3 @@ def mark_sent(batch: TransferBatch, *, actor: Any = None) -> int:
         audit.record(remittance, AuditAction.UPDATE, actor=actor, before=before)
         count += 1
     return count
-
-
-def mandant_of(member: Membership) -> Creditor | None:
-    return member.creditor if member.role == "mandant" else None
