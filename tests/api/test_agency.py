@@ -119,6 +119,9 @@ class AgencyApiTestCase(ApiTestCase):
         self.assertProblem(
             self.get(f"remittances/{theirs['id']}/statement", key=self.mandant_key), 404
         )
+        response = self.get(f"remittances/{mine['id']}/file")
+        self.assertIn(b"<CstmrCdtTrfInitn>", b"".join(response.streaming_content))
+        self.assertProblem(self.get(f"remittances/{mine['id']}/file", key=self.mandant_key), 404)
         response = self.get(f"transfer-batches/{result['batch']}/file")
         self.assertIn(b"pain.001.001.03", b"".join(response.streaming_content))
         self.assertProblem(

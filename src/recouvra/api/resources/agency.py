@@ -36,6 +36,7 @@ from recouvra.agency.models import (
     TrustEntry,
 )
 from recouvra.core import audit
+from recouvra.core.models import Role
 from recouvra.core.validators import validate_bic, validate_date_in_range, validate_iban
 from recouvra.ledger.models import Creditor
 
@@ -373,6 +374,22 @@ class RemittanceViewSet(BooksMixin, ReadViewSet):
         if invoice is None:
             raise Http404
         return _file(invoice.pdf, f"facture-{invoice.number}.pdf", "application/pdf")
+
+    @extend_schema(
+        summary=_("Fichier de virements (pain.001.001.03) qui paie ce reversement"),
+        description=_(
+            "Le fichier du lot : il paie tous les reversements du lot, donc jamais à une clé "
+            "restreinte à un mandant (404)."
+        ),
+        responses=XML,
+    )
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: Any = None) -> FileResponse:
+        remittance = self.get_object()
+        if self.member.role == Role.MANDANT:
+            raise Http404
+        batch = remittance.batch
+        return _file(batch.file, f"virements-{batch.period_end:%Y%m%d}.xml", "application/xml")
 
     @extend_schema(
         summary=_("Lancer les reversements d'une période"),
