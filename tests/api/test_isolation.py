@@ -13,6 +13,9 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 
+from recouvra.agency.models import Mandate as AgencyMandate
+from recouvra.agency.models import Remittance, TrustEntry
+from recouvra.agency.services import enter_collections, run_remittances
 from recouvra.cases.models import (
     AssignmentRule,
     Case,
@@ -33,6 +36,7 @@ from recouvra.ledger.services import number_receipt
 from recouvra.lettrage.models import MatchProposal
 from recouvra.sepa.models import Collection, DirectDebit, Mandate
 
+from ..agency.base import MANDANT_IBAN, TRUST_IBAN, make_mandate
 from ..base import make_claim, make_creditor, make_debtor, make_payment, make_user
 from ..dunning.base import DUE, at, make_scenario
 from .base import ApiTestCase
@@ -44,7 +48,8 @@ WRITES = ("post", "patch", "put", "delete")
 def build_world(org: Organization, creditor: Creditor, debtor: Debtor, tag: str) -> Claim:
     """One row of every kind the API serves, for this creditor and debtor."""
     claim = make_claim(creditor, debtor, 77_700, reference=f"{tag}-001")
-    make_payment(claim, 10_000)
+    payment = make_payment(claim, 10_000)
+    build_books(org, creditor, payment, tag)
     add_event(claim.case, "note", f"{tag} note")
     run_dunning(org.pk, today=DUE + timedelta(days=6), now=at(DUE + timedelta(days=6)))
     Promise.objects.create(organization=org, case=claim.case, amount_cents=5_000, promised_on=DUE)
@@ -117,6 +122,18 @@ def build_sepa(
         status="in_file",
         collection=collection,
     )
+
+
+def build_books(org: Organization, creditor: Creditor, payment: Payment, tag: str) -> None:
+    """An agency's books: the creditor's mandate, the payment collected and remitted (its
+    remittance, statement, invoice and transfer file)."""
+    if not org.is_agency:
+        return
+    Organization.objects.filter(pk=org.pk).update(bank_iban=TRUST_IBAN)
+    Creditor.objects.filter(pk=creditor.pk).update(iban=MANDANT_IBAN)
+    make_mandate(creditor, reference=f"{tag}-M")
+    enter_collections(org.pk, [payment.pk])
+    run_remittances(org.pk, payment.received_on)
 
 
 class ApiIsolationTests(ApiTestCase):
@@ -194,6 +211,7 @@ class ApiIsolationTests(ApiTestCase):
         models += (Message, ImportBatch, BankLine, MatchProposal, Creditor, Debtor)
         models += (AssignmentRule,)
         models += (Mandate, Collection, DirectDebit)
+        models += (AgencyMandate, TrustEntry, Remittance)
         return {
             model.__name__: list(
                 model.objects.filter(organization=self.alpha).order_by("pk").values()

@@ -44,7 +44,7 @@ class SepaApiTests(ApiTestCase):
             "signed_on": "2026-11-20",
             **changes,
         }
-        return self.post("mandates", body)
+        return self.post("direct-debit-mandates", body)
 
     def collected(self) -> DirectDebit:
         self.assertEqual(self.new_mandate().status_code, 201)
@@ -63,9 +63,9 @@ class SepaApiTests(ApiTestCase):
         self.assertEqual(body["iban"], DEBTOR_IBAN)
         self.assertEqual(body["next_sequence"], "FRST")
         self.assertEqual(body["expires_on"], "2029-11-20")
-        listed = self.get("mandates").json()["results"]
+        listed = self.get("direct-debit-mandates").json()["results"]
         self.assertEqual([row["id"] for row in listed], [body["id"]])
-        self.assertEqual(self.get(f"mandates/{body['id']}").json()["status"], "active")
+        self.assertEqual(self.get(f"direct-debit-mandates/{body['id']}").json()["status"], "active")
 
     def test_an_invalid_iban_is_a_problem_naming_the_field(self) -> None:
         response = self.new_mandate(iban="FR7630006000011234567890188")
@@ -84,9 +84,9 @@ class SepaApiTests(ApiTestCase):
 
     def test_revoke_once_then_conflict(self) -> None:
         pk = self.new_mandate().json()["id"]
-        response = self.post(f"mandates/{pk}/revoke", {})
+        response = self.post(f"direct-debit-mandates/{pk}/revoke", {})
         self.assertEqual(response.json()["status"], "revoked")
-        self.assertProblem(self.post(f"mandates/{pk}/revoke", {}), 409)
+        self.assertProblem(self.post(f"direct-debit-mandates/{pk}/revoke", {}), 409)
 
     def test_collections_and_their_file(self) -> None:
         debit = self.collected()

@@ -14,6 +14,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from recouvra.agency.models import (
+    CommissionInvoice,
+    Remittance,
+    TransferBatch,
+    TrustEntry,
+)
+from recouvra.agency.models import Mandate as AgencyMandate
 from recouvra.api.keys import create_key
 from recouvra.api.models import ApiKey
 from recouvra.cases.models import (
@@ -55,6 +62,7 @@ APP_NAMESPACES = (
     "webhooks",
     "field",
     "sepa",
+    "agency",
 )
 MARKER = "Zyxwcharlie"  # appears in every name of charlie's rows
 
@@ -124,6 +132,11 @@ FUNCTION_VIEW_MODELS = {
     "sepa:mandate": Mandate,
     "sepa:mandate_revoke": Mandate,
     "sepa:mandate_add": Debtor,
+    "agency:remittance": Remittance,
+    "agency:statement_pdf": Remittance,
+    "agency:invoice_pdf": CommissionInvoice,
+    "agency:batch_file": TransferBatch,
+    "agency:batch_sent": TransferBatch,
 }
 # the other arguments some detail URLs take besides the object's pk
 OTHER_ARGUMENTS = {
@@ -137,6 +150,7 @@ POST_ONLY |= {"dunning:preview", "dunning:delivery_report", "api:key_create"}
 # (and the ones that answer a GET with a redirect: "Dossier suivant" opens a case)
 POST_ONLY |= {"cases:reassign", "cases:assignment_apply", "cases:next_case"}
 POST_ONLY |= {"sepa:build", "sepa:run"}
+POST_ONLY |= {"agency:adjust"}
 
 
 def business_patterns() -> list[tuple[str, URLPattern]]:
@@ -214,6 +228,7 @@ class TenantIsolationTestCase(RecouvraTestCase):
             **self.charlie_disputes(charlie_claim),
             **self.charlie_webhooks(),
             **self.charlie_sepa(charlie_debtor, charlie_creditor),
+            **self.charlie_books(charlie_creditor, charlie_claim.allocations.get().payment),
         }
         self.client.force_login(self.alice)
 
@@ -257,6 +272,65 @@ class TenantIsolationTestCase(RecouvraTestCase):
             organization=self.beta, assign_to=self.charlie, postcode_prefix="99"
         )
         return {Dispute: dispute, DisputeDocument: document, AssignmentRule: rule}
+
+    def charlie_books(self, creditor: Creditor, payment: Payment) -> dict[type, object]:
+        """Books written straight in charlie's organisation (a company keeps none: the rows
+        are there only to prove that alice's agency pages never show them)."""
+        mandate = AgencyMandate.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            reference=f"{MARKER}-M",
+            signed_on=payment.received_on,
+            starts_on=payment.received_on,
+            commission_rate=1000,
+            remittance_iban="FR7630006000011234567890189",
+        )
+        batch = TransferBatch.objects.create(
+            organization=self.beta,
+            period_end=payment.received_on,
+            file=ContentFile(f"<xml>{MARKER}</xml>".encode(), name="pain.xml"),
+            errors=[f"{MARKER} erreur"],
+        )
+        remittance = Remittance.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            mandate=mandate,
+            batch=batch,
+            number=f"{MARKER}-RV",
+            period_start=payment.received_on,
+            period_end=payment.received_on,
+            statement=ContentFile(f"%PDF {MARKER}".encode(), name="releve.pdf"),
+        )
+        TrustEntry.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            mandate=mandate,
+            kind="collected",
+            amount_cents=10_000,
+            on=payment.received_on,
+            payment=payment,
+            remittance=remittance,
+            text=MARKER,
+        )
+        invoice = CommissionInvoice.objects.create(
+            organization=self.beta,
+            creditor=creditor,
+            remittance=remittance,
+            number=f"{MARKER}-F",
+            issued_on=payment.received_on,
+            period_start=payment.received_on,
+            period_end=payment.received_on,
+            net_cents=1_000,
+            vat_cents=200,
+            total_cents=1_200,
+            pdf=ContentFile(f"%PDF {MARKER}".encode(), name="facture.pdf"),
+        )
+        return {
+            AgencyMandate: mandate,
+            TransferBatch: batch,
+            Remittance: remittance,
+            CommissionInvoice: invoice,
+        }
 
     def charlie_webhooks(self) -> dict[type, object]:
         """Charlie's endpoint and a message of it (its secret and URL would give him away)."""

@@ -110,7 +110,7 @@ class DemoWalkTestCase(TestCase):
         cls.media = tempfile.mkdtemp(prefix="recouvra-walk-")
         cls.addClassCleanup(shutil.rmtree, cls.media, True)
         now = timezone.now()
-        with override_settings(MEDIA_ROOT=cls.media):  # SEPA files, letters and e-mails made
+        with override_settings(MEDIA_ROOT=cls.media):  # files, letters, e-mails made
             build_demo(scale=SCALE)
             for org in Organization.objects.all():  # what the clock does each day
                 run_dunning(org.pk, now=now)

@@ -9,3 +9,13 @@ class AgencyConfig(AppConfig):
     name = "recouvra.agency"
     label = "agency"
     verbose_name = _("Comptes mandants")
+
+    def ready(self) -> None:
+        from recouvra.ledger.services import payments_applied, payments_reversed
+        from recouvra.web import cards
+
+        from . import services, views
+
+        payments_applied.connect(services.on_payments_applied, dispatch_uid="agency.applied")
+        payments_reversed.connect(services.on_payments_reversed, dispatch_uid="agency.reversed")
+        cards.register("creditor", "agency/_creditor_books.html", views.creditor_card)

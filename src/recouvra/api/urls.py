@@ -3,11 +3,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import keys_views
-from .resources import cases, dunning, field, imports, law, ledger, lettrage, plans, queue, sepa
+from .resources import (
+    agency,
+    cases,
+    dunning,
+    field,
+    imports,
+    law,
+    ledger,
+    lettrage,
+    plans,
+    queue,
+    sepa,
+)
 
 app_name = "api"
 
-AREAS = (ledger, cases, plans, queue, dunning, imports, lettrage, sepa, law, field)
+AREAS = (ledger, cases, plans, queue, dunning, imports, lettrage, sepa, law, field, agency)
 
 router = SimpleRouter()
 # with and without the final slash (DRF's constructor turns any true value into "/")

@@ -18,15 +18,22 @@ from django.utils import timezone
 
 from recouvra.cases.models import Case, Interaction
 from recouvra.cases.services import number_new_cases
-from recouvra.core.models import Membership, Organization, User
+from recouvra.core.models import Membership, Organization, Role, User
 from recouvra.ledger.models import Allocation, Claim, Contact, Creditor, Debtor, Payment
 from recouvra.ledger.services import NEW_CLAIM_FIELDS, create_claims
 
+from .agency import add_books
 from .agreements import add_agreements, agent_of
 from .dunning import add_scenarios
 from .field import add_field_round
 from .ledger import LedgerPart, old_contracts
-from .organisations import DEFAULT_SEED, DEMO_ORG_NAMES, DEMO_USERS, OrganisationsPart
+from .organisations import (
+    AGENCY_NAME,
+    DEFAULT_SEED,
+    DEMO_ORG_NAMES,
+    DEMO_USERS,
+    OrganisationsPart,
+)
 from .plans import CasePlan, Event, Segment, rate_risks
 from .sepa import add_sepa
 from .stories import StoriesPart
@@ -74,6 +81,8 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             ]
             direct_debits = add_sepa(self.company, self.rng, self.today)
             work = add_workbench(self)
+            admin = self.users[(AGENCY_NAME, Role.ADMIN.value)]
+            books = add_books(self.agency, self.rng, self.today, admin)
         return {
             "organisations": 2,
             "créanciers": len(self.creditors),
@@ -90,6 +99,7 @@ class DemoBuilder(OrganisationsPart, LedgerPart, StoriesPart):
             "promesses": sum(found["promesses"] for found in agreements),
             **work,
             "mandats SEPA": direct_debits["mandats"],
+            **books,
         }
 
     def _at(self, day: date, hour: int = 9) -> datetime:
@@ -162,6 +172,13 @@ def delete_demo() -> None:
         )
         in_orgs = {"organization_id__in": org_ids}
         # children before parents: most foreign keys are PROTECT
+        from recouvra.agency.models import (
+            CommissionInvoice,
+            Remittance,
+            TransferBatch,
+            TrustEntry,
+        )
+        from recouvra.agency.models import Mandate as AgencyMandate
         from recouvra.cases.models import (
             AssignmentRule,
             Dispute,
@@ -192,6 +209,11 @@ def delete_demo() -> None:
         for model in (
             DirectDebit,
             Collection,
+            CommissionInvoice,
+            TrustEntry,
+            Remittance,
+            TransferBatch,
+            AgencyMandate,
             Mandate,
             Message,
             StepRun,

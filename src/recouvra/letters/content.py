@@ -647,3 +647,196 @@ def dispute_rejection_data(context: dict[str, Any], dispute: Any) -> dict[str, A
     letter = letter_data(context, subject="Réponse à votre contestation", text=text)
     letter.update({"kind": DISPUTE_REJECTION, "title": "RÉPONSE À VOTRE CONTESTATION"})
     return letter
+
+
+REMITTANCE_STATEMENT = "remittance_statement"
+COMMISSION_INVOICE = "commission_invoice"
+
+
+def _party(party: dict[str, Any]) -> dict[str, Any]:
+    return {"name": party["name"], "address": [line for line in party["address"] if line]}
+
+
+def _book_letter(
+    agency: dict[str, Any], mandant: dict[str, Any], issued_on: date, subject: str
+) -> dict[str, Any]:
+    """What the agency's documents to a mandant share: the parties, the date, the footer."""
+    sender = _party(agency)
+    contact = " · ".join(part for part in (agency.get("phone"), agency.get("email")) if part)
+    return {
+        "registered": False,
+        "logo": agency.get("logo") or None,
+        "sender": {**sender, "contact": contact},
+        "recipient": _party(mandant),
+        "postal_code": "",
+        "mode": "Lettre simple",
+        "place": _city(sender["address"]),
+        "date": long_date(issued_on),
+        "subject": subject,
+        "rows": None,
+        "totals": {},
+        "deadline": "",
+        "closing": [],
+        "signature": agency["name"],
+        "footer": _footer(sender, {"siren": agency.get("siren", "")}),
+    }
+
+
+def remittance_statement_data(
+    *,
+    agency: dict[str, Any],
+    mandant: dict[str, Any],
+    number: str,
+    mandate: str,
+    rate: str,
+    period: tuple[date, date],
+    issued_on: date,
+    sums: list[dict[str, Any]],
+    totals: dict[str, int],
+    invoice: str = "",
+) -> dict[str, Any]:
+    """The remittance statement (relevé de reversement) a collection agency sends its mandant
+    (CPCE R124-6): each sum collected (or reversed, or adjusted) with the commission taken
+    on it, then what is remitted. `sums`: dicts of `on` (date), `debtor`, `case`, `claims`,
+    `label`, `amount` and `commission` (cents); `totals`: collected, reversed, adjusted,
+    commission (the rate part), fees, vat, remitted (cents)."""
+
+    def money(cents: int) -> str:
+        return format_amount(cents, "EUR")
+
+    start, end = period
+    letter = _book_letter(agency, mandant, issued_on, f"Relevé de reversement n° {number}")
+    net = totals["commission"] + totals["fees"]
+    lines = [
+        ("Sommes encaissées", totals["collected"]),
+        ("Encaissements annulés", -totals["reversed"]),
+        ("Régularisations", totals["adjusted"]),
+        (f"Commission ({rate})", -totals["commission"]),
+        ("Forfaits par dossier confié", -totals["fees"]),
+        ("TVA sur la commission", -totals["vat"]),
+    ]
+    letter.update(
+        {
+            "kind": REMITTANCE_STATEMENT,
+            "title": "RELEVÉ DE REVERSEMENT",
+            "reference": f"mandat {mandate} — période du {_day(start)} au {_day(end)}",
+            "paragraphs": [
+                f"Voici le détail des sommes encaissées pour votre compte du {_day(start)} au "
+                f"{_day(end)}, de notre commission ({rate} des sommes encaissées) et du "
+                f"reversement de {money(totals['remitted'])} que nous vous adressons par "
+                "virement.",
+            ],
+            "table": {
+                "headers": ["Date", "Débiteur", "Dossier", "Créances", "Montant", "Commission"],
+                "widths": [2, 5, 2.2, 3.6, 2.6, 2.4],
+                "align": ["left", "left", "left", "left", "right", "right"],
+                "rows": [
+                    [
+                        _day(item["on"]),
+                        _shortened(item["debtor"] or item.get("label", ""), 34),
+                        item["case"],
+                        _shortened(item["claims"], 26),
+                        money(item["amount"]),
+                        money(item["commission"]),
+                    ]
+                    for item in sums
+                ],
+                "totals": [[label, money(cents)] for label, cents in lines if cents]
+                + [
+                    ["Commission et TVA retenues", money(net + totals["vat"])],
+                    ["Montant reversé", money(totals["remitted"])],
+                ],
+            },
+            "mentions": [
+                f"Sommes encaissées par {agency['name']} pour le compte de {mandant['name']} "
+                "sur son compte exclusivement affecté aux fonds reçus pour ses mandants "
+                "(CPCE R124-2), reversées dans le mois de leur encaissement sauf convention "
+                "contraire (CPCE R124-6). La commission est calculée sur chaque somme "
+                "encaissée et arrondie au centime le plus proche (demi-centime au-dessus) ; "
+                "elle est retenue sur les fonds, TVA comprise"
+                + (f", et facturée (facture n° {invoice})." if invoice else "."),
+            ],
+        }
+    )
+    return letter
+
+
+def commission_invoice_data(
+    *,
+    agency: dict[str, Any],
+    mandant: dict[str, Any],
+    number: str,
+    statement: str,
+    mandate: str,
+    rate: str,
+    vat_rate: str,
+    period: tuple[date, date],
+    issued_on: date,
+    base_cents: int,
+    commission_cents: int,
+    case_count: int,
+    fee_cents: int,
+    fees_cents: int,
+    vat_cents: int,
+) -> dict[str, Any]:
+    """The invoice of the agency's fee to its mandant (CPCE R124-3): the commission on the
+    sums collected in the period, the fixed fees per case handed over, the VAT; paid by
+    retention on the sums remitted (statement `statement`)."""
+
+    def money(cents: int) -> str:
+        return format_amount(cents, "EUR")
+
+    start, end = period
+    net = commission_cents + fees_cents
+    credit = net < 0
+    title = "AVOIR" if credit else "FACTURE"
+    letter = _book_letter(agency, mandant, issued_on, f"{title.capitalize()} n° {number}")
+    rows = [
+        [
+            f"Commission de recouvrement ({rate} des sommes encaissées)",
+            money(base_cents),
+            rate,
+            money(commission_cents),
+        ]
+    ]
+    if case_count:
+        rows.append(
+            ["Forfait par dossier confié", str(case_count), money(fee_cents), money(fees_cents)]
+        )
+    letter.update(
+        {
+            "kind": COMMISSION_INVOICE,
+            "title": title,
+            "reference": f"mandat {mandate} — période du {_day(start)} au {_day(end)}",
+            "paragraphs": [
+                f"{title.capitalize()} n° {number} du {_day(issued_on)}, relative au recouvrement "
+                f"amiable de vos créances du {_day(start)} au {_day(end)}.",
+            ],
+            "table": {
+                "headers": ["Désignation", "Base", "Taux / prix", "Montant HT"],
+                "widths": [8, 3, 2.5, 3],
+                "align": ["left", "right", "right", "right"],
+                "rows": rows,
+                "totals": [
+                    ["Total HT", money(net)],
+                    [f"TVA ({vat_rate})", money(vat_cents)],
+                    ["Total TTC", money(net + vat_cents)],
+                ],
+            },
+            "closing": [
+                f"Réglée par retenue sur les sommes encaissées pour votre compte (relevé de "
+                f"reversement n° {statement}) : aucun paiement n'est attendu de vous.",
+            ],
+            "mentions": [
+                f"Honoraires prévus par le mandat {mandate} (CPCE R124-3), à la charge du "
+                "créancier. "
+                + (f"{agency['name']}, SIREN {agency['siren']}." if agency.get("siren") else ""),
+            ],
+        }
+    )
+    return letter
+
+
+def _shortened(text: str, length: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -31,6 +31,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
     if member.role == Role.FIELD_COLLECTOR:  # the agency's dashboard is not theirs
         return redirect("field:today")
+    if member.role == "mandant":  # a mandant's home is its space in the agency's books
+        return redirect("agency:mandant_home")
     today = timezone.localdate()
     claims = Claim.objects.visible_to(member)
     cases = Case.objects.visible_to(member)

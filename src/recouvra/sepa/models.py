@@ -77,7 +77,7 @@ class Mandate(TenantModel):
         ordering = ["-signed_on", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "reference"], name="mandate_reference_unique_per_org"
+                fields=["organization", "reference"], name="sepa_mandate_reference_unique_per_org"
             ),
         ]
         indexes = [

@@ -18,6 +18,7 @@ NAVIGATION = [
     ("sepa", _("Prélèvements"), "sepa:collections", "/prelevements/"),
     ("legal", _("Contentieux"), "pages:legal", "/contentieux/"),
     ("reports", _("Rapports"), "pages:reports", "/rapports/"),
+    ("agency", _("Mandants"), "agency:trust", "/mandants/"),
     ("calculator", _("Calculateur"), "lawdesk:calculator", "/calculateur/"),
     ("settings", _("Paramètres"), "pages:settings", "/parametres/"),
 ]
@@ -31,14 +32,32 @@ FIELD_NAVIGATION = [
 ]
 
 
+# a mandant's menu: its space in the agency's books (collections, statements), its cases
+MANDANT_NAVIGATION = [
+    ("agency", _("Mon espace"), "agency:mandant_home", "/espace-mandant/"),
+    ("cases", _("Dossiers"), "cases:case_list", "/dossiers/"),
+]
+
+MENUS = {"field_collector": FIELD_NAVIGATION, "mandant": MANDANT_NAVIGATION}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     items = []
     member = getattr(request, "membership", None)
-    menu = FIELD_NAVIGATION if getattr(member, "role", "") == "field_collector" else NAVIGATION
+    menu = MENUS.get(getattr(member, "role", ""), NAVIGATION)
     for key, label, url_name, prefix in menu:
+        if menu is NAVIGATION and key == "agency" and not _keeps_books(member):
+            continue
         active = path.startswith(prefix) if prefix else path == "/"
         items.append({"key": key, "label": label, "url_name": url_name, "active": active})
     if path.startswith("/creanciers/"):
         items[-1]["active"] = True
     return {"nav_items": items, "membership": getattr(request, "membership", None)}
+
+
+def _keeps_books(member: Any) -> bool:
+    """The agency's books (mandants) are shown to an agency's administrators and agents."""
+    return (
+        member is not None and member.organization.is_agency and member.role in ("admin", "agent")
+    )

@@ -69,7 +69,7 @@ def as_api_error(exc: DjangoValidationError) -> exceptions.ValidationError:
 # ---------------------------------------------------------------- mandates
 
 
-class MandateSerializer(StrictModelSerializer):
+class DirectDebitMandateSerializer(StrictModelSerializer):
     expires_on = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,7 +99,7 @@ class MandateSerializer(StrictModelSerializer):
         return mandate.expires_on()
 
 
-class NewMandateSerializer(StrictSerializer):
+class NewDirectDebitMandateSerializer(StrictSerializer):
     debtor = VisibleDebtor()
     creditor = VisibleCreditor()
     iban = StrictCharField(max_length=42)
@@ -127,10 +127,10 @@ class MandateFilter(UpdatedSince):
 
 
 @extend_schema_view(
-    **read_schema(MandateSerializer),
+    **read_schema(DirectDebitMandateSerializer),
     create=extend_schema(
-        request=NewMandateSerializer,
-        responses={201: MandateSerializer, **problems(400, 401, 403, 429)},
+        request=NewDirectDebitMandateSerializer,
+        responses={201: DirectDebitMandateSerializer, **problems(400, 401, 403, 429)},
     ),
 )
 class MandateViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -138,14 +138,15 @@ class MandateViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     is refused, the RUM is unique in the organisation."""
 
     model = Mandate
-    serializer_class = MandateSerializer
+    serializer_class = DirectDebitMandateSerializer
     filterset_class = MandateFilter
     ordering_fields: ClassVar[list[str]] = ["id", "signed_on", "updated_at"]
     http_method_names: ClassVar[list[str]] = ["get", "post", "head", "options"]
     permission_classes: ClassVar[list] = [*TenantViewSet.permission_classes, MayWrite]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = NewMandateSerializer(data=request.data, context=self.get_serializer_context())
+        context = self.get_serializer_context()
+        given = NewDirectDebitMandateSerializer(data=request.data, context=context)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         try:
@@ -158,7 +159,7 @@ class MandateViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
 
     @extend_schema(
         request=None,
-        responses={200: MandateSerializer, **problems(401, 403, 404, 409, 429)},
+        responses={200: DirectDebitMandateSerializer, **problems(401, 403, 404, 409, 429)},
         summary=_("Révoquer le mandat"),
     )
     @action(detail=True, methods=["post"])
@@ -362,7 +363,7 @@ class ReturnViewSet(TenantViewSet):
 
 
 routes = [
-    ("mandates", MandateViewSet, "mandate"),
+    ("direct-debit-mandates", MandateViewSet, "direct-debit-mandate"),
     ("collections", CollectionViewSet, "collection"),
     ("direct-debits", DirectDebitViewSet, "direct-debit"),
     ("direct-debit-returns", ReturnViewSet, "direct-debit-return"),

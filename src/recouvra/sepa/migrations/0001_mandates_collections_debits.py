@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='mandate',
-            constraint=models.UniqueConstraint(fields=('organization', 'reference'), name='mandate_reference_unique_per_org'),
+            constraint=models.UniqueConstraint(fields=('organization', 'reference'), name='sepa_mandate_reference_unique_per_org'),
         ),
         migrations.AddIndex(
             model_name='directdebit',
