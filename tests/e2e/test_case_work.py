@@ -1,5 +1,7 @@
 """In the browser: an agent opens the queue, opens the first case, logs a call with its
-outcome, adds a note (both without leaving the page), then clicks "Dossier suivant"."""
+outcome, adds a note and records a promise (all without leaving the page), then clicks
+"Dossier suivant" and agrees a payment plan with instalments on the next case from the same
+quick actions."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recouvra.cases import queue
-from recouvra.cases.models import Case, Interaction, InteractionKind
+from recouvra.cases.models import Case, Interaction, InteractionKind, PaymentPlan, Promise
 from recouvra.core.models import Role
 
 from ..base import SIREN_ALPHA, make_claim, make_creditor, make_debtor, make_org, make_user
@@ -66,6 +68,31 @@ def test_an_agent_works_the_queue(live_server, page) -> None:
     assert Interaction.objects.filter(case=first, kind=InteractionKind.CALL).count() == 1
     assert Interaction.objects.filter(case=first, kind=InteractionKind.NOTE).count() == 1
 
+    promised_on = date.today() + timedelta(days=5)
+    page.click("[data-testid=qa-promise]")
+    promise = page.locator("#promise-form")
+    promise.locator("input[name=amount_cents]").fill("1 000,00")
+    promise.locator("input[name=promised_on]").fill(promised_on.isoformat())
+    promise.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=quick-done]")).to_contain_text("Promesse")
+    expect(page.locator("[data-testid=timeline]")).to_contain_text(
+        f"au plus tard le {promised_on:%d/%m/%Y}"
+    )
+    assert Promise.objects.get(case=first).amount_cents == 100_000
+    assert page.url == url
+
     page.click("[data-testid=next-case]")
     page.wait_for_url(re.compile(rf"/dossiers/{second.pk}/"))
     expect(page.locator("h1")).to_contain_text(second.reference)
+
+    page.click("[data-testid=qa-plan]")
+    plan = page.locator("#plan-form")
+    plan.locator("input[name=starts_on]").fill(date.today().isoformat())
+    plan.locator("select[name=frequency]").select_option("monthly")
+    plan.locator("input[name=count]").fill("4")
+    expect(plan.locator("[data-testid=plan-preview] tbody tr")).to_have_count(4)
+    plan.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/echeanciers/\d+/$"))
+    agreed = PaymentPlan.objects.get(case=second)
+    expect(page.locator("[data-testid=instalments] tbody tr")).to_have_count(4)
+    assert sum(i.amount_cents for i in agreed.instalments.all()) == agreed.total_cents

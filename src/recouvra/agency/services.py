@@ -268,14 +268,25 @@ def _tell_mandants(organization_id: int, entries: list[TrustEntry]) -> None:
 
 
 def _under_plan(cases: dict[int, int], days: dict[int, date]) -> set[int]:
-    plans: dict[int, list[date]] = defaultdict(list)
-    active = PaymentPlan.objects.filter(case_id__in=set(cases.values()), status=PlanStatus.ACTIVE)
-    for case_id, agreed_on, starts_on in active.values_list("case_id", "agreed_on", "starts_on"):
-        plans[case_id].append(agreed_on or starts_on)
+    """The payments that are instalments of a plan the mandant knows (R124-5 spares them):
+    a plan agreed by the payment's day, active, or completed that day or later (the payment
+    that pays a plan off completes it before it reaches the books: plans follow payments
+    first)."""
+    plans: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    known = (PlanStatus.ACTIVE, PlanStatus.COMPLETED)
+    rows = PaymentPlan.objects.filter(case_id__in=set(cases.values()), status__in=known)
+    for case_id, agreed_on, starts_on, status, updated_at in rows.values_list(
+        "case_id", "agreed_on", "starts_on", "status", "updated_at"
+    ):
+        ended = timezone.localdate(updated_at) if status == PlanStatus.COMPLETED else None
+        plans[case_id].append((agreed_on or starts_on, ended))
     return {
         payment_id
         for payment_id, case_id in cases.items()
-        if any(agreed <= days[payment_id] for agreed in plans.get(case_id, ()))
+        if any(
+            agreed <= days[payment_id] and (ended is None or ended >= days[payment_id])
+            for agreed, ended in plans.get(case_id, ())
+        )
     }
 
 
