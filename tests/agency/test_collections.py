@@ -4,12 +4,14 @@ except for the instalments of a plan it knows."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
 from recouvra.agency.models import EntryKind, Notice, TrustEntry
 from recouvra.agency.services import enter_collections, enter_reversals
+from recouvra.cases import plans
 from recouvra.cases.models import PaymentPlan, PlanStatus
 from recouvra.core.models import Organization, OrganizationKind, Role
 from recouvra.dunning.models import Message
@@ -161,3 +163,26 @@ class ManyAtOnceTestCase(BooksTestCase):
         self.assertEqual(len(made), 1_234)
         self.assertEqual(TrustEntry.objects.filter(kind=EntryKind.COLLECTED).count(), 1_234)
         self.assertEqual(len(enter_reversals(self.alpha.pk, [p.pk for p in rows])), 1_234)
+
+
+class ProposalToldTestCase(BooksTestCase):
+    """CPCE R124-5, second half: any proposal by the debtor to pay other than at once."""
+
+    def test_a_promise_and_a_plan_are_told_to_the_mandant_once_each(self) -> None:
+        later = timezone.localdate() + timedelta(days=7)
+        case = self.claim.case
+        plans.record_promise(case, amount_cents=50_000, promised_on=later, actor=self.bob)
+        plans.record_plan(case, starts_on=later, count=4, actor=self.bob)
+        told = Message.objects.filter(idempotency_key__contains="r124-5-")
+        self.assertEqual(told.count(), 2)
+        for message in told:
+            self.assertEqual(message.recipient, "compta@telecom-ouest.example")
+            self.assertIn("Proposition de paiement de Menuiserie Dubois", message.subject)
+        plan_text = told.get(idempotency_key__contains="plan").body_text
+        self.assertIn("en 4 échéances", plan_text)
+
+    def test_a_company_tells_nobody(self) -> None:
+        Organization.objects.filter(pk=self.alpha.pk).update(kind=OrganizationKind.COMPANY)
+        later = timezone.localdate() + timedelta(days=7)
+        plans.record_promise(self.claim.case, amount_cents=50_000, promised_on=later)
+        self.assertFalse(Message.objects.filter(idempotency_key__contains="r124-5-").exists())

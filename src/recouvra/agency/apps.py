@@ -11,6 +11,7 @@ class AgencyConfig(AppConfig):
     verbose_name = _("Comptes mandants")
 
     def ready(self) -> None:
+        from recouvra.cases.services import payment_proposed
         from recouvra.ledger.services import payments_applied, payments_reversed
         from recouvra.web import cards
 
@@ -18,4 +19,5 @@ class AgencyConfig(AppConfig):
 
         payments_applied.connect(services.on_payments_applied, dispatch_uid="agency.applied")
         payments_reversed.connect(services.on_payments_reversed, dispatch_uid="agency.reversed")
+        payment_proposed.connect(services.on_payment_proposed, dispatch_uid="agency.proposed")
         cards.register("creditor", "agency/_creditor_books.html", views.creditor_card)

@@ -317,6 +317,39 @@ def _email_mandant(case: File, payment: Payment) -> None:
     )
 
 
+def on_payment_proposed(sender: Any, case: Any, proposal: Any, **kwargs: Any) -> None:
+    """cases' payment_proposed: a debtor's promise or plan on a mandant's case is told to
+    the mandant by e-mail (CPCE R124-5: any proposal to pay other than at once), when the
+    mandate is in force and the mandant has an e-mail; its space shows the case anyway."""
+    if not _keeps_books(case.organization_id) or not case.creditor.email:
+        return
+    if mandate_on(case.creditor_id, timezone.localdate()) is None:
+        return
+    if isinstance(proposal, PaymentPlan):
+        count = proposal.instalments.filter(number__gt=0).count()
+        what = _("un échéancier de %(total)s en %(count)s échéances à partir du %(day)s") % {
+            "total": format_amount(proposal.total_cents),
+            "count": count,
+            "day": f"{proposal.starts_on:%d/%m/%Y}",
+        }
+        key = f"r124-5-plan-{proposal.pk}"
+    else:
+        what = _("de payer %(amount)s au plus tard le %(day)s") % {
+            "amount": format_amount(proposal.amount_cents),
+            "day": f"{proposal.promised_on:%d/%m/%Y}",
+        }
+        key = f"r124-5-promise-{proposal.pk}"
+    subject = _("Proposition de paiement de %(debtor)s") % {"debtor": case.debtor.name}
+    text = _(
+        "Bonjour,\n\n%(debtor)s propose, pour le dossier %(case)s, %(what)s.\n\n"
+        "(Information prévue par l'article R124-5 du code des procédures civiles "
+        "d'exécution.)"
+    ) % {"debtor": case.debtor.name, "case": case.reference, "what": what}
+    queue_message(
+        case, channel="email", recipient=case.creditor.email, key=key, subject=subject, text=text
+    )
+
+
 def enter_reversals(organization_id: int, payment_ids: Sequence[int]) -> list[TrustEntry]:
     """A `reversal` entry for each collected payment now reversed (once), dated today."""
     if not _keeps_books(organization_id):

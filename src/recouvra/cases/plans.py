@@ -43,7 +43,14 @@ from .models import (
     TaskKind,
 )
 from .queue import rank_touched
-from .services import add_event, break_promise, change_stage, create_task, keep_promise
+from .services import (
+    add_event,
+    break_promise,
+    change_stage,
+    create_task,
+    keep_promise,
+    payment_proposed,
+)
 
 # ---------------------------------------------------------------- the balance due today
 
@@ -153,6 +160,7 @@ def record_promise(
     text = f"Promesse de paiement : {_money(amount_cents)} au plus tard le {promised_on:%d/%m/%Y}."
     rank_touched(case.organization_id, [case.pk])  # its place in the agent's queue
     add_event(case, InteractionKind.PROMISE, text, author=actor)
+    payment_proposed.send(Promise, case=case, proposal=promise, actor=actor)
     return promise
 
 
@@ -491,6 +499,7 @@ def record_plan(
     add_event(case, InteractionKind.PLAN, text, author=actor)
     change_stage(case, CaseStatus.PAYMENT_PLAN, actor=actor)
     rank_touched(case.organization_id, [case.pk])  # its place in the agent's queue
+    payment_proposed.send(PaymentPlan, case=case, proposal=plan, actor=actor)
     follow_plan(plan, today)
     return plan
 

@@ -96,20 +96,25 @@ def _rank_sql(case_filter: str) -> str:
     as_json = "s.reasons::jsonb" if postgres else "s.reasons"
     differs = "IS DISTINCT FROM" if postgres else "IS NOT"
     target = "c" if postgres else case
+    # each case's allocations through the claim's index, whatever the planner guesses of
+    # tables it has no statistics of yet (a seq scan of the payments for each claim took
+    # minutes on a fresh PostgreSQL database); the flags computed once, not once per use
+    materialized = "MATERIALIZED " if postgres else ""
     return f"""
 WITH owed AS (
   SELECT cl.case_id AS case_id, cl.due_date AS due_date,
          cl.principal_cents - COALESCE((
            SELECT SUM(al.to_principal) FROM {allocation} al
-           JOIN {payment} p ON p.id = al.payment_id
-           WHERE al.claim_id = cl.id AND p.reversed_at IS NULL), 0) AS owed
+           WHERE al.claim_id = cl.id AND NOT EXISTS (
+             SELECT 1 FROM {payment} p WHERE p.id = al.payment_id
+             AND p.reversed_at IS NOT NULL)), 0) AS owed
   FROM {claim} cl
   WHERE cl.organization_id = %(org)s AND cl.status IN (%(open)s, %(disputed)s)
         AND cl.case_id IS NOT NULL {case_filter.replace("c.id", "cl.case_id")}
 ), balances AS (
   SELECT case_id, SUM(owed) AS balance, MIN(CASE WHEN owed > 0 THEN due_date END) AS oldest
   FROM owed GROUP BY case_id
-), flags AS (
+), flags AS {materialized}(
   SELECT c.id AS id, COALESCE(b.balance, 0) AS balance, b.oldest AS oldest, d.risk_level AS risk,
     CASE WHEN EXISTS (SELECT 1 FROM {promise} pr WHERE pr.case_id = c.id
       AND pr.status = %(pending)s AND pr.promised_on = %(today)s) THEN 1 ELSE 0 END

@@ -41,6 +41,11 @@ stage_changed = Signal()
 # broken, in its transaction (webhooks: promise.broken)
 promise_broken = Signal()
 
+# sent with `case`, `proposal` (the Promise or PaymentPlan just recorded: the debtor offers
+# to pay other than at once) and `actor`, in its transaction: an agency tells the mandant
+# (CPCE R124-5)
+payment_proposed = Signal()
+
 
 def number_new_cases(organization_id: int) -> int:
     """Give the organisation's cases inserted in bulk their reference, in one UPDATE."""
