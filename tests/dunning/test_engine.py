@@ -118,14 +118,16 @@ class RunTestCase(DunningTestCase):
         self.run_on(DUE + timedelta(days=21))
         self.assertEqual(self.messages(self.case), ["Rappel amical", "Deuxième relance"])
 
-    def test_a_promise_pauses_until_its_date_passes(self) -> None:
+    def test_a_promise_pauses_until_its_date_and_grace_days_pass(self) -> None:
         promised = DUE + timedelta(days=20)
         Promise.objects.create(
             organization=self.alpha, case=self.case, amount_cents=125_000, promised_on=promised
         )
+        grace = timedelta(days=self.alpha.promise_grace_days)  # 3: the payment may be on its way
         self.assertEqual(self.run_on(DUE + timedelta(days=6)).steps_run, 0)
         self.assertEqual(self.run_on(promised).steps_run, 0)
-        self.assertEqual(self.run_on(promised + timedelta(days=1)).steps_run, 1)
+        self.assertEqual(self.run_on(promised + grace).steps_run, 0)
+        self.assertEqual(self.run_on(promised + grace + timedelta(days=1)).steps_run, 1)
 
     def test_an_active_plan_or_a_legal_partner_pauses_the_case(self) -> None:
         plan_ = PaymentPlan.objects.create(organization=self.alpha, case=self.case, starts_on=DUE)

@@ -8,8 +8,9 @@ step) makes a second run of the day find nothing new, and a run after downtime r
 only the step due now: the steps it jumped over are named on the case timeline, and sent
 nothing.
 
-A case is paused while a dispute is open, a promise has not fallen due, a payment plan
-is active, or the case is with a legal partner (or in court): its schedule resumes after.
+A case is paused while a dispute is open, a promise is pending (until its date and the
+organisation's grace days after it, when the daily check decides it), a payment plan is
+active, or the case is with a legal partner (or in court): its schedule resumes after.
 A case whose overdue claims have all been paid ends its dunning cycle: the next overdue
 invoice starts the scenario again.
 """
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from recouvra.cases.models import Case, CaseStatus
 from recouvra.core.bulk import batches, insert_rows
+from recouvra.core.models import Organization
 from recouvra.ledger.models import risk_at_least
 
 from .models import (
@@ -220,8 +222,12 @@ def _overdue_cases(organization_id: int, today: date) -> list[DueCase]:
         _DEBTOR_COLUMNS if _conditions_on_debtor(organization_id) else _NO_DEBTOR_COLUMNS
     )
     sql = _OVERDUE_SQL.format(dunned=dunned, debtor=debtor, join_debtor=join_debtor)
+    grace = Organization.objects.values_list("promise_grace_days", flat=True).get(
+        pk=organization_id
+    )
+    promises_from = today - timedelta(days=grace)  # a promise still in its grace days pauses
     with connection.cursor() as cursor:
-        cursor.execute(sql, [today, organization_id, organization_id, today])
+        cursor.execute(sql, [promises_from, organization_id, organization_id, today])
         return list(map(DueCase._make, cursor.fetchall()))
 
 
