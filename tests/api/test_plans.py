@@ -109,7 +109,7 @@ class PromiseApiTests(CasesApiTestCase):
         services.change_stage(self.case, CaseStatus.CLOSED)
         self.assertProblem(self.post("promises/", self.new()), 400, "case")
 
-    def test_a_promise_pauses_the_dunning_until_its_date(self) -> None:
+    def test_a_promise_pauses_the_dunning_until_its_date_and_grace_days(self) -> None:
         make_scenario(self.alpha)
         self.post("promises/", self.new())
 
@@ -117,9 +117,10 @@ class PromiseApiTests(CasesApiTestCase):
             run_dunning(self.alpha.pk, today=day, now=at(day))
             return StepRun.objects.filter(case=self.case).count()
 
+        grace = timedelta(days=self.alpha.promise_grace_days)
         self.assertEqual(steps_run_on(TODAY), 0)
-        self.assertEqual(steps_run_on(LATER), 0)
-        self.assertEqual(steps_run_on(LATER + timedelta(days=1)), 1)  # once its date passed
+        self.assertEqual(steps_run_on(LATER + grace), 0)  # the payment may be on its way
+        self.assertEqual(steps_run_on(LATER + grace + timedelta(days=1)), 1)
 
     def test_isolation_filters_and_scopes(self) -> None:
         mine = self.post("promises/", self.new()).json()["id"]
